@@ -1,0 +1,280 @@
+"""The ``roadmap`` command: options in, one library call, formatted text out.
+
+Errors are translated in one place (:class:`RoadmapGroup`): a :class:`RoadmapError` becomes its
+message on stderr and exit code 2, never a traceback. Heavy libraries (matplotlib, numpy, the
+HTTP stack) are imported only inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import Diagnostic, InvalidValue, RoadmapError, RoadmapInvalid, UnknownMilestone
+
+EXIT_INVALID = 2
+
+
+class RoadmapGroup(click.Group):
+    """Turns library errors into clean messages and exit code 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except RoadmapInvalid as exc:
+            _print_diagnostics(exc.diagnostics)
+            sys.exit(EXIT_INVALID)
+        except RoadmapError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_INVALID)
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing was changed", err=True)
+            sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as exc:  # a bug: say so plainly, keep the traceback for those who ask
+            if os.environ.get("ROADMAP_DEBUG"):
+                raise
+            click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+                       "this is a bug in roadmap-tracker; run again with ROADMAP_DEBUG=1 to see the traceback "
+                       "and report it", err=True)
+            sys.exit(70)
+
+
+class DayType(click.ParamType):
+    """A day on the command line: 2024-03-01 (or 'today')."""
+
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        if str(value).lower() == "today":
+            return date.today()
+        from .dates import parse_day
+
+        try:
+            return parse_day(value)
+        except ValueError as exc:
+            self.fail(f"{exc}", param, ctx)
+
+
+class DaysType(click.ParamType):
+    """A number of days on the command line: 30, 30d or 4w."""
+
+    name = "DAYS"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        from .dates import parse_duration
+
+        text = str(value).strip()
+        if text.isdigit():
+            return int(text)
+        try:
+            duration = parse_duration(text)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        if duration.unit not in ("d", "w"):
+            self.fail(f"'{text}' must be in days or weeks (30d, 4w)", param, ctx)
+        return duration.amount * (7 if duration.unit == "w" else 1)
+
+
+DAY = DayType()
+DAYS = DaysType()
+
+
+def _print_diagnostics(diagnostics: list[Diagnostic], summary_for: str | None = None) -> None:
+    errors = sum(d.is_error for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    colour = sys.stderr.isatty()
+    for d in diagnostics:
+        click.echo(click.style(str(d), fg="red" if d.is_error else "yellow") if colour else str(d), err=True)
+    where = summary_for or (diagnostics[0].file if diagnostics else "")
+    click.echo(f"{where}: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}",
+               err=True)
+
+
+class Session:
+    """What every command needs: where the roadmap is, loaded once on demand."""
+
+    def __init__(self, file: str | None):
+        self.file = file
+
+    def path(self) -> Path:
+        from .loading import find_roadmap_file
+
+        return find_roadmap_file(self.file)
+
+    def roadmap(self):
+        from .loading import load_roadmap
+
+        return load_roadmap(self.path())
+
+    def schedule(self, as_of: date | None):
+        from .scheduling import compute_schedule
+
+        schedule = compute_schedule(self.roadmap(), as_of or date.today())
+        if schedule.diagnostics:
+            count = len(schedule.diagnostics)
+            click.echo(f"note: {count} warning{'s' * (count != 1)} about this plan; run 'roadmap validate' "
+                       "to see them", err=True)
+        return schedule
+
+
+def _as_of_option(func):
+    return click.option("--as-of", type=DAY, default=None, metavar="DATE",
+                        help="Compute as on this day (YYYY-MM-DD). Default: today.")(func)
+
+
+def _check_id(schedule, milestone_id: str) -> None:
+    if milestone_id not in schedule.entries:
+        import difflib
+
+        guesses = difflib.get_close_matches(milestone_id, list(schedule.entries), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(repr(g) for g in guesses)}?" if guesses else \
+            "; 'roadmap schedule' lists the ids"
+        raise UnknownMilestone(f"no milestone '{milestone_id}' in {schedule.roadmap.path}{hint}")
+
+
+@click.group(cls=RoadmapGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--file", "-f", "file", envvar="ROADMAP_FILE", metavar="PATH",
+              help="The roadmap file (env ROADMAP_FILE). Default: data/milestones.yaml, then milestones.yaml.")
+@click.version_option(__version__, prog_name="roadmap")
+@click.pass_context
+def main(ctx: click.Context, file: str | None) -> None:
+    """Keep a roadmap of an intergovernmental process honest: status, schedule, critical path.
+
+    Example: roadmap status --as-of 2024-03-01
+    """
+    ctx.obj = Session(file)
+
+
+@main.command()
+@_as_of_option
+@click.option("--horizon", type=DAYS, default=30, show_default=True, help="Days ahead for 'next up' (30, 6w).")
+@click.option("--risk-float", type=DAYS, default=7, show_default=True,
+              help="A movable step with less float than this is at risk.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
+              show_default=True)
+@click.pass_obj
+def status(session: Session, as_of, horizon, risk_float, fmt) -> None:
+    """Where the roadmap stands: overdue, at risk, blocked, in progress, next up, done, conditions.
+
+    Example: roadmap status --as-of 2024-03-01 --horizon 6w
+    """
+    from .reports import render_status
+    from .status import build_status
+
+    report = build_status(session.schedule(as_of), horizon=horizon, risk_float=risk_float)
+    click.echo(render_status(report, fmt, colour=fmt == "table" and sys.stdout.isatty()), nl=False)
+
+
+@main.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@_as_of_option
+@click.pass_obj
+def validate(session: Session, file, as_of) -> None:
+    """Check a roadmap file and list every problem at once (exit 0 if no errors, 2 otherwise).
+
+    Example: roadmap validate data/milestones.yaml
+    """
+    from .loading import find_roadmap_file, read_roadmap
+    from .scheduling import compute_schedule
+
+    path = find_roadmap_file(file or session.file)
+    roadmap, diagnostics = read_roadmap(path)
+    if roadmap is not None and not any(d.is_error for d in diagnostics):
+        diagnostics = diagnostics + compute_schedule(roadmap, as_of or date.today()).diagnostics
+    _print_diagnostics(diagnostics, str(path))
+    if roadmap is None or any(d.is_error for d in diagnostics):
+        sys.exit(EXIT_INVALID)
+
+
+@main.command()
+@_as_of_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.pass_obj
+def schedule(session: Session, as_of, fmt) -> None:
+    """The whole computed schedule: dates, early/late dates, float, critical, driving predecessor.
+
+    Example: roadmap schedule --format csv > schedule.csv
+    """
+    from .reports import render_schedule
+
+    click.echo(render_schedule(session.schedule(as_of), fmt, colour=sys.stdout.isatty()), nl=False)
+
+
+@main.command()
+@click.option("--to", "to", metavar="ID", help="The milestone to explain (default: the target).")
+@_as_of_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def path(session: Session, to, as_of, fmt) -> None:
+    """The chain of steps that drives a milestone's date, earliest first.
+
+    Example: roadmap path --to ga-hlm
+    """
+    from .reports import render_path
+
+    schedule = session.schedule(as_of)
+    target = to or schedule.targets[0]
+    _check_id(schedule, target)
+    click.echo(render_path(schedule, target, fmt), nl=False)
+
+
+@main.command()
+@click.argument("milestone_id", metavar="ID")
+@_as_of_option
+@click.pass_obj
+def show(session: Session, milestone_id, as_of) -> None:
+    """Everything about one milestone: dates, float, what it waits for and what waits for it.
+
+    Example: roadmap show synthesis-final
+    """
+    from .reports import render_show
+
+    schedule = session.schedule(as_of)
+    _check_id(schedule, milestone_id)
+    click.echo(render_show(schedule, milestone_id), nl=False)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False), default="milestones.yaml")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(file, force) -> None:
+    """Write a commented starter roadmap to FILE (default milestones.yaml).
+
+    Example: roadmap init my-roadmap.yaml
+    """
+    from .fileio import write_atomic
+
+    target = Path(file)
+    if target.exists() and not force:
+        raise InvalidValue(f"{target} already exists; choose another name or pass --force to overwrite it")
+    text = resources.files("roadmap_tracker").joinpath("templates/starter.yaml").read_text(encoding="utf-8")
+    write_atomic(target, text)
+    click.echo(f"wrote {target}; check it with: roadmap validate {target}")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the roadmap file, for editors that autocomplete YAML.
+
+    Example: roadmap schema > roadmap.schema.json
+    """
+    from .schema import roadmap_schema
+
+    click.echo(json.dumps(roadmap_schema(), indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,512 @@
+"""Loading a roadmap file: YAML -> checked :class:`~roadmap_tracker.model.Roadmap`.
+
+Phases, each collecting diagnostics rather than stopping: read the bytes, parse YAML with lines,
+check every key against :mod:`roadmap_tracker.spec` and convert values, then resolve references
+(duplicate ids, unknown dependencies, cycles). Scheduling warnings come later, from
+:func:`roadmap_tracker.scheduling.compute_schedule`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import Callable
+
+from . import spec
+from .dates import (WEEKDAY_NAMES, DateWindow, Duration, WorkCalendar, parse_date_window, parse_day,
+                    parse_duration)
+from .errors import Diagnostic, RoadmapInvalid, RoadmapNotFound
+from .model import KINDS, LINK_TYPES, STATUSES, Dependency, Milestone, Roadmap, Track
+from .yamlsource import Mapping, Sequence, YamlProblem, parse_yaml
+
+MAX_FILE_BYTES = 32 * 1024 * 1024
+DEFAULT_LOCATIONS = ("data/milestones.yaml", "milestones.yaml")
+SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def find_roadmap_file(explicit: str | os.PathLike | None = None, cwd: Path | None = None) -> Path:
+    """The roadmap file to use: the one given, else ``data/milestones.yaml``, else ``milestones.yaml``."""
+    if explicit:
+        path = Path(explicit)
+        if not path.exists():
+            raise RoadmapNotFound(f"{path}: no such file; check the path, or create one with 'roadmap init {path}'")
+        if path.is_dir():
+            raise RoadmapNotFound(f"{path}: is a folder, not a roadmap file; name the .yaml file inside it")
+        return path
+    base = cwd or Path.cwd()
+    for candidate in DEFAULT_LOCATIONS:
+        if (base / candidate).is_file():
+            return Path(candidate) if cwd is None else base / candidate
+    raise RoadmapNotFound(
+        "no roadmap file here (looked for data/milestones.yaml and milestones.yaml); pass --file PATH, "
+        "set ROADMAP_FILE, or start one with 'roadmap init milestones.yaml'")
+
+
+def load_roadmap(path: str | os.PathLike) -> Roadmap:
+    """Load and check a roadmap file; raises :class:`RoadmapInvalid` listing every error."""
+    roadmap, diagnostics = read_roadmap(path)
+    if roadmap is None or any(d.is_error for d in diagnostics):
+        raise RoadmapInvalid(diagnostics)
+    return roadmap
+
+
+def read_roadmap(path: str | os.PathLike) -> tuple[Roadmap | None, list[Diagnostic]]:
+    """Load a roadmap file, returning it (``None`` if it cannot be built) with all diagnostics."""
+    name = str(path)
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            return None, [Diagnostic("error", "file-too-large",
+                                     f"the file is {size / 1048576:.0f} MB; roadmap files are limited to "
+                                     f"{MAX_FILE_BYTES // 1048576} MB", name, None,
+                                     "split the roadmap or remove generated content")]
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return None, [Diagnostic("error", "unreadable-file", f"cannot read the file: {exc.strerror}", name)]
+    return parse_roadmap_bytes(data, name)
+
+
+def parse_roadmap_bytes(data: bytes, name: str = "<memory>") -> tuple[Roadmap | None, list[Diagnostic]]:
+    """Parse roadmap file content; see :func:`read_roadmap`."""
+    if b"\x00" in data:
+        return None, [Diagnostic("error", "not-text", "the file is binary, not YAML text", name, None,
+                                 "point --file at the roadmap's .yaml file")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [Diagnostic("error", "not-utf8", "the file is not UTF-8 text", name, line,
+                                 "save it as UTF-8")]
+    if not text.strip():
+        return None, [Diagnostic("error", "empty-file", "the file is empty", name, 1,
+                                 "start from 'roadmap init' for a commented example")]
+    try:
+        document = parse_yaml(text)
+    except YamlProblem as problem:
+        return None, [Diagnostic("error", problem.code, problem.message, name, problem.line)]
+    reader = _Reader(name)
+    roadmap = reader.read(document)
+    if roadmap is not None:
+        roadmap = dataclasses.replace(roadmap, content_hash=hashlib.sha256(data).hexdigest())
+    return roadmap, reader.diagnostics
+
+
+class _Bad(Exception):
+    """A value that cannot be converted: ``message`` says what to write instead."""
+
+    def __init__(self, message: str, code: str = "invalid-value"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _closest(word: str, choices) -> str | None:
+    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def _kind_name(value: object) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return repr(value)
+
+
+class _Reader:
+    """Turns the parsed document into a Roadmap, collecting diagnostics on the way."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.diagnostics: list[Diagnostic] = []
+
+    # -- reporting --------------------------------------------------------------------------
+    def error(self, code: str, message: str, line: int | None, hint: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic("error", code, message, self.name, line, hint))
+
+    def check_keys(self, mapping: Mapping, fields: dict, where: str) -> None:
+        for key in mapping:
+            if key not in fields:
+                guess = _closest(key, fields)
+                hint = f"did you mean '{guess}'?" if guess else f"valid keys: {', '.join(fields)}"
+                self.error("unknown-key", f"unknown key '{key}' in {where}", mapping.key_lines.get(key, mapping.line), hint)
+        for key, field in fields.items():
+            if field.required and (key not in mapping or mapping[key] in (None, "")):
+                self.error("missing-key", f"{where} has no '{key}'", mapping.line, f"add '{key}: ...' ({field.description})")
+
+    def convert(self, mapping: Mapping, key: str, type_name: str, where: str):
+        """Convert ``mapping[key]`` with the converter for ``type_name``; None (and a diagnostic) if bad."""
+        value = mapping.get(key)
+        if value is None:
+            return None
+        line = mapping.key_lines.get(key, mapping.line)
+        try:
+            return CONVERTERS[type_name](self, value, line)
+        except _Bad as bad:
+            self.error(bad.code, f"{where}: '{key}': {bad.message}", line)
+            return None
+
+    # -- the document ---------------------------------------------------------------------------
+    def read(self, document: object) -> Roadmap | None:
+        if not isinstance(document, Mapping):
+            self.error("wrong-type", f"the file holds {_kind_name(document)}, but a roadmap is a mapping "
+                                     "with 'roadmap:' and 'milestones:'", getattr(document, "line", 1),
+                       "start from 'roadmap init' for a commented example")
+            return None
+        self.check_keys(document, spec.TOP_LEVEL, "the file")
+        header = document.get("roadmap")
+        if header is not None and not isinstance(header, Mapping):
+            self.error("wrong-type", f"'roadmap' must be a mapping (id, title, ...), not {_kind_name(header)}",
+                       document.key_lines.get("roadmap"))
+            header = None
+        header = header if header is not None else Mapping()
+        if not hasattr(header, "key_lines"):
+            header.key_lines, header.line = {}, 1
+        if "roadmap" in document:
+            self.check_keys(header, spec.HEADER, "the roadmap header")
+        raw_milestones = document.get("milestones")
+        if raw_milestones is not None and not isinstance(raw_milestones, Sequence):
+            self.error("wrong-type", f"'milestones' must be a list of steps, not {_kind_name(raw_milestones)}",
+                       document.key_lines.get("milestones"), "write each step as '- id: ...'")
+            raw_milestones = None
+
+        tracks = self.convert(header, "tracks", "tracks", "roadmap") or ()
+        calendar = self.convert(header, "calendar", "calendar", "roadmap") or WorkCalendar()
+        milestones = []
+        for index, (item, line) in enumerate(zip(raw_milestones or (), getattr(raw_milestones, "item_lines", ()))):
+            milestone = self.read_milestone(item, line, index)
+            if milestone is not None:
+                milestones.append(milestone)
+        roadmap = Roadmap(
+            id=self.convert(header, "id", "slug", "roadmap") or "roadmap",
+            title=self.convert(header, "title", "string", "roadmap") or "Untitled roadmap",
+            timezone=self.convert(header, "timezone", "timezone", "roadmap") or "UTC",
+            target=self.convert(header, "target", "slug", "roadmap"),
+            tracks=tuple(tracks),
+            calendar=calendar,
+            milestones=tuple(milestones),
+            path=self.name,
+        )
+        self.check_references(roadmap, header)
+        return roadmap
+
+    def read_milestone(self, item: object, line: int, index: int) -> Milestone | None:
+        if not isinstance(item, Mapping):
+            self.error("wrong-type", f"milestone #{index + 1} is {_kind_name(item)}, but each milestone is a "
+                                     "mapping of keys", line, "write it as '- id: my-step' with 'title:' below")
+            return None
+        ident = item.get("id")
+        where = f"milestone '{ident}'" if isinstance(ident, (str, int)) and not isinstance(ident, bool) else f"milestone #{index + 1}"
+        self.check_keys(item, spec.MILESTONE, where)
+        values = {key: self.convert(item, key, field.type, where) for key, field in spec.MILESTONE.items()
+                  if key not in ("after", "depends_on", "actual")}
+        if values["id"] is None:
+            return None
+        dependencies = []
+        for pred in self.convert(item, "after", "ids", where) or ():
+            dependencies.append(Dependency(pred, "FS", Duration(0), item.key_lines.get("after")))
+        dependencies.extend(self.convert(item, "depends_on", "dependencies", where) or ())
+        actual = self.convert(item, "actual", "actual", where) or {}
+        milestone = Milestone(
+            id=values["id"], title=values["title"] or values["id"], line=line, index=index,
+            kind=values["kind"] or "task", track=values["track"], lead=values["lead"],
+            partners=values["partners"] or (), venue=values["venue"], timezone=values["timezone"],
+            virtual=values["virtual"], links=values["links"] or (), documents=values["documents"] or (),
+            notes=values["notes"], tags=values["tags"] or (), start=values["start"], end=values["end"],
+            duration=values["duration"], not_before=values["not_before"], deadline=values["deadline"],
+            during=values["during"] or (), dependencies=tuple(dependencies), condition=values["condition"],
+            status=values["status"], progress=values["progress"], actual_start=actual.get("start"),
+            actual_end=actual.get("end"), key_lines=dict(item.key_lines),
+        )
+        self.check_timing(milestone)
+        return milestone
+
+    def check_timing(self, m: Milestone) -> None:
+        where = f"milestone '{m.id}'"
+        if m.end is not None and m.start is None:
+            self.error("end-without-start", f"{where} has 'end' but no 'start'", m.line_of("end"),
+                       "add 'start:', or use 'deadline:' for 'finish no later than'")
+        if m.start is not None and m.end is not None:
+            if m.start.exact and not m.end.exact:
+                self.error("invalid-date", f"{where}: a fixed 'start' needs an exact 'end' day, not '{m.end}'",
+                           m.line_of("end"), "write the last day, e.g. 2024-04-19, or use 'deadline:'")
+            elif m.end.last < m.start.first:
+                self.error("end-before-start", f"{where} ends ({m.end}) before it starts ({m.start})",
+                           m.line_of("end"), "swap the dates or correct the typo")
+            elif m.start.moment and m.end.moment and m.end.moment <= m.start.moment:
+                self.error("end-before-start", f"{where} ends ({m.end}) before it starts ({m.start})",
+                           m.line_of("end"), "correct the times")
+            if m.duration is not None and m.start.exact and m.end.exact:
+                self.error("conflicting-timing", f"{where} has 'start', 'end' and 'duration'", m.line_of("duration"),
+                           "remove 'duration': fixed dates say how long it is")
+        if m.actual_start and m.actual_end and m.actual_end < m.actual_start:
+            self.error("end-before-start", f"{where}: actual end {m.actual_end} is before actual start "
+                                           f"{m.actual_start}", m.line_of("actual"), "correct the dates")
+        if m.during and m.start is not None and m.start.exact:
+            self.error("conflicting-timing", f"{where} has fixed dates and 'during'", m.line_of("during"),
+                       "remove one: 'during' is for steps placed in the first session that fits")
+        if m.start is not None and (m.start.moment is None) != (m.end is None or m.end.moment is None) \
+                and m.end is not None:
+            self.error("invalid-date", f"{where}: 'start' and 'end' must both be days or both be date-times",
+                       m.line_of("end"), "write both as 2025-12-16T10:00 or both as 2025-12-16")
+
+    def check_references(self, roadmap: Roadmap, header: Mapping) -> None:
+        seen: dict[str, Milestone] = {}
+        for m in roadmap.milestones:
+            if m.id in seen:
+                self.error("duplicate-id", f"milestone id '{m.id}' is used twice (first at line {seen[m.id].line})",
+                           m.line_of("id"), "give each milestone its own id")
+            else:
+                seen[m.id] = m
+        track_ids = [t.id for t in roadmap.tracks]
+        for m in roadmap.milestones:
+            for dep in m.dependencies:
+                if dep.predecessor not in seen:
+                    guess = _closest(dep.predecessor, seen)
+                    self.error("unknown-dependency", f"milestone '{m.id}' depends on '{dep.predecessor}', which is "
+                                                     "not a milestone", dep.line or m.line,
+                               f"did you mean '{guess}'?" if guess else "check the id or add that milestone")
+                elif dep.predecessor == m.id:
+                    self.error("dependency-cycle", f"milestone '{m.id}' depends on itself", dep.line or m.line,
+                               "remove the self-reference")
+            for session_id in m.during:
+                session = seen.get(session_id)
+                if session is None:
+                    guess = _closest(session_id, seen)
+                    self.error("unknown-dependency", f"milestone '{m.id}': 'during' names '{session_id}', which is "
+                                                     "not a milestone", m.line_of("during"),
+                               f"did you mean '{guess}'?" if guess else "check the id")
+                elif not session.fixed:
+                    self.error("during-not-session", f"milestone '{m.id}': 'during' names '{session_id}', which has "
+                                                     "no fixed dates", m.line_of("during"),
+                               f"give '{session_id}' an exact 'start' (and 'end'), or use 'after:'")
+            if m.track is not None and track_ids and m.track not in track_ids:
+                guess = _closest(m.track, track_ids)
+                self.error("unknown-track", f"milestone '{m.id}' is in track '{m.track}', which the header does not "
+                                            "list", m.line_of("track"),
+                           f"did you mean '{guess}'?" if guess else f"add it to 'tracks:' ({', '.join(track_ids)})")
+        if roadmap.target is not None and roadmap.target not in seen:
+            guess = _closest(roadmap.target, seen)
+            self.error("unknown-target", f"the target '{roadmap.target}' is not a milestone",
+                       header.key_lines.get("target"), f"did you mean '{guess}'?" if guess else "check the id")
+        self.check_cycles(roadmap, seen)
+
+    def check_cycles(self, roadmap: Roadmap, known: dict[str, Milestone]) -> None:
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        graph.add_nodes_from(known)
+        graph.add_edges_from((d.predecessor, m.id) for m in roadmap.milestones for d in m.dependencies
+                             if d.predecessor in known and d.predecessor != m.id)
+        graph.add_edges_from((session, m.id) for m in roadmap.milestones for session in m.during
+                             if session in known and session != m.id)
+        if nx.is_directed_acyclic_graph(graph):
+            return
+        order = {m.id: m.index for m in roadmap.milestones}
+        for component in sorted(nx.strongly_connected_components(graph), key=lambda c: min(order[n] for n in c)):
+            if len(component) < 2:
+                continue
+            first = min(component, key=order.get)
+            edges = nx.find_cycle(graph.subgraph(component), source=first)
+            chain = [edges[0][0]] + [v for _, v in edges]
+            start = known[chain[1]]
+            line = next((d.line for d in start.dependencies if d.predecessor == chain[0]),
+                        start.line_of("during"))
+            self.error("dependency-cycle", f"dependency cycle: {' -> '.join(chain)}", line,
+                       "remove one of these links; each arrow reads 'is needed by'")
+
+
+# -- converters: one per FieldSpec.type ---------------------------------------------------------
+
+def _string(reader: _Reader, value: object, line: int) -> str:
+    if isinstance(value, (dict, list)):
+        raise _Bad(f"expected text, got {_kind_name(value)}", "wrong-type")
+    if isinstance(value, bool):
+        raise _Bad(f"expected text, got {value!r}; quote it if you mean the word", "wrong-type")
+    return str(value).strip()
+
+
+def _slug(reader: _Reader, value: object, line: int) -> str:
+    text = _string(reader, value, line)
+    if not SLUG.match(text):
+        raise _Bad(f"'{text}' is not a valid id; use letters, digits, '-', '_' and '.', starting with a letter or "
+                   "digit", "invalid-id")
+    return text
+
+
+def _strings(reader: _Reader, value: object, line: int) -> tuple[str, ...]:
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return (str(value),)
+    if not isinstance(value, list):
+        raise _Bad(f"expected a list of texts, got {_kind_name(value)}", "wrong-type")
+    return tuple(_string(reader, item, line) for item in value if item is not None)
+
+
+def _ids(reader: _Reader, value: object, line: int) -> tuple[str, ...]:
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return (_slug(reader, value, line),)
+    if not isinstance(value, list):
+        raise _Bad(f"expected a list of ids such as [a, b], got {_kind_name(value)}", "wrong-type")
+    return tuple(_slug(reader, item, line) for item in value)
+
+
+def _bool(reader: _Reader, value: object, line: int) -> bool:
+    if not isinstance(value, bool):
+        raise _Bad(f"expected true or false, got {_kind_name(value)}", "wrong-type")
+    return value
+
+
+def _timezone(reader: _Reader, value: object, line: int) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = _string(reader, value, line)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _Bad(f"'{name}' is not a known IANA time zone; write e.g. Europe/Zurich or America/New_York",
+                   "unknown-timezone") from None
+    return name
+
+
+def _date(reader: _Reader, value: object, line: int) -> DateWindow:
+    try:
+        return parse_date_window(value)
+    except ValueError as exc:
+        raise _Bad(str(exc), "invalid-date") from None
+
+
+def _day(reader: _Reader, value: object, line: int):
+    try:
+        return parse_day(value)
+    except ValueError as exc:
+        raise _Bad(str(exc), "invalid-date") from None
+
+
+def _duration(reader: _Reader, value: object, line: int) -> Duration:
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise _Bad(str(exc), "invalid-duration") from None
+
+
+def _lag(reader: _Reader, value: object, line: int) -> Duration:
+    try:
+        return parse_duration(value, allow_negative=True)
+    except ValueError as exc:
+        raise _Bad(str(exc), "invalid-duration") from None
+
+
+def _enum(choices: tuple[str, ...], code: str, normalise: Callable[[str], str]):
+    def convert(reader: _Reader, value: object, line: int) -> str:
+        text = normalise(_string(reader, value, line))
+        if text not in choices:
+            guess = _closest(text, choices)
+            suggestion = f"; did you mean '{guess}'?" if guess else ""
+            raise _Bad(f"'{text}' is not one of {', '.join(choices)}{suggestion}", code)
+        return text
+    return convert
+
+
+def _percent(reader: _Reader, value: object, line: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Bad(f"expected a number from 0 to 100, got {_kind_name(value)}", "wrong-type")
+    if not 0 <= value <= 100:
+        raise _Bad(f"{value} is out of range; progress is 0 to 100", "out-of-range")
+    return int(round(value))
+
+
+def _mapping(reader: _Reader, value: object, fields: dict, where: str) -> Mapping:
+    if not isinstance(value, Mapping):
+        raise _Bad(f"expected a mapping ({', '.join(fields)}), got {_kind_name(value)}", "wrong-type")
+    reader.check_keys(value, fields, where)
+    return value
+
+
+def _dependencies(reader: _Reader, value: object, line: int) -> tuple[Dependency, ...]:
+    if not isinstance(value, Sequence):
+        raise _Bad(f"expected a list such as [{{id: a, type: SS, lag: 2w}}], got {_kind_name(value)}", "wrong-type")
+    result = []
+    for item, item_line in zip(value, value.item_lines):
+        if isinstance(item, (str, int)) and not isinstance(item, bool):
+            result.append(Dependency(_slug(reader, item, item_line), "FS", Duration(0), item_line))
+            continue
+        entry = _mapping(reader, item, spec.DEPENDENCY, "a dependency")
+        pred = reader.convert(entry, "id", "slug", "dependency")
+        if pred is None:
+            continue
+        kind = reader.convert(entry, "type", "link_type", f"dependency on '{pred}'") or "FS"
+        lag = reader.convert(entry, "lag", "lag", f"dependency on '{pred}'") or Duration(0)
+        result.append(Dependency(pred, kind, lag, item_line))
+    return tuple(result)
+
+
+def _actual(reader: _Reader, value: object, line: int) -> dict:
+    entry = _mapping(reader, value, spec.ACTUAL, "'actual'")
+    return {key: reader.convert(entry, key, "day", "actual") for key in spec.ACTUAL}
+
+
+def _weekdays(reader: _Reader, value: object, line: int) -> tuple[int, ...]:
+    if not isinstance(value, list) or not value:
+        raise _Bad("expected a list of weekdays such as [mon, tue, wed, thu, fri]", "wrong-type")
+    days = []
+    for item in value:
+        name = str(item).strip().lower()[:3]
+        if name not in WEEKDAY_NAMES:
+            raise _Bad(f"'{item}' is not a weekday; use mon, tue, wed, thu, fri, sat, sun", "invalid-value")
+        days.append(WEEKDAY_NAMES.index(name))
+    return tuple(days)
+
+
+def _days(reader: _Reader, value: object, line: int) -> frozenset[int]:
+    if not isinstance(value, list):
+        raise _Bad("expected a list of days such as [2024-12-25]", "wrong-type")
+    return frozenset(_day(reader, item, line).toordinal() for item in value)
+
+
+def _calendar(reader: _Reader, value: object, line: int) -> WorkCalendar:
+    entry = _mapping(reader, value, spec.CALENDAR, "'calendar'")
+    workdays = reader.convert(entry, "workdays", "weekdays", "calendar") or (0, 1, 2, 3, 4)
+    holidays = reader.convert(entry, "holidays", "days", "calendar") or frozenset()
+    return WorkCalendar(workdays, holidays)
+
+
+def _tracks(reader: _Reader, value: object, line: int) -> tuple[Track, ...]:
+    if not isinstance(value, Sequence):
+        raise _Bad("expected a list such as [{id: consultations, title: Consultations}]", "wrong-type")
+    tracks, seen = [], set()
+    for item, item_line in zip(value, value.item_lines):
+        if isinstance(item, str):
+            item_id, title = _slug(reader, item, item_line), item
+        else:
+            entry = _mapping(reader, item, spec.TRACK, "a track")
+            item_id = reader.convert(entry, "id", "slug", "track")
+            title = reader.convert(entry, "title", "string", "track") or item_id
+        if item_id is None:
+            continue
+        if item_id in seen:
+            reader.error("duplicate-id", f"track '{item_id}' is listed twice", item_line, "keep one")
+        seen.add(item_id)
+        tracks.append(Track(item_id, title))
+    return tuple(tracks)
+
+
+def _status_name(text: str) -> str:
+    return text.lower().replace("-", "_").replace(" ", "_")
+
+
+CONVERTERS: dict[str, Callable] = {
+    "string": _string, "slug": _slug, "strings": _strings, "ids": _ids, "bool": _bool,
+    "timezone": _timezone, "date": _date, "day": _day, "duration": _duration, "lag": _lag,
+    "kind": _enum(KINDS, "unknown-kind", str.lower),
+    "status": _enum(STATUSES, "unknown-status", _status_name),
+    "link_type": _enum(LINK_TYPES, "invalid-link-type", str.upper),
+    "percent": _percent, "dependencies": _dependencies, "actual": _actual,
+    "weekdays": _weekdays, "days": _days, "calendar": _calendar, "tracks": _tracks,
+}

@@ -1,0 +1,237 @@
+"""Text, Markdown, CSV and JSON renderings of a schedule and a status report.
+
+Pure functions from library values to strings, shared by the CLI and the HTTP server. The JSON
+shapes are documented in ``docs/format.md`` and kept stable.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+from .scheduling import Schedule, ScheduleEntry, window_text
+from .status import SECTION_TITLES, SECTIONS, StatusReport
+
+SCHEDULE_COLUMNS = ("id", "title", "kind", "track", "start", "end", "early_start", "early_finish",
+                    "late_start", "late_finish", "total_float", "free_float", "critical", "fixed",
+                    "status", "driving")
+
+_ANSI = {"red": "31", "yellow": "33", "green": "32", "cyan": "36", "bold": "1", "dim": "2", "magenta": "35"}
+_SECTION_COLOURS = {"overdue": "red", "at_risk": "yellow", "blocked": "magenta", "in_progress": "cyan",
+                    "upcoming": "bold", "recently_done": "green", "open_conditions": "dim"}
+
+
+def paint(text: str, colour: str | None, enabled: bool) -> str:
+    """Wrap ``text`` in an ANSI colour when ``enabled`` (a terminal), else return it unchanged."""
+    if not enabled or not colour:
+        return text
+    return f"\x1b[{_ANSI[colour]}m{text}\x1b[0m"
+
+
+def iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def span_text(entry: ScheduleEntry) -> str:
+    """``2024-04-15..2024-04-19``, or one day when the step is a single day."""
+    if entry.start == entry.end:
+        return entry.start.isoformat()
+    return f"{entry.start.isoformat()}..{entry.end.isoformat()}"
+
+
+def float_text(value: int | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:+d}d"
+
+
+def shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# -- schedule -------------------------------------------------------------------------------------
+
+def schedule_row(entry: ScheduleEntry) -> dict:
+    """One step of the schedule as a JSON-ready dict with :data:`SCHEDULE_COLUMNS`."""
+    m = entry.milestone
+    return {
+        "id": entry.id, "title": m.title, "kind": m.kind, "track": m.track,
+        "start": iso(entry.start), "end": iso(entry.end),
+        "early_start": iso(entry.early_start), "early_finish": iso(entry.early_finish),
+        "late_start": iso(entry.late_start), "late_finish": iso(entry.late_finish),
+        "total_float": entry.total_float, "free_float": entry.free_float,
+        "critical": entry.critical, "fixed": entry.fixed, "status": entry.state, "driving": entry.driving,
+    }
+
+
+def render_schedule(schedule: Schedule, fmt: str = "table", colour: bool = False) -> str:
+    rows = [schedule_row(e) for e in schedule]
+    if fmt == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=SCHEDULE_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if v is None else str(v).lower() if isinstance(v, bool) else v)
+                             for k, v in row.items()})
+        return out.getvalue()
+    header = ("id", "start", "end", "float", "crit", "status", "driving", "title")
+    table = [header]
+    for e in schedule:
+        table.append((e.id, iso(e.start), iso(e.end), float_text(e.total_float), "*" if e.critical else "",
+                      e.state, e.driving or "", shorten(e.title, 48)))
+    return _table(table, colour, lambda row: "red" if row[4] == "*" else None)
+
+
+def _table(rows: list[tuple], colour: bool, row_colour=lambda row: None) -> str:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        text = "  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip()
+        lines.append(paint(text, "bold" if n == 0 else row_colour(row), colour))
+    return "\n".join(lines) + "\n"
+
+
+# -- status ---------------------------------------------------------------------------------------
+
+def _item_dict(entry: ScheduleEntry, why: str) -> dict:
+    return {
+        "id": entry.id, "title": entry.title, "start": iso(entry.start), "end": iso(entry.end),
+        "float": entry.total_float, "lead": entry.milestone.lead, "status": entry.state,
+        "deadline": iso(entry.deadline), "critical": entry.critical, "why": why,
+        "window": window_text(entry),
+    }
+
+
+def status_dict(report: StatusReport) -> dict:
+    """The documented JSON shape of ``roadmap status --format json``."""
+    target = report.target
+    roadmap = report.schedule.roadmap
+    result = {
+        "roadmap": {"id": roadmap.id, "title": roadmap.title, "file": roadmap.path},
+        "as_of": report.as_of.isoformat(),
+        "target": {"id": target.id, "title": target.title, "status": target.state,
+                   "forecast_end": iso(target.end), "deadline": iso(report.target_deadline),
+                   "float": target.total_float},
+        "counts": report.counts,
+    }
+    for name in SECTIONS:
+        result[name] = [_item_dict(item.entry, item.why) for item in report.sections[name]]
+    return result
+
+
+def _headline(report: StatusReport) -> str:
+    t = report.target
+    deadline = report.target_deadline
+    if t.state == "done":
+        return f"Target {t.id} ({t.title}): done {iso(t.actual_end or t.end)}"
+    text = f"Target {t.id} ({t.title}): forecast {iso(t.end)}"
+    if deadline:
+        gap = (deadline - t.end).days
+        text += f", deadline {iso(deadline)} ({'on time' if gap >= 0 else 'late'} by {abs(gap)} days)" \
+            if gap else f", deadline {iso(deadline)} (on the day)"
+    return text + f", float {float_text(t.total_float)}"
+
+
+def render_status(report: StatusReport, fmt: str = "table", colour: bool = False) -> str:
+    if fmt == "json":
+        return json.dumps(status_dict(report), indent=2, ensure_ascii=False) + "\n"
+    roadmap = report.schedule.roadmap
+    md = fmt == "markdown"
+    lines = []
+    title = f"{roadmap.title}: status as of {report.as_of.isoformat()}"
+    lines.append(f"# {title}" if md else paint(title, "bold", colour))
+    lines.append(_headline(report))
+    counts = ", ".join(f"{n} {SECTION_TITLES[k].lower()}" for k, n in report.counts.items() if n)
+    lines.append(f"{counts or 'nothing to report'}")
+    for name in SECTIONS:
+        items = report.sections[name]
+        if not items:
+            continue
+        heading = f"{SECTION_TITLES[name]} ({len(items)})"
+        lines.append("")
+        if md:
+            lines.append(f"## {heading}")
+            lines.append("")
+            lines.append("| id | title | dates | float | lead | why |")
+            lines.append("|---|---|---|---|---|---|")
+            for item in items:
+                e = item.entry
+                cells = [e.id, e.title, span_text(e), float_text(e.total_float), e.milestone.lead or "", item.why]
+                lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+            continue
+        lines.append(paint(heading, _SECTION_COLOURS[name], colour))
+        rows = [(e.id, shorten(e.title, 44), span_text(e), float_text(e.total_float), e.milestone.lead or "")
+                for e in (item.entry for item in items)]
+        widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        for row, item in zip(rows, items):
+            text = "  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip()
+            lines.append(f"  {text}")
+            lines.append(paint(f"      {item.why}", "dim", colour))
+    return "\n".join(lines) + "\n"
+
+
+# -- path and show ---------------------------------------------------------------------------------
+
+_REASONS = {
+    "predecessor": "set by its predecessor", "fixed": "fixed date", "actual": "actual dates",
+    "as-of": "cannot start before the as-of date", "not-before": "not before its 'not_before' date",
+    "window": "placed in a session's window", "none": "",
+}
+
+
+def render_path(schedule: Schedule, milestone_id: str, fmt: str = "table") -> str:
+    chain = schedule.driving_chain(milestone_id)
+    if fmt == "json":
+        return json.dumps([{**schedule_row(e), "reason": e.driving_reason} for e in chain], indent=2) + "\n"
+    rows = [("id", "dates", "float", "why this date", "title")]
+    for e in chain:
+        rows.append((e.id, span_text(e), float_text(e.total_float), _REASONS.get(e.driving_reason, ""),
+                     shorten(e.title, 50)))
+    return _table(rows, False)
+
+
+def render_show(schedule: Schedule, milestone_id: str) -> str:
+    e = schedule[milestone_id]
+    m = e.milestone
+    roadmap = schedule.roadmap
+    out = [f"{m.id}: {m.title}", ""]
+
+    def field(label: str, value) -> None:
+        if value not in (None, "", (), []):
+            out.append(f"  {label + ':':<14}{value}")
+
+    field("kind", m.kind)
+    field("track", roadmap.track_title(m.track) if m.track else None)
+    field("status", e.state + (f" ({e.progress}%)" if e.state == "in_progress" else ""))
+    field("dates", span_text(e) + (" (fixed)" if e.fixed else ""))
+    field("window", window_text(e))
+    if e.actual_start or e.actual_end:
+        field("actual", f"{iso(e.actual_start) or '?'}..{iso(e.actual_end) or ''}")
+    field("deadline", iso(e.deadline))
+    if e.late_by:
+        field("late by", f"{e.late_by} days")
+    field("early", f"{iso(e.early_start)}..{iso(e.early_finish)}")
+    if e.late_start:
+        field("late", f"{iso(e.late_start)}..{iso(e.late_finish)}")
+    field("float", f"total {float_text(e.total_float)}, free {float_text(e.free_float)}"
+          + (", critical" if e.critical else ""))
+    reason = _REASONS.get(e.driving_reason, "")
+    field("driven by", (f"{e.driving} ({reason})" if e.driving else reason) or None)
+    field("lead", m.lead)
+    field("partners", ", ".join(m.partners))
+    field("venue", (m.venue or "") + (f" ({m.timezone})" if m.timezone else "") if m.venue else None)
+    field("condition", m.condition)
+    waits = [f"{d.predecessor} ({d.type}{'' if d.lag.is_zero else ' ' + str(d.lag)}, "
+             f"{schedule[d.predecessor].state})" for d in m.dependencies]
+    field("waits for", "; ".join(waits))
+    field("waited on by", ", ".join(schedule.successors.get(m.id, ())))
+    field("during", ", ".join(m.during))
+    field("documents", ", ".join(e.documents))
+    for link in m.links:
+        field("link", link)
+    field("notes", m.notes)
+    return "\n".join(out) + "\n"

@@ -1,0 +1,515 @@
+"""The critical-path schedule: early and late dates, float, the driving predecessor of each step.
+
+Phases (as in TaskJuggler's ``Project#schedule``): *prepare* the graph and each step's facts as of
+a date, *forward* pass (early dates, forecast), *backward* pass (late dates, float), *finish*
+(critical flags and warnings: fixed dates made impossible, windows that do not fit, deadlines
+missed). Every front end uses this one function; none computes dates of its own.
+
+Arithmetic works on *instants* (see :mod:`roadmap_tracker.dates`): a step on days ``s..e``
+inclusive runs from instant ``s`` to ``e + 1``. Finish-to-start means
+``succ.start >= pred.end + lag``; SS ``succ.start >= pred.start + lag``; FF
+``succ.end >= pred.end + lag``; SF ``succ.end >= pred.start + lag``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Mapping as TMapping
+
+from .dates import DateWindow, Duration, WorkCalendar, parse_date_window, shift
+from .errors import Diagnostic
+from .model import Milestone, Roadmap
+
+ONE_DAY = Duration(1, "d")
+ZERO = Duration(0, "d")
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What is known about a step's progress: from the file, or the tracking store's latest update."""
+
+    status: str | None = None
+    progress: int | None = None
+    actual_start: date | None = None
+    actual_end: date | None = None
+    documents: tuple[str, ...] = ()
+
+    @classmethod
+    def from_milestone(cls, m: Milestone) -> "Facts":
+        return cls(m.status, m.progress, m.actual_start, m.actual_end, m.documents)
+
+
+@dataclass(frozen=True)
+class ScheduleEntry:
+    """The computed schedule of one step (all dates inclusive days; floats in calendar days).
+
+    ``state`` is derived from facts and the as-of date: ``done``, ``in_progress``, ``planned``,
+    ``cancelled``. ``start``/``end`` are the forecast (actual dates where known). ``driving`` is
+    the predecessor that sets the early start (for fixed and done steps: the latest input), and
+    ``driving_reason`` says what set the date: ``predecessor``, ``fixed``, ``actual``, ``as-of``,
+    ``not-before``, ``window`` or ``none``. ``total_float`` is ``None`` for done and cancelled
+    steps. ``window`` is the fuzzy window the file gave, kept for display. ``anchored`` steps take
+    their dates from the calendar (fixed dates, a session's window, a fuzzy span), so thin float
+    is no risk for them; negative float still is.
+    """
+
+    id: str
+    milestone: Milestone
+    state: str
+    start: date
+    end: date
+    early_start: date
+    early_finish: date
+    late_start: date | None
+    late_finish: date | None
+    total_float: int | None
+    free_float: int | None
+    critical: bool
+    fixed: bool
+    point: bool
+    driving: str | None
+    driving_reason: str
+    progress: int
+    deadline: date | None
+    window: tuple[date, date] | None
+    actual_start: date | None
+    actual_end: date | None
+    documents: tuple[str, ...] = ()
+    waiting_for: tuple[str, ...] = ()
+    reported_status: str | None = None
+    anchored: bool = False
+
+    @property
+    def title(self) -> str:
+        return self.milestone.title
+
+    @property
+    def late_by(self) -> int:
+        """Days the forecast finish lies past the deadline (0 when on time or no deadline)."""
+        if self.deadline is None or self.state == "cancelled":
+            return 0
+        return max(0, (self.end - self.deadline).days)
+
+
+@dataclass
+class Schedule:
+    """The computed schedule of a roadmap as of a date, entries in file order."""
+
+    roadmap: Roadmap
+    as_of: date
+    entries: dict[str, ScheduleEntry]
+    targets: tuple[str, ...]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    successors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __iter__(self):
+        return iter(self.entries.values())
+
+    def __getitem__(self, milestone_id: str) -> ScheduleEntry:
+        return self.entries[milestone_id]
+
+    @property
+    def target(self) -> ScheduleEntry:
+        """The headline step: the declared target, else the latest-finishing end point."""
+        return self.entries[self.targets[0]]
+
+    @property
+    def project_end(self) -> date:
+        return max(e.end for e in self.entries.values())
+
+    def driving_chain(self, milestone_id: str) -> list[ScheduleEntry]:
+        """The chain of driving predecessors ending at ``milestone_id``, earliest first."""
+        chain, seen = [], set()
+        current: str | None = milestone_id
+        while current is not None and current not in seen:
+            seen.add(current)
+            entry = self.entries[current]
+            chain.append(entry)
+            current = entry.driving
+        return list(reversed(chain))
+
+
+class _Step:
+    """Working state of one step during the passes (instants, not dates)."""
+
+    __slots__ = ("m", "facts", "state", "duration", "S", "E", "pred_start", "pred_end", "LS", "LF",
+                 "fixed", "offset", "driving", "reason", "deadline", "window", "not_before", "progress",
+                 "session_window", "latest_input", "ls_bound", "lf_bound")
+
+    def __init__(self, m: Milestone, facts: Facts):
+        self.m = m
+        self.facts = facts
+        self.offset = 0
+        self.driving: str | None = None
+        self.reason = "none"
+        self.session_window: tuple[int, int] | None = None
+        self.latest_input = -10**9
+
+
+def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] | None = None) -> Schedule:
+    """Schedule ``roadmap`` as it stands on ``as_of``.
+
+    ``facts`` overrides what the file records for some steps (the tracking store's latest
+    updates). Facts dated after ``as_of`` are ignored, so a past as-of date shows the past.
+    The roadmap must be valid (see :func:`roadmap_tracker.loading.load_roadmap`).
+    """
+    import networkx as nx
+
+    facts = facts or {}
+    calendar = roadmap.calendar
+    today = as_of.toordinal()
+    graph = nx.DiGraph()
+    order = {}
+    steps: dict[str, _Step] = {}
+    for m in roadmap.milestones:
+        order[m.id] = m.index
+        steps[m.id] = _prepare(m, facts.get(m.id) or Facts.from_milestone(m), today, calendar)
+        graph.add_node(m.id)
+    for m in roadmap.milestones:
+        for session in m.during:  # ordering only: the session's dates must be known first
+            graph.add_edge(session, m.id, dep=None)
+        for dep in m.dependencies:
+            graph.add_edge(dep.predecessor, m.id, dep=dep)
+    topo = list(nx.lexicographical_topological_sort(graph, key=order.__getitem__))
+    diagnostics: list[Diagnostic] = []
+    edges = graph.edges
+    preds = {n: [(p, edges[p, n]["dep"]) for p in sorted(graph.predecessors(n), key=order.__getitem__)
+                 if edges[p, n]["dep"] is not None] for n in topo}
+    succs = {n: [(s, edges[n, s]["dep"]) for s in sorted(graph.successors(n), key=order.__getitem__)
+                 if edges[n, s]["dep"] is not None] for n in topo}
+
+    for node in topo:
+        _forward(steps[node], preds[node], steps, today, calendar)
+
+    project_end = max((s.E for s in steps.values() if s.state != "cancelled"), default=today)
+    for node in reversed(topo):
+        _backward(steps[node], succs[node], steps, project_end, calendar)
+
+    sinks = [m.id for m in roadmap.milestones if not succs[m.id]]
+    if roadmap.target:
+        targets = (roadmap.target,)
+    else:
+        ranked = sorted(sinks, key=lambda n: (-steps[n].E, order[n]))
+        targets = tuple(ranked) if ranked else tuple(roadmap.ids[:1])
+
+    entries = {m.id: _entry(steps[m.id], succs[m.id], steps, calendar) for m in roadmap.milestones}
+    schedule = Schedule(roadmap, as_of, entries, targets, diagnostics,
+                        {n: tuple(s for s, _ in succs[n]) for n in topo})
+    _post_checks(schedule, steps, preds)
+    return schedule
+
+
+# -- prepare ---------------------------------------------------------------------------------------
+
+def _prepare(m: Milestone, facts: Facts, today: int, calendar: WorkCalendar) -> _Step:
+    step = _Step(m, facts)
+    actual_start = facts.actual_start if facts.actual_start and facts.actual_start.toordinal() <= today else None
+    actual_end = facts.actual_end if facts.actual_end and facts.actual_end.toordinal() < today + 1 else None
+    if facts.status == "cancelled":
+        state = "cancelled"
+    elif actual_end is not None:
+        state = "done"
+    elif facts.status == "done" and facts.actual_end is None:
+        state = "done"  # done, with no date recorded: trust it, keep the planned dates
+    elif actual_start is not None:
+        state = "in_progress"
+    else:
+        state = "planned"
+    step.state = state
+    step.progress = 100 if state == "done" else (facts.progress or 0) if state == "in_progress" else 0
+    if state == "in_progress" and facts.status not in (None, "in_progress"):
+        step.progress = 0  # a later fact (done) says nothing about progress on the as-of day
+
+    deadline = m.deadline.last.toordinal() + 1 if m.deadline else None
+    not_before = m.not_before.first.toordinal() if m.not_before else None
+    window = None
+    duration = m.duration
+    step.fixed = m.fixed
+    if m.start is not None and not m.start.exact:  # fuzzy start: not before the window opens
+        not_before = max(not_before or m.start.first.toordinal(), m.start.first.toordinal())
+        last = m.end.last if m.end is not None else m.start.last
+        window = (m.start.first, last)
+        if m.end is not None:
+            end_deadline = m.end.last.toordinal() + 1
+            deadline = min(deadline, end_deadline) if deadline else end_deadline
+            if duration is None:
+                duration = Duration(m.end.last.toordinal() - m.start.first.toordinal() + 1, "d")
+    elif m.not_before is not None and not m.not_before.exact:
+        window = (m.not_before.first, m.not_before.last)
+    if duration is None:
+        duration = ZERO if m.kind == "milestone" else ONE_DAY
+    step.duration = duration
+    step.deadline = deadline
+    step.not_before = not_before
+    step.window = window
+    step.facts = Facts(facts.status, facts.progress, actual_start, actual_end, facts.documents or m.documents)
+    return step
+
+
+# -- forward pass ----------------------------------------------------------------------------------
+
+def _forward(step: _Step, preds, steps: dict[str, _Step], today: int, calendar: WorkCalendar) -> None:
+    m, facts = step.m, step.facts
+    start_bound = end_bound = None
+    best_pred, best_value, best_type = None, None, None
+    for pred_id, dep in preds:
+        p = steps[pred_id]
+        if dep.type == "FS":
+            value = shift(p.E, dep.lag, calendar)
+        elif dep.type == "SS":
+            value = shift(p.S, dep.lag, calendar)
+        elif dep.type == "FF":
+            value = shift(p.E, dep.lag, calendar)
+        else:  # SF
+            value = shift(p.S, dep.lag, calendar)
+        if dep.type in ("FS", "SS"):
+            start_bound = value if start_bound is None else max(start_bound, value)
+            as_start = value
+        else:
+            end_bound = value if end_bound is None else max(end_bound, value)
+            as_start = calendar.begin(value, step.duration)
+        if best_value is None or as_start > best_value:
+            best_pred, best_value, best_type = pred_id, as_start, dep.type
+    step.pred_start, step.pred_end = start_bound, end_bound
+    step.latest_input = best_value if best_value is not None else -10**9
+    step.driving = best_pred
+
+    if step.state == "done" and facts.actual_end is not None:
+        step.E = facts.actual_end.toordinal() + 1
+        if facts.actual_start is not None:
+            step.S = facts.actual_start.toordinal()
+        elif m.fixed:
+            step.S = min(m.start.first.toordinal(), step.E)
+        else:
+            step.S = min(calendar.begin(step.E, step.duration), step.E)
+        step.offset = 1 if step.S == step.E else 0
+        step.reason = "actual"
+        return
+    if step.state == "cancelled":
+        candidates = [b for b in (start_bound, end_bound, step.not_before) if b is not None]
+        step.S = step.E = max(candidates) if candidates else today
+        step.reason = "none"
+        return
+    if step.state == "in_progress":
+        step.S = facts.actual_start.toordinal()
+        planned_end = _fixed_span(m, step.duration, calendar)[1] if m.fixed else \
+            calendar.finish(step.S, step.duration)[1]
+        if facts.progress is not None and facts.status in (None, "in_progress"):
+            remaining = _remaining(step.duration, step.progress, step.S, calendar)
+            remaining_end = calendar.finish(today, remaining)[1]
+        else:  # progress unknown: assume it runs to plan, and at least through the as-of day
+            remaining_end = today + 1
+        step.E = max(planned_end, remaining_end)
+        step.reason = "actual"
+        return
+    undated_done = step.state == "done"  # reported done without a date: taken as done on its planned dates
+    if m.fixed:
+        step.S, step.E = _fixed_span(m, step.duration, calendar)
+        step.reason = "fixed"
+    else:
+        step.S, step.E = _schedule_planned(step, start_bound, end_bound, best_value, best_type, steps, today,
+                                           calendar, floor=not undated_done)
+    if undated_done and step.E > today + 1:
+        step.state = "in_progress" if step.S <= today else "planned"
+        step.progress = 0
+
+
+def _schedule_planned(step: _Step, start_bound, end_bound, best_value, best_type, steps, today: int,
+                      calendar: WorkCalendar, floor: bool) -> tuple[int, int]:
+    """Early dates of a movable step: after its predecessors, its not-before date and the as-of date."""
+    low, low_reason = (today, "as-of") if floor else (None, "none")
+    if step.not_before is not None and (low is None or step.not_before > low):
+        low, low_reason = step.not_before, "not-before"
+    candidates = [v for v in (start_bound, low) if v is not None]
+    if not candidates:  # nothing constrains it (a step reported done without dates): its first window
+        candidates = [min((steps[w].S for w in step.m.during), default=today)]
+    S, E = calendar.finish(max(candidates), step.duration)
+    if end_bound is not None and end_bound > E:
+        S, E = calendar.finish(max(S, calendar.begin(end_bound, step.duration)), step.duration)
+        while E < end_bound:  # months and working days are not exactly invertible
+            S, E = calendar.finish(S + 1, step.duration)
+    if best_value is not None and (low is None or best_value >= low):
+        step.reason = "predecessor"
+        if step.duration.is_zero and best_type in ("FS", "FF"):
+            step.offset = 1  # a point milestone after a finish falls on that step's last day
+    else:
+        step.driving, step.reason = None, low_reason
+    if step.m.during:
+        S, E = _fit_window(step, S, steps, calendar)
+    return S, E
+
+
+def _fixed_span(m: Milestone, duration: Duration, calendar: WorkCalendar) -> tuple[int, int]:
+    start = m.start.first.toordinal()
+    if m.end is not None:
+        return start, m.end.last.toordinal() + 1
+    if m.duration is not None:
+        return start, calendar.finish(start, duration)[1]
+    return start, start + 1  # 'start' alone: a one-day event
+
+
+def _remaining(duration: Duration, progress: int, start: int, calendar: WorkCalendar) -> Duration:
+    share = (100 - progress) / 100
+    if duration.unit == "bd":
+        return Duration(math.ceil(duration.amount * share), "bd")
+    _, end = calendar.finish(start, duration)
+    return Duration(math.ceil((end - start) * share), "d")
+
+
+def _fit_window(step: _Step, S: int, steps: dict[str, _Step], calendar: WorkCalendar) -> tuple[int, int]:
+    windows = sorted((steps[w].S, steps[w].E, w) for w in step.m.during)
+    for w_start, w_end, w_id in windows:
+        s, e = calendar.finish(max(S, w_start), step.duration)
+        if e <= w_end:
+            if s > S:
+                step.reason = "window"
+            step.session_window = (w_start, w_end)
+            return s, e
+    step.session_window = None
+    return calendar.finish(S, step.duration)
+
+
+# -- backward pass ---------------------------------------------------------------------------------
+
+def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, calendar: WorkCalendar) -> None:
+    ls_bound = lf_bound = None
+    for succ_id, dep in succs:
+        s = steps[succ_id]
+        if dep.type == "FS":
+            lf = shift(s.LS, Duration(-dep.lag.amount, dep.lag.unit), calendar)
+            lf_bound = lf if lf_bound is None else min(lf_bound, lf)
+        elif dep.type == "SS":
+            ls = shift(s.LS, Duration(-dep.lag.amount, dep.lag.unit), calendar)
+            ls_bound = ls if ls_bound is None else min(ls_bound, ls)
+        elif dep.type == "FF":
+            lf = shift(s.LF, Duration(-dep.lag.amount, dep.lag.unit), calendar)
+            lf_bound = lf if lf_bound is None else min(lf_bound, lf)
+        else:  # SF
+            ls = shift(s.LF, Duration(-dep.lag.amount, dep.lag.unit), calendar)
+            ls_bound = ls if ls_bound is None else min(ls_bound, ls)
+    if step.deadline is not None:  # a deadline bounds the step; at an end point it replaces the project end
+        lf_bound = step.deadline if lf_bound is None else min(lf_bound, step.deadline)
+    elif lf_bound is None and ls_bound is None:
+        lf_bound = max(project_end, step.E) if step.fixed or step.state == "done" else project_end
+    if step.session_window is not None:
+        lf_bound = step.session_window[1] if lf_bound is None else min(lf_bound, step.session_window[1])
+    step.ls_bound, step.lf_bound = ls_bound, lf_bound  # type: ignore[attr-defined]
+    if step.state == "done" or (step.fixed and step.state != "in_progress"):
+        step.LS, step.LF = step.S, step.E  # they do not move: predecessors must fit before them
+        return
+    span = step.E - step.S
+    LF = lf_bound if lf_bound is not None else project_end
+    LS = calendar.begin(LF, step.duration) if step.state != "in_progress" else step.S + (LF - step.E)
+    if step.state == "cancelled":
+        LS = LF
+    if ls_bound is not None and ls_bound < LS:
+        LS = ls_bound
+        LF = min(LF, calendar.finish(LS, step.duration)[1] if step.state == "planned" else LS + span)
+    step.LS, step.LF = LS, LF
+
+
+# -- finish ----------------------------------------------------------------------------------------
+
+def _total_float(step: _Step) -> int | None:
+    if step.state in ("done", "cancelled"):
+        return None
+    if step.fixed and step.state != "in_progress":
+        slack = [0]
+        if step.lf_bound is not None:
+            slack.append(step.lf_bound - step.E)
+        if step.ls_bound is not None:
+            slack.append(step.ls_bound - step.S)
+        if step.pred_start is not None:
+            slack.append(step.S - step.pred_start)
+        if step.pred_end is not None:
+            slack.append(step.E - step.pred_end)
+        return min(slack)
+    return step.LF - step.E
+
+
+def _entry(step: _Step, succs, steps: dict[str, _Step], calendar: WorkCalendar) -> ScheduleEntry:
+    total = _total_float(step)
+    free = None
+    if total is not None:
+        slacks = []
+        for succ_id, dep in succs:
+            s = steps[succ_id]
+            if s.state == "cancelled":
+                continue
+            anchor = step.E if dep.type in ("FS", "FF") else step.S
+            target = s.S if dep.type in ("FS", "SS") else s.E
+            slacks.append(target - shift(anchor, dep.lag, calendar))
+        free = min([total] + slacks) if slacks else total
+    point = step.duration.is_zero
+    to_date = date.fromordinal
+
+    def first(instant: int) -> date:
+        return to_date(instant - step.offset) if point else to_date(instant)
+
+    def last(instant: int) -> date:
+        return to_date(instant - step.offset) if point else to_date(max(instant - 1, 1))
+
+    waiting = tuple(p for p in step.m.predecessors if steps[p].state not in ("done", "cancelled"))
+    return ScheduleEntry(
+        id=step.m.id, milestone=step.m, state=step.state,
+        start=first(step.S), end=last(step.E) if not point else first(step.S),
+        early_start=first(step.S), early_finish=last(step.E) if not point else first(step.S),
+        late_start=first(step.LS) if step.state not in ("done", "cancelled") else None,
+        late_finish=(last(step.LF) if not point else first(step.LF)) if step.state not in ("done", "cancelled") else None,
+        total_float=total, free_float=free,
+        critical=total is not None and total <= 0,
+        fixed=step.fixed, point=point, driving=step.driving, driving_reason=step.reason,
+        progress=step.progress,
+        deadline=to_date(step.deadline - 1) if step.deadline is not None else None,
+        window=step.window, actual_start=step.facts.actual_start, actual_end=step.facts.actual_end,
+        documents=step.facts.documents, waiting_for=waiting, reported_status=step.facts.status,
+        anchored=step.fixed or step.session_window is not None or step.m.window_span,
+    )
+
+
+def _post_checks(schedule: Schedule, steps: dict[str, _Step], preds) -> None:
+    roadmap, diags, today = schedule.roadmap, schedule.diagnostics, schedule.as_of
+    name = roadmap.path
+    for m in roadmap.milestones:
+        step, entry = steps[m.id], schedule.entries[m.id]
+        if m.fixed and step.state == "planned":
+            late = max((step.pred_start or -10**9) - step.S, (step.pred_end or -10**9) - step.E)
+            if late > 0:
+                chain = " -> ".join(e.id for e in schedule.driving_chain(m.id))
+                diags.append(Diagnostic(
+                    "warning", "fixed-date-infeasible",
+                    f"'{m.id}' is fixed to start {entry.start} but its dependencies allow {late} day(s) later at "
+                    f"the earliest (driving chain: {chain})", name, m.line_of("start"),
+                    "shorten or start the chain earlier, or move the date"))
+        if m.during and step.session_window is None and step.state == "planned":
+            diags.append(Diagnostic(
+                "warning", "no-window-fits",
+                f"'{m.id}' fits in none of the windows it may use ({', '.join(m.during)}); scheduled at "
+                f"{entry.start} instead", name, m.line_of("during"), "add a later session to 'during' or start earlier"))
+        if step.state == "done":
+            undone = [p for p, _ in preds[m.id] if steps[p].state not in ("done", "cancelled")]
+            if undone:
+                diags.append(Diagnostic(
+                    "warning", "done-before-predecessor",
+                    f"'{m.id}' is done but its predecessor(s) {', '.join(undone)} are not", name, m.line,
+                    "record the predecessors' progress, or remove the dependency"))
+        if entry.deadline is not None and step.state not in ("done", "cancelled") and entry.deadline < today:
+            diags.append(Diagnostic(
+                "warning", "deadline-missed",
+                f"'{m.id}' was due {entry.deadline} and is not done ({(today - entry.deadline).days} day(s) ago)",
+                name, m.line_of("deadline") if m.deadline else m.line,
+                "record it as done with its actual dates, or move the deadline"))
+
+
+def window_text(entry: ScheduleEntry) -> str | None:
+    """The fuzzy window of a step as written in the file (e.g. ``2023-H2``), if any."""
+    m = entry.milestone
+    for value in (m.start, m.not_before):
+        if isinstance(value, DateWindow) and not value.exact:
+            return value.text if m.end is None or m.end.exact else f"{value.text}..{m.end.text}"
+    return None
+
+
+__all__ = ["Facts", "Schedule", "ScheduleEntry", "compute_schedule", "window_text", "parse_date_window"]

@@ -1,0 +1,85 @@
+"""The roadmap file format in one table: which keys exist, their types and what they mean.
+
+Both the validator (:mod:`roadmap_tracker.loading`) and the JSON Schema
+(:mod:`roadmap_tracker.schema`) read these tables, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One key of the file: ``type`` names a converter in the loader and a schema in schema.py."""
+
+    type: str
+    description: str
+    required: bool = False
+
+
+TOP_LEVEL = {
+    "roadmap": FieldSpec("header", "The roadmap's header: id, title, time zone, target, calendar, tracks.", True),
+    "milestones": FieldSpec("milestones", "The steps of the roadmap, in the order they should be shown.", True),
+}
+
+HEADER = {
+    "id": FieldSpec("slug", "Short identifier of the roadmap (letters, digits, '-', '_', '.'); used in calendar UIDs.", True),
+    "title": FieldSpec("string", "The roadmap's name, shown in every report.", True),
+    "description": FieldSpec("string", "A paragraph about the roadmap."),
+    "timezone": FieldSpec("timezone", "IANA time zone for timed events without their own, e.g. Europe/Zurich. Default UTC."),
+    "target": FieldSpec("slug", "The milestone the roadmap exists to reach. Default: every milestone nothing depends on."),
+    "calendar": FieldSpec("calendar", "Working days and holidays for business-day (bd) durations."),
+    "tracks": FieldSpec("tracks", "Ordered groups of milestones: a list of {id, title}."),
+}
+
+CALENDAR = {
+    "workdays": FieldSpec("weekdays", "Working days, e.g. [mon, tue, wed, thu, fri] (the default)."),
+    "holidays": FieldSpec("days", "Days that are not worked, e.g. [2024-12-25]."),
+}
+
+TRACK = {
+    "id": FieldSpec("slug", "Identifier that milestones name in 'track'.", True),
+    "title": FieldSpec("string", "Heading shown for the group."),
+}
+
+MILESTONE = {
+    "id": FieldSpec("slug", "Unique identifier (letters, digits, '-', '_', '.').", True),
+    "title": FieldSpec("string", "What the step is, in a few words.", True),
+    "kind": FieldSpec("kind", "session, meeting, resolution, decision, report, consultation, event, survey, "
+                              "submission, publication, task or milestone. Default: task."),
+    "track": FieldSpec("slug", "The track (group) the step belongs to; one of the header's tracks."),
+    "lead": FieldSpec("string", "Who is responsible."),
+    "partners": FieldSpec("strings", "Who else takes part."),
+    "venue": FieldSpec("string", "Where it happens (city, building, or 'online')."),
+    "timezone": FieldSpec("timezone", "IANA time zone of the venue, e.g. America/New_York."),
+    "virtual": FieldSpec("bool", "True when the step happens online."),
+    "links": FieldSpec("strings", "Web pages about the step."),
+    "documents": FieldSpec("strings", "Document symbols that evidence the step, e.g. A/RES/80/173."),
+    "notes": FieldSpec("string", "Free text."),
+    "tags": FieldSpec("strings", "Free labels."),
+    "start": FieldSpec("date", "Exact day: a fixed date nobody can move. Fuzzy window (2023-H2): not before it opens. "
+                               "A date and time (2025-12-16T10:00) makes a timed event."),
+    "end": FieldSpec("date", "Last day (inclusive) of a fixed-date step; with a fuzzy start, the window it must end in."),
+    "duration": FieldSpec("duration", "0 (a point milestone), 10d, 8bd (working days), 6w or 3mo."),
+    "not_before": FieldSpec("date", "Start no earlier than this day (or window)."),
+    "deadline": FieldSpec("date", "Finish no later than this day (or by the end of this window); reported, never forced."),
+    "during": FieldSpec("ids", "Sessions inside one of whose windows the step must happen; the first that fits is taken."),
+    "after": FieldSpec("ids", "Finish-to-start predecessors."),
+    "depends_on": FieldSpec("dependencies", "Predecessors with a link type (FS, SS, FF, SF) and a lag: [{id, type, lag}]."),
+    "condition": FieldSpec("string", "The step is contingent on this, e.g. 'if extra-budgetary funding is received'."),
+    "status": FieldSpec("status", "planned, in_progress, done, cancelled or blocked."),
+    "progress": FieldSpec("percent", "Per cent complete, 0-100."),
+    "actual": FieldSpec("actual", "What happened: {start, end} as exact days."),
+}
+
+DEPENDENCY = {
+    "id": FieldSpec("slug", "The predecessor's id.", True),
+    "type": FieldSpec("link_type", "FS (finish-to-start, the default), SS, FF or SF."),
+    "lag": FieldSpec("lag", "Wait after the link (2w), or a lead when negative (-1w)."),
+}
+
+ACTUAL = {
+    "start": FieldSpec("day", "The day the step really started."),
+    "end": FieldSpec("day", "The day the step really finished (inclusive)."),
+}

@@ -1,0 +1,132 @@
+"""Read YAML into plain Python values that remember the line each value came from.
+
+PyYAML's loaders forget positions once they build Python objects; validation needs them to say
+``file:line``. We compose the node graph (libyaml's fast composer when available), then build
+dicts and lists ourselves, keeping lines on the side. Timestamps stay strings: the roadmap has
+its own date grammar (fuzzy windows), parsed in :mod:`roadmap_tracker.dates`.
+"""
+
+from __future__ import annotations
+
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+
+try:  # libyaml is an optional speed-up of PyYAML; the pure-Python composer gives the same nodes
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader
+
+MAX_NODES = 2_000_000  # guards against alias "billion laughs" expansion
+MAX_DEPTH = 200
+
+
+class YamlProblem(Exception):
+    """The text is not YAML we can read; ``line`` is 1-based or None."""
+
+    def __init__(self, message: str, line: int | None, code: str = "yaml-syntax"):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.code = code
+
+
+class Mapping(dict):
+    """A dict with the line of the mapping and of each key."""
+
+    line: int = 0
+    key_lines: dict
+
+
+class Sequence(list):
+    """A list with the line of the sequence and of each item."""
+
+    line: int = 0
+    item_lines: list
+
+
+def line_of(value: object, default: int | None = None) -> int | None:
+    return getattr(value, "line", default) or default
+
+
+def parse_yaml(text: str) -> object:
+    """Parse one YAML document into :class:`Mapping`/:class:`Sequence`/scalars with lines."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or "cannot be read"
+        context = f" {exc.context}" if exc.context else ""
+        raise YamlProblem(f"YAML syntax: {problem}{context}; check indentation, colons and quotes", line) from None
+    except yaml.YAMLError as exc:  # e.g. a second document, control characters
+        raise YamlProblem(f"YAML syntax: {str(exc).splitlines()[0]}", None) from None
+    if node is None:
+        return None
+    return _Builder().build(node)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.count = 0
+        self.scalars = SafeConstructor()
+        self.active: set[int] = set()
+
+    def build(self, node: yaml.Node, depth: int = 0) -> object:
+        self.count += 1
+        line = node.start_mark.line + 1
+        if self.count > MAX_NODES:
+            raise YamlProblem(
+                f"the document expands to more than {MAX_NODES:,} values (aliases repeated?); "
+                "write the values out or split the file", line, "too-large")
+        if depth > MAX_DEPTH:
+            raise YamlProblem(f"the document nests deeper than {MAX_DEPTH} levels", line, "too-deep")
+        if id(node) in self.active:
+            raise YamlProblem("an alias refers to the value that contains it; remove the recursive alias",
+                              line, "recursive-alias")
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                seq = Sequence(self.build(item, depth + 1) for item in node.value)
+                seq.line = line
+                seq.item_lines = [item.start_mark.line + 1 for item in node.value]
+                return seq
+            mapping = Mapping()
+            mapping.line = line
+            mapping.key_lines = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise YamlProblem("merge keys (<<) are not supported; write the keys out",
+                                      key_node.start_mark.line + 1, "unsupported-yaml")
+                key = self.build(key_node, depth + 1)
+                if isinstance(key, (dict, list)):
+                    raise YamlProblem("a key must be a plain word, not a list or mapping",
+                                      key_node.start_mark.line + 1, "wrong-type")
+                key = str(key) if key is not None else ""
+                if key in mapping:
+                    raise YamlProblem(f"key '{key}' appears twice in the same mapping; keep one",
+                                      key_node.start_mark.line + 1, "duplicate-key")
+                mapping[key] = self.build(value_node, depth + 1)
+                mapping.key_lines[key] = key_node.start_mark.line + 1
+            return mapping
+        finally:
+            self.active.discard(id(node))
+
+    def _scalar(self, node: yaml.ScalarNode) -> object:
+        tag = node.tag
+        try:
+            if tag == "tag:yaml.org,2002:int":
+                return self.scalars.construct_yaml_int(node)
+            if tag == "tag:yaml.org,2002:float":
+                return self.scalars.construct_yaml_float(node)
+            if tag == "tag:yaml.org,2002:bool":
+                return self.scalars.construct_yaml_bool(node)
+            if tag == "tag:yaml.org,2002:null":
+                return None
+        except (ConstructorError, ValueError):
+            pass
+        if tag.startswith("tag:yaml.org,2002:") or tag == "!":
+            return node.value  # str, timestamp, binary...: the text as written
+        raise YamlProblem(f"the tag {tag} is not supported; remove it", node.start_mark.line + 1,
+                          "unsupported-yaml")
