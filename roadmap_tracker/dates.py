@@ -234,7 +234,7 @@ class WorkCalendar:
             for _ in range(n - 1):
                 day = self.previous_workday(day - 1)
             return day
-        return shift(end, Duration(-n, duration.unit), self)
+        return unshift(end, duration, self)
 
 
 def shift(instant: int, lag: Duration, calendar: WorkCalendar) -> int:
@@ -268,6 +268,24 @@ def shift(instant: int, lag: Duration, calendar: WorkCalendar) -> int:
         if calendar.is_workday(day):
             remaining -= 1
     return day
+
+
+def unshift(bound: int, lag: Duration, calendar: WorkCalendar) -> int:
+    """The latest instant ``x`` with ``shift(x, lag) <= bound``: the inverse used by backward passes.
+
+    Months and working days are not exactly invertible (31 January plus a month is 29 February,
+    and so is 29 January), so the estimate is corrected by stepping.
+    """
+    if lag.amount == 0:
+        return bound
+    if lag.unit in ("d", "w"):
+        return bound - (lag.amount * (7 if lag.unit == "w" else 1))
+    x = shift(bound, Duration(-lag.amount, lag.unit), calendar)
+    while shift(x, lag, calendar) > bound:
+        x -= 1
+    while shift(x + 1, lag, calendar) <= bound:
+        x += 1
+    return x
 
 
 def duration_days(duration: Duration, start: int, calendar: WorkCalendar) -> int:

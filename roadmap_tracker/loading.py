@@ -62,19 +62,20 @@ def read_roadmap(path: str | os.PathLike) -> tuple[Roadmap | None, list[Diagnost
         if size > MAX_FILE_BYTES:
             return None, [Diagnostic("error", "file-too-large",
                                      f"the file is {size / 1048576:.0f} MB; roadmap files are limited to "
-                                     f"{MAX_FILE_BYTES // 1048576} MB", name, None,
+                                     f"{MAX_FILE_BYTES // 1048576} MB", name, 1,
                                      "split the roadmap or remove generated content")]
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        return None, [Diagnostic("error", "unreadable-file", f"cannot read the file: {exc.strerror}", name)]
+        return None, [Diagnostic("error", "unreadable-file", f"cannot read the file: {exc.strerror}", name, 1)]
     return parse_roadmap_bytes(data, name)
 
 
 def parse_roadmap_bytes(data: bytes, name: str = "<memory>") -> tuple[Roadmap | None, list[Diagnostic]]:
     """Parse roadmap file content; see :func:`read_roadmap`."""
     if b"\x00" in data:
-        return None, [Diagnostic("error", "not-text", "the file is binary, not YAML text", name, None,
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        return None, [Diagnostic("error", "not-text", "the file is binary, not YAML text", name, line,
                                  "point --file at the roadmap's .yaml file")]
     try:
         text = data.decode("utf-8-sig")
@@ -93,7 +94,7 @@ def parse_roadmap_bytes(data: bytes, name: str = "<memory>") -> tuple[Roadmap | 
     roadmap = reader.read(document)
     if roadmap is not None:
         roadmap = dataclasses.replace(roadmap, content_hash=hashlib.sha256(data).hexdigest())
-    return roadmap, reader.diagnostics
+    return roadmap, sorted(reader.diagnostics, key=lambda d: d.line or 0)
 
 
 class _Bad(Exception):

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Mapping as TMapping
 
-from .dates import DateWindow, Duration, WorkCalendar, parse_date_window, shift
+from .dates import DateWindow, Duration, WorkCalendar, parse_date_window, shift, unshift
 from .errors import Diagnostic
 from .model import Milestone, Roadmap
 
@@ -50,7 +50,8 @@ class ScheduleEntry:
     the predecessor that sets the early start (for fixed and done steps: the latest input), and
     ``driving_reason`` says what set the date: ``predecessor``, ``fixed``, ``actual``, ``as-of``,
     ``not-before``, ``window`` or ``none``. ``total_float`` is ``None`` for done and cancelled
-    steps. ``window`` is the fuzzy window the file gave, kept for display. ``anchored`` steps take
+    steps. ``window`` is the fuzzy window the file gave, kept for display. ``span`` holds the start and end *instants* (day
+    numbers, half-open) that the arithmetic used. ``anchored`` steps take
     their dates from the calendar (fixed dates, a session's window, a fuzzy span), so thin float
     is no risk for them; negative float still is.
     """
@@ -80,6 +81,12 @@ class ScheduleEntry:
     waiting_for: tuple[str, ...] = ()
     reported_status: str | None = None
     anchored: bool = False
+    span: tuple[int, int] = (0, 0)
+
+    @property
+    def exclusive_end(self) -> date:
+        """The day after the step ends: what calendars call an exclusive end (DTEND)."""
+        return self.end + timedelta(days=1)
 
     @property
     def title(self) -> str:
@@ -184,8 +191,9 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
         _forward(steps[node], preds[node], steps, today, calendar)
 
     project_end = max((s.E for s in steps.values() if s.state != "cancelled"), default=today)
+    horizon = max([project_end] + [s.deadline for s in steps.values() if s.deadline is not None])
     for node in reversed(topo):
-        _backward(steps[node], succs[node], steps, project_end, calendar)
+        _backward(steps[node], succs[node], steps, project_end, horizon, calendar)
 
     sinks = [m.id for m in roadmap.milestones if not succs[m.id]]
     if roadmap.target:
@@ -332,7 +340,7 @@ def _schedule_planned(step: _Step, start_bound, end_bound, best_value, best_type
             S, E = calendar.finish(S + 1, step.duration)
     if best_value is not None and (low is None or best_value >= low):
         step.reason = "predecessor"
-        if step.duration.is_zero and best_type in ("FS", "FF"):
+        if step.duration.is_zero and best_type in ("FS", "FF") and (low is None or S - 1 >= low):
             step.offset = 1  # a point milestone after a finish falls on that step's last day
     else:
         step.driving, step.reason = None, low_reason
@@ -373,22 +381,27 @@ def _fit_window(step: _Step, S: int, steps: dict[str, _Step], calendar: WorkCale
 
 # -- backward pass ---------------------------------------------------------------------------------
 
-def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, calendar: WorkCalendar) -> None:
+def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, horizon: int,
+              calendar: WorkCalendar) -> None:
+    """Late dates from successors; nothing may finish after the plan's horizon (its end, or the
+    latest deadline), even when a negative lag would allow it."""
     ls_bound = lf_bound = None
     for succ_id, dep in succs:
         s = steps[succ_id]
         if dep.type == "FS":
-            lf = shift(s.LS, Duration(-dep.lag.amount, dep.lag.unit), calendar)
+            lf = unshift(s.LS, dep.lag, calendar)
             lf_bound = lf if lf_bound is None else min(lf_bound, lf)
         elif dep.type == "SS":
-            ls = shift(s.LS, Duration(-dep.lag.amount, dep.lag.unit), calendar)
+            ls = unshift(s.LS, dep.lag, calendar)
             ls_bound = ls if ls_bound is None else min(ls_bound, ls)
         elif dep.type == "FF":
-            lf = shift(s.LF, Duration(-dep.lag.amount, dep.lag.unit), calendar)
+            lf = unshift(s.LF, dep.lag, calendar)
             lf_bound = lf if lf_bound is None else min(lf_bound, lf)
         else:  # SF
-            ls = shift(s.LF, Duration(-dep.lag.amount, dep.lag.unit), calendar)
+            ls = unshift(s.LF, dep.lag, calendar)
             ls_bound = ls if ls_bound is None else min(ls_bound, ls)
+    if lf_bound is not None and lf_bound > horizon:
+        lf_bound = horizon
     if step.deadline is not None:  # a deadline bounds the step; at an end point it replaces the project end
         lf_bound = step.deadline if lf_bound is None else min(lf_bound, step.deadline)
     elif lf_bound is None and ls_bound is None:
@@ -466,6 +479,7 @@ def _entry(step: _Step, succs, steps: dict[str, _Step], calendar: WorkCalendar) 
         window=step.window, actual_start=step.facts.actual_start, actual_end=step.facts.actual_end,
         documents=step.facts.documents, waiting_for=waiting, reported_status=step.facts.status,
         anchored=step.fixed or step.session_window is not None or step.m.window_span,
+        span=(step.S, step.E),
     )
 
 

@@ -33,7 +33,7 @@ def _object(fields: dict, title: str | None = None) -> dict:
 def _type(name: str) -> dict:
     slug = {"type": "string", "pattern": _SLUG_PATTERN}
     date = {"type": "string", "pattern": _DATE_PATTERN}
-    types = {
+    simple = {
         "string": {"type": "string"},
         "slug": slug,
         "strings": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
@@ -48,17 +48,21 @@ def _type(name: str) -> dict:
         "status": {"enum": list(STATUSES)},
         "link_type": {"enum": list(LINK_TYPES)},
         "percent": {"type": "number", "minimum": 0, "maximum": 100},
-        "dependencies": {"type": "array", "items": {"anyOf": [slug, _object(spec.DEPENDENCY)]}},
-        "actual": _object(spec.ACTUAL),
         "weekdays": {"type": "array", "minItems": 1,
                      "items": {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}},
         "days": {"type": "array", "items": {"type": "string", "format": "date"}},
-        "calendar": _object(spec.CALENDAR),
-        "tracks": {"type": "array", "items": {"anyOf": [slug, _object(spec.TRACK)]}},
-        "header": _object(spec.HEADER),
-        "milestones": {"type": "array", "items": _object(spec.MILESTONE, "Milestone")},
     }
-    return types[name]
+    if name in simple:
+        return simple[name]
+    nested = {  # built only when asked for: they refer back to this function
+        "dependencies": lambda: {"type": "array", "items": {"anyOf": [slug, _object(spec.DEPENDENCY)]}},
+        "actual": lambda: _object(spec.ACTUAL),
+        "calendar": lambda: _object(spec.CALENDAR),
+        "tracks": lambda: {"type": "array", "items": {"anyOf": [slug, _object(spec.TRACK)]}},
+        "header": lambda: _object(spec.HEADER),
+        "milestones": lambda: {"type": "array", "items": _object(spec.MILESTONE, "Milestone")},
+    }
+    return nested[name]()
 
 
 def roadmap_schema() -> dict:

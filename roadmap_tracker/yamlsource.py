@@ -18,6 +18,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_NODES = 2_000_000  # guards against alias "billion laughs" expansion
 MAX_DEPTH = 200
+_TEXT_TAGS = frozenset({"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp", "!"})
 
 
 class YamlProblem(Exception):
@@ -58,8 +59,12 @@ def parse_yaml(text: str) -> object:
         problem = exc.problem or "cannot be read"
         context = f" {exc.context}" if exc.context else ""
         raise YamlProblem(f"YAML syntax: {problem}{context}; check indentation, colons and quotes", line) from None
-    except yaml.YAMLError as exc:  # e.g. a second document, control characters
-        raise YamlProblem(f"YAML syntax: {str(exc).splitlines()[0]}", None) from None
+    except yaml.reader.ReaderError as exc:  # control characters and other unreadable text
+        line = text[: exc.position].count("\n") + 1
+        raise YamlProblem(f"character {exc.character!r} is not allowed in YAML; delete it", line,
+                          "invalid-character") from None
+    except yaml.YAMLError as exc:  # e.g. a second document
+        raise YamlProblem(f"YAML syntax: {str(exc).splitlines()[0]}", 1) from None
     if node is None:
         return None
     return _Builder().build(node)
@@ -126,7 +131,7 @@ class _Builder:
                 return None
         except (ConstructorError, ValueError):
             pass
-        if tag.startswith("tag:yaml.org,2002:") or tag == "!":
-            return node.value  # str, timestamp, binary...: the text as written
+        if tag in _TEXT_TAGS:
+            return node.value  # strings and timestamps: the text as written
         raise YamlProblem(f"the tag {tag} is not supported; remove it", node.start_mark.line + 1,
                           "unsupported-yaml")

@@ -1,0 +1,100 @@
+"""Properties of the schedule on random acyclic roadmaps (hypothesis)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from roadmap_tracker.dates import Duration, WorkCalendar, shift
+from roadmap_tracker.model import Dependency, Milestone, Roadmap
+from roadmap_tracker.scheduling import compute_schedule
+from roadmap_tracker.dates import parse_date_window
+
+AS_OF = date(2024, 1, 1)
+
+
+@st.composite
+def roadmaps(draw, max_steps: int = 25):
+    n = draw(st.integers(1, max_steps))
+    milestones = []
+    for i in range(n):
+        unit = draw(st.sampled_from(["d", "d", "bd", "w"]))
+        duration = Duration(draw(st.integers(0, 15)), unit)
+        deps = []
+        if i:
+            for pred in sorted(draw(st.sets(st.integers(0, i - 1), max_size=3))):
+                kind = draw(st.sampled_from(["FS", "FS", "SS", "FF", "SF"]))
+                lag = Duration(draw(st.integers(-5, 10)), draw(st.sampled_from(["d", "bd"])))
+                deps.append(Dependency(f"m{pred}", kind, lag))
+        not_before = None
+        if draw(st.booleans()):
+            not_before = parse_date_window(date.fromordinal(AS_OF.toordinal() + draw(st.integers(0, 60))))
+        milestones.append(Milestone(id=f"m{i}", title=f"Step {i}", line=i + 1, index=i, duration=duration,
+                                    dependencies=tuple(deps), not_before=not_before))
+    return Roadmap(id="random", title="Random", milestones=tuple(milestones), calendar=WorkCalendar())
+
+
+@settings(max_examples=200, deadline=None)
+@given(roadmap=roadmaps())
+def test_no_step_starts_before_its_constraints_allow(roadmap):
+    schedule = compute_schedule(roadmap, AS_OF)
+    cal = roadmap.calendar
+    for m in roadmap.milestones:
+        s, e = schedule[m.id].span
+        assert s >= AS_OF.toordinal()
+        if m.not_before:
+            assert s >= m.not_before.first.toordinal()
+        for dep in m.dependencies:
+            ps, pe = schedule[dep.predecessor].span
+            anchor = pe if dep.type in ("FS", "FF") else ps
+            bound = shift(anchor, dep.lag, cal)
+            assert (s if dep.type in ("FS", "SS") else e) >= bound, (m.id, dep)
+
+
+@settings(max_examples=200, deadline=None)
+@given(roadmap=roadmaps())
+def test_float_is_never_negative_without_deadlines_or_fixed_dates(roadmap):
+    schedule = compute_schedule(roadmap, AS_OF)
+    assert all(entry.total_float >= 0 for entry in schedule)
+    assert all(entry.free_float <= entry.total_float for entry in schedule)
+
+
+@settings(max_examples=200, deadline=None)
+@given(roadmap=roadmaps())
+def test_critical_steps_have_the_least_float(roadmap):
+    schedule = compute_schedule(roadmap, AS_OF)
+    entries = list(schedule)
+    critical = [e.total_float for e in entries if e.critical]
+    others = [e.total_float for e in entries if not e.critical]
+    assert critical, "some chain always drives the end of the plan"
+    assert max(critical) == min(e.total_float for e in entries) == 0
+    assert not others or min(others) > max(critical)
+
+
+@settings(max_examples=200, deadline=None)
+@given(roadmap=roadmaps())
+def test_the_driving_predecessor_sets_the_start(roadmap):
+    schedule = compute_schedule(roadmap, AS_OF)
+    for m in roadmap.milestones:
+        entry = schedule[m.id]
+        if entry.driving is None:
+            continue
+        dep = next(d for d in m.dependencies if d.predecessor == entry.driving)
+        ps, pe = schedule[dep.predecessor].span
+        bound = shift(pe if dep.type in ("FS", "FF") else ps, dep.lag, roadmap.calendar)
+        s, e = entry.span
+        if dep.type in ("FS", "SS"):
+            # working-day durations may move the start to the next working day
+            assert s == roadmap.calendar.finish(bound, m.duration)[0] or s == bound
+        else:
+            assert e >= bound
+
+
+@settings(max_examples=100, deadline=None)
+@given(roadmap=roadmaps(max_steps=12))
+def test_schedule_is_deterministic(roadmap):
+    first = compute_schedule(roadmap, AS_OF)
+    second = compute_schedule(roadmap, AS_OF)
+    assert list(first.entries.values()) == list(second.entries.values())
