@@ -20,6 +20,7 @@ from . import spec
 from .dates import (WEEKDAY_NAMES, DateWindow, Duration, WorkCalendar, parse_date_window, parse_day,
                     parse_duration)
 from .errors import Diagnostic, RoadmapInvalid, RoadmapNotFound
+from .runtime import without_gc
 from .model import KINDS, LINK_TYPES, STATUSES, Dependency, Milestone, Roadmap, Track
 from .yamlsource import Mapping, Sequence, YamlProblem, parse_yaml
 
@@ -54,6 +55,7 @@ def load_roadmap(path: str | os.PathLike) -> Roadmap:
     return roadmap
 
 
+@without_gc
 def read_roadmap(path: str | os.PathLike) -> tuple[Roadmap | None, list[Diagnostic]]:
     """Load a roadmap file, returning it (``None`` if it cannot be built) with all diagnostics."""
     name = str(path)
@@ -206,8 +208,11 @@ class _Reader:
         ident = item.get("id")
         where = f"milestone '{ident}'" if isinstance(ident, (str, int)) and not isinstance(ident, bool) else f"milestone #{index + 1}"
         self.check_keys(item, spec.MILESTONE, where)
-        values = {key: self.convert(item, key, field.type, where) for key, field in spec.MILESTONE.items()
-                  if key not in ("after", "depends_on", "actual")}
+        values = dict.fromkeys(spec.MILESTONE)
+        for key in item:
+            field = spec.MILESTONE.get(key)
+            if field is not None and key not in ("after", "depends_on", "actual"):
+                values[key] = self.convert(item, key, field.type, where)
         if values["id"] is None:
             return None
         dependencies = []
@@ -300,14 +305,16 @@ class _Reader:
         self.check_cycles(roadmap, seen)
 
     def check_cycles(self, roadmap: Roadmap, known: dict[str, Milestone]) -> None:
+        index = {m.id: m.index for m in known.values()}
+        edges = [(p, m.id) for m in roadmap.milestones for p in (*m.predecessors, *m.during)
+                 if p in known and p != m.id]
+        if all(index[p] < index[s] for p, s in edges):
+            return  # every link points forward in the file: no loop is possible
         import networkx as nx
 
         graph = nx.DiGraph()
         graph.add_nodes_from(known)
-        graph.add_edges_from((d.predecessor, m.id) for m in roadmap.milestones for d in m.dependencies
-                             if d.predecessor in known and d.predecessor != m.id)
-        graph.add_edges_from((session, m.id) for m in roadmap.milestones for session in m.during
-                             if session in known and session != m.id)
+        graph.add_edges_from(edges)
         if nx.is_directed_acyclic_graph(graph):
             return
         order = {m.id: m.index for m in roadmap.milestones}

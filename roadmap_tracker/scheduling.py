@@ -21,6 +21,7 @@ from typing import Mapping as TMapping
 from .dates import DateWindow, Duration, WorkCalendar, parse_date_window, shift, unshift
 from .errors import Diagnostic
 from .model import Milestone, Roadmap
+from .runtime import without_gc
 
 ONE_DAY = Duration(1, "d")
 ZERO = Duration(0, "d")
@@ -155,6 +156,7 @@ class _Step:
         self.latest_input = -10**9
 
 
+@without_gc
 def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] | None = None) -> Schedule:
     """Schedule ``roadmap`` as it stands on ``as_of``.
 
@@ -162,30 +164,22 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
     updates). Facts dated after ``as_of`` are ignored, so a past as-of date shows the past.
     The roadmap must be valid (see :func:`roadmap_tracker.loading.load_roadmap`).
     """
-    import networkx as nx
-
     facts = facts or {}
     calendar = roadmap.calendar
     today = as_of.toordinal()
-    graph = nx.DiGraph()
-    order = {}
-    steps: dict[str, _Step] = {}
-    for m in roadmap.milestones:
-        order[m.id] = m.index
-        steps[m.id] = _prepare(m, facts.get(m.id) or Facts.from_milestone(m), today, calendar)
-        graph.add_node(m.id)
-    for m in roadmap.milestones:
-        for session in m.during:  # ordering only: the session's dates must be known first
-            graph.add_edge(session, m.id, dep=None)
-        for dep in m.dependencies:
-            graph.add_edge(dep.predecessor, m.id, dep=dep)
-    topo = list(nx.lexicographical_topological_sort(graph, key=order.__getitem__))
+    order = {m.id: m.index for m in roadmap.milestones}
+    steps = {m.id: _prepare(m, facts.get(m.id) or Facts.from_milestone(m), today, calendar)
+             for m in roadmap.milestones}
+    topo = topological_order(roadmap)
     diagnostics: list[Diagnostic] = []
-    edges = graph.edges
-    preds = {n: [(p, edges[p, n]["dep"]) for p in sorted(graph.predecessors(n), key=order.__getitem__)
-                 if edges[p, n]["dep"] is not None] for n in topo}
-    succs = {n: [(s, edges[n, s]["dep"]) for s in sorted(graph.successors(n), key=order.__getitem__)
-                 if edges[n, s]["dep"] is not None] for n in topo}
+    preds: dict[str, list] = {}
+    succs: dict[str, list] = {m.id: [] for m in roadmap.milestones}
+    for m in roadmap.milestones:
+        links = sorted(((order[d.predecessor], d.predecessor, d) for d in m.dependencies), key=lambda t: t[0])
+        preds[m.id] = [(p, d) for _, p, d in links]
+        for _, p, d in links:
+            succs[p].append((order[m.id], m.id, d))
+    succs = {n: [(s_id, d) for _, s_id, d in sorted(items, key=lambda t: t[0])] for n, items in succs.items()}
 
     for node in topo:
         _forward(steps[node], preds[node], steps, today, calendar)
@@ -202,11 +196,44 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
         ranked = sorted(sinks, key=lambda n: (-steps[n].E, order[n]))
         targets = tuple(ranked) if ranked else tuple(roadmap.ids[:1])
 
-    entries = {m.id: _entry(steps[m.id], succs[m.id], steps, calendar) for m in roadmap.milestones}
+    entries = {m.id: _entry(steps[m.id], preds[m.id], succs[m.id], steps, calendar) for m in roadmap.milestones}
     schedule = Schedule(roadmap, as_of, entries, targets, diagnostics,
                         {n: tuple(s for s, _ in succs[n]) for n in topo})
     _post_checks(schedule, steps, preds)
     return schedule
+
+
+def dependency_graph(roadmap: Roadmap):
+    """The roadmap as a networkx DiGraph: an edge per dependency (``deps`` lists the links) and per
+    ``during`` (the session must be dated before the step placed in it)."""
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(m.id for m in roadmap.milestones)
+    for m in roadmap.milestones:
+        for session in m.during:
+            graph.add_edge(session, m.id)
+        for dep in m.dependencies:
+            if graph.has_edge(dep.predecessor, m.id):
+                graph.edges[dep.predecessor, m.id].setdefault("deps", []).append(dep)
+            else:
+                graph.add_edge(dep.predecessor, m.id, deps=[dep])
+    return graph
+
+
+def topological_order(roadmap: Roadmap) -> list[str]:
+    """Milestone ids with every predecessor first, ties broken by file order.
+
+    Most roadmaps list steps after what they wait for; then file order is that order and no graph
+    is needed. Otherwise networkx's lexicographical topological sort gives the same tie-breaks.
+    """
+    index = {m.id: m.index for m in roadmap.milestones}
+    if all(index[d.predecessor] < m.index for m in roadmap.milestones for d in m.dependencies) and \
+            all(index[s] < m.index for m in roadmap.milestones for s in m.during):
+        return [m.id for m in roadmap.milestones]
+    import networkx as nx
+
+    return list(nx.lexicographical_topological_sort(dependency_graph(roadmap), key=index.__getitem__))
 
 
 # -- prepare ---------------------------------------------------------------------------------------
@@ -442,7 +469,7 @@ def _total_float(step: _Step) -> int | None:
     return step.LF - step.E
 
 
-def _entry(step: _Step, succs, steps: dict[str, _Step], calendar: WorkCalendar) -> ScheduleEntry:
+def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCalendar) -> ScheduleEntry:
     total = _total_float(step)
     free = None
     if total is not None:
@@ -464,7 +491,7 @@ def _entry(step: _Step, succs, steps: dict[str, _Step], calendar: WorkCalendar) 
     def last(instant: int) -> date:
         return to_date(instant - step.offset) if point else to_date(max(instant - 1, 1))
 
-    waiting = tuple(p for p in step.m.predecessors if steps[p].state not in ("done", "cancelled"))
+    waiting = tuple(p for p, _ in preds if steps[p].state not in ("done", "cancelled"))
     return ScheduleEntry(
         id=step.m.id, milestone=step.m, state=step.state,
         start=first(step.S), end=last(step.E) if not point else first(step.S),
