@@ -265,6 +265,66 @@ def init(file, force) -> None:
     click.echo(f"wrote {target}; check it with: roadmap validate {target}")
 
 
+@main.group()
+def export() -> None:
+    """Write the roadmap in another format (calendar feeds and more).
+
+    Example: roadmap export ics -o wsis20.ics
+    """
+
+
+@export.command("ics")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .ics file to write.")
+@click.option("--track", "tracks", multiple=True, metavar="ID", help="Only this track (repeatable).")
+@click.option("--kind", "kinds", multiple=True, metavar="KIND", help="Only this kind (repeatable).")
+@click.option("--critical-only", is_flag=True, help="Only steps on the critical path.")
+@click.option("--from", "date_from", type=DAY, default=None, metavar="DATE", help="Only steps ending on or after.")
+@click.option("--to", "date_to", type=DAY, default=None, metavar="DATE", help="Only steps starting on or before.")
+@click.option("--alarm", type=DAYS, default=None, metavar="DAYS", help="Remind this long before deadlines (14d, 2w).")
+@_as_of_option
+@click.pass_obj
+def export_ics_command(session: Session, output, tracks, kinds, critical_only, date_from, date_to, alarm, as_of):
+    """A calendar file people subscribe to: one event per milestone, stable UIDs, SEQUENCE on moves.
+
+    The SEQUENCE numbers are kept in a small state file beside the export (.NAME.ics.state.json).
+
+    Example: roadmap export ics --critical-only --alarm 14d -o critical.ics
+    """
+    from .ics import FeedOptions, export_ics
+
+    schedule = session.schedule(as_of)
+    known_tracks = {t.id for t in schedule.roadmap.tracks} | {e.milestone.track for e in schedule if e.milestone.track}
+    for track in tracks:
+        if track not in known_tracks:
+            raise InvalidValue(f"no track '{track}' in {schedule.roadmap.path}; tracks: {', '.join(sorted(known_tracks))}")
+    options = FeedOptions(tuple(tracks), tuple(kinds), critical_only, date_from, date_to, alarm)
+    count = export_ics(schedule, Path(output), options)
+    click.echo(f"wrote {count} events to {output}", err=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--state", "state_file", type=click.Path(dir_okay=False), default=None,
+              help="Where to keep SEQUENCE numbers (default: .roadmap/feed-state.json beside the roadmap).")
+@click.option("--as-of", type=DAY, default=None, metavar="DATE",
+              help="Serve the roadmap as on this day. Default: today, following the calendar.")
+@click.pass_obj
+def serve(session: Session, host, port, state_file, as_of) -> None:
+    """Serve calendar feeds over HTTP: /calendar.ics, /calendar/TRACK.ics, ?critical=1, /healthz.
+
+    Read-only; follows edits to the roadmap file without a restart.
+
+    Example: roadmap serve --host 127.0.0.1 --port 8080
+    """
+    from .server import serve as run_server
+
+    path = session.path()
+    state = Path(state_file) if state_file else path.parent / ".roadmap" / "feed-state.json"
+    click.echo(f"serving {path} on http://{host}:{port}/calendar.ics (Ctrl-C to stop)", err=True)
+    run_server(path, host, port, state, as_of=as_of)
+
+
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of the roadmap file, for editors that autocomplete YAML.

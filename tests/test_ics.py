@@ -1,0 +1,255 @@
+"""Calendar export: parsed back by the strict `ical` parser and by icalendar, plus our own checks."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+from ical.calendar_stream import IcsCalendarStream
+from icalendar import Calendar
+
+from roadmap_tracker.fileio import write_atomic
+from roadmap_tracker.ics import FeedOptions, SequenceState, build_calendar, event_uid, export_ics, state_path_for
+from roadmap_tracker.loading import parse_roadmap_bytes
+from roadmap_tracker.scheduling import compute_schedule
+
+from .conftest import ROOT, SHIPPED
+
+STAMP = datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc)
+AS_OF = date(2024, 3, 1)
+
+SMALL = """\
+roadmap:
+  id: small
+  title: Small roadmap
+  timezone: Europe/Zurich
+  tracks: [{id: sessions, title: Sessions}, {id: work, title: Work}]
+milestones:
+  - id: session
+    title: Session of 15-19 April
+    kind: session
+    track: sessions
+    start: 2024-04-15
+    end: 2024-04-19
+    venue: Palais des Nations, Geneva
+    after: [draft]
+  - id: draft
+    title: Draft report
+    kind: report
+    track: work
+    not_before: 2024-03-04
+    duration: 10d
+    deadline: 2024-04-01
+    lead: Secretariat
+    links: [https://example.org/draft]
+  - id: ready
+    title: Draft ready
+    kind: milestone
+    track: work
+    duration: 0
+    after: [draft]
+  - id: hlm
+    title: High-level meeting
+    kind: meeting
+    track: sessions
+    start: 2024-09-24T10:00
+    end: 2024-09-24T13:00
+    timezone: America/New_York
+    venue: UN Headquarters, New York
+  - id: geneva-briefing
+    title: Briefing in Geneva
+    kind: meeting
+    track: sessions
+    start: 2024-03-20T15:00
+    end: 2024-03-20T16:30
+  - id: survey
+    title: Survey
+    kind: survey
+    track: work
+    start: 2024-Q2
+    duration: 4w
+    condition: if funding is received
+"""
+
+
+def _schedule(text: str = SMALL, as_of: date = AS_OF):
+    roadmap, diagnostics = parse_roadmap_bytes(text.encode(), "small.yaml")
+    assert roadmap is not None, diagnostics
+    return compute_schedule(roadmap, as_of)
+
+
+def _strict_checks(body: bytes) -> list:
+    """Parse with both libraries and check what `ical` lets through silently."""
+    text = body.decode("utf-8")
+    assert body.endswith(b"\r\n") and b"\n" not in body.replace(b"\r\n", b"")
+    parsed = IcsCalendarStream.calendar_from_ics(text)
+    cal = Calendar.from_ical(body)
+    assert cal.get("PRODID") and cal.get("VERSION") == "2.0"
+    zones = {str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")}
+    for event in cal.walk("VEVENT"):
+        assert event.get("UID") and event.get("DTSTAMP") and event.get("DTSTART")
+        assert event.decoded("DTEND") > event.decoded("DTSTART")
+        tzid = event["DTSTART"].params.get("TZID")
+        if tzid:
+            assert tzid in zones
+    tzids = set(re.findall(r"TZID=([^:;]+)", text))
+    assert tzids <= zones
+    return parsed.events
+
+
+def _events(body: bytes) -> dict:
+    return {str(e["UID"]): e for e in Calendar.from_ical(body).walk("VEVENT")}
+
+
+def test_shipped_roadmap_exports_a_valid_calendar():
+    schedule = compute_schedule(parse_roadmap_bytes(SHIPPED.read_bytes(), str(SHIPPED))[0], AS_OF)
+    body = build_calendar(schedule, FeedOptions(dtstamp=STAMP))
+    events = _strict_checks(body)
+    assert len(events) == len(schedule.entries)
+    assert {e.uid for e in events} == {event_uid("cstd-wsis20", e.id) for e in schedule}
+
+
+def test_sessions_are_all_day_events_with_an_exclusive_end():
+    event = _events(build_calendar(_schedule(), FeedOptions(dtstamp=STAMP)))[event_uid("small", "session")]
+    assert event.decoded("DTSTART") == date(2024, 4, 15)
+    assert event.decoded("DTEND") == date(2024, 4, 20)
+    assert event["DTSTART"].params["VALUE"] == "DATE"
+
+
+def test_point_milestones_are_one_day_events():
+    event = _events(build_calendar(_schedule(), FeedOptions(dtstamp=STAMP)))[event_uid("small", "ready")]
+    assert (event.decoded("DTSTART"), event.decoded("DTEND")) == (date(2024, 3, 13), date(2024, 3, 14))
+
+
+def test_timed_events_carry_their_zone_and_a_vtimezone():
+    body = build_calendar(_schedule(), FeedOptions(dtstamp=STAMP))
+    events = _events(body)
+    hlm = events[event_uid("small", "hlm")]
+    assert hlm["DTSTART"].params["TZID"] == "America/New_York"
+    assert hlm.decoded("DTSTART").utcoffset().total_seconds() == -4 * 3600  # EDT in September
+    briefing = events[event_uid("small", "geneva-briefing")]
+    assert briefing["DTSTART"].params["TZID"] == "Europe/Zurich"
+    assert briefing.decoded("DTSTART").utcoffset().total_seconds() == 3600  # CET in March
+    assert [str(tz["TZID"]) for tz in Calendar.from_ical(body).walk("VTIMEZONE")] == \
+        ["America/New_York", "Europe/Zurich"]
+    _strict_checks(body)
+
+
+def test_status_says_how_firm_the_dates_are():
+    events = _events(build_calendar(_schedule(), FeedOptions(dtstamp=STAMP)))
+    assert events[event_uid("small", "session")]["STATUS"] == "CONFIRMED"
+    assert events[event_uid("small", "draft")]["STATUS"] == "TENTATIVE"
+    survey = events[event_uid("small", "survey")]
+    assert survey["STATUS"] == "TENTATIVE"
+    assert str(survey["SUMMARY"]).startswith("TBC: ")
+    assert "Dates to be confirmed: window 2024-Q2" in str(survey["DESCRIPTION"])
+    assert "Contingent: if funding is received" in str(survey["DESCRIPTION"])
+
+
+def test_cancelled_steps_are_cancelled_events():
+    text = SMALL.replace("    condition: if funding is received\n", "    status: cancelled\n")
+    assert _events(build_calendar(_schedule(text), FeedOptions(dtstamp=STAMP)))[
+        event_uid("small", "survey")]["STATUS"] == "CANCELLED"
+
+
+def test_description_tells_float_dependencies_and_lead():
+    event = _events(build_calendar(_schedule(), FeedOptions(dtstamp=STAMP)))[event_uid("small", "draft")]
+    description = str(event["DESCRIPTION"])
+    assert "Lead: Secretariat" in description
+    assert "Float: +19d" in description
+    assert str(event["URL"]) == "https://example.org/draft"
+    assert [str(c) for c in event["CATEGORIES"].cats] == ["report", "Work"]
+
+
+def test_calendar_properties_let_clients_poll():
+    cal = Calendar.from_ical(build_calendar(_schedule(), FeedOptions(dtstamp=STAMP)))
+    assert str(cal["X-WR-CALNAME"]) == "Small roadmap"
+    assert str(cal["X-WR-TIMEZONE"]) == "Europe/Zurich"
+    assert cal.decoded("REFRESH-INTERVAL").total_seconds() == 3600
+    assert "X-PUBLISHED-TTL" in cal
+
+
+def test_filters_select_tracks_kinds_critical_steps_and_dates():
+    schedule = _schedule()
+
+    def uids(**kwargs):
+        return {u.split("@")[0] for u in _events(build_calendar(schedule, FeedOptions(dtstamp=STAMP, **kwargs)))}
+
+    assert uids(tracks=("work",)) == {"draft", "ready", "survey"}
+    assert uids(kinds=("session", "meeting")) == {"session", "hlm", "geneva-briefing"}
+    assert uids(critical_only=True) == {e.id for e in schedule if e.critical}
+    assert uids(date_from=date(2024, 4, 1), date_to=date(2024, 4, 30)) == {"session", "survey"}
+
+
+def test_alarm_before_deadlines():
+    event = _events(build_calendar(_schedule(), FeedOptions(dtstamp=STAMP, alarm_days=14)))[
+        event_uid("small", "draft")]
+    alarm = event.walk("VALARM")[0]
+    assert alarm.decoded("TRIGGER").days == -14
+    assert alarm["TRIGGER"].params["RELATED"] == "END"
+
+
+def test_same_input_same_bytes():
+    first = build_calendar(_schedule(), FeedOptions(dtstamp=STAMP), SequenceState())
+    second = build_calendar(_schedule(), FeedOptions(dtstamp=STAMP), SequenceState())
+    assert first == second
+
+
+def test_reference_calendar_of_a_small_roadmap():
+    body = build_calendar(_schedule(), FeedOptions(dtstamp=STAMP), SequenceState())
+    reference = ROOT / "tests" / "reference" / "small.ics"
+    assert body == reference.read_bytes()
+
+
+def test_reexport_after_a_plan_change_moves_events_and_raises_their_sequence(tmp_path):
+    output = tmp_path / "feed.ics"
+    export_ics(_schedule(), output, FeedOptions(dtstamp=STAMP))
+    first = _events(output.read_bytes())
+    moved = SMALL.replace("duration: 10d", "duration: 17d")
+    export_ics(_schedule(moved), output, FeedOptions(dtstamp=datetime(2024, 3, 8, tzinfo=timezone.utc)))
+    body = output.read_bytes()
+    second = _events(body)
+    _strict_checks(body)
+    assert set(first) == set(second) and body.count(b"BEGIN:VEVENT") == len(second)
+    changed = {uid.split("@")[0] for uid in second if second[uid]["SEQUENCE"] != first[uid]["SEQUENCE"]}
+    assert changed == {"draft", "ready"}
+    draft = second[event_uid("small", "draft")]
+    assert draft["SEQUENCE"] == 1
+    assert "Moved +7 days since 2024-03-01" in str(draft["DESCRIPTION"])
+    assert state_path_for(output).exists()
+
+
+def test_round_trip_dates_equal_the_schedule():
+    schedule = _schedule()
+    events = IcsCalendarStream.calendar_from_ics(build_calendar(schedule, FeedOptions(dtstamp=STAMP)).decode()).events
+    by_uid = {e.uid: e for e in events}
+    for entry in schedule:
+        event = by_uid[event_uid("small", entry.id)]
+        if not entry.milestone.timed:
+            assert (event.dtstart, event.dtend) == (entry.start, entry.exclusive_end)
+
+
+def test_an_interrupted_export_leaves_the_old_file(tmp_path, monkeypatch):
+    output = tmp_path / "feed.ics"
+    output.write_bytes(b"old calendar")
+
+    def crash(_fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("os.fsync", crash)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(output, b"new calendar" * 1000)
+    assert output.read_bytes() == b"old calendar"
+    assert [p.name for p in tmp_path.iterdir()] == ["feed.ics"]
+
+
+def test_cli_export_writes_the_file_and_refuses_unknown_tracks(cli, tmp_path):
+    output = tmp_path / "wsis20.ics"
+    result = cli("--file", str(SHIPPED), "export", "ics", "-o", str(output), "--track", "consultations")
+    assert result.exit_code == 0
+    assert output.read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
+    assert oct(output.stat().st_mode & 0o777) == "0o644"
+    bad = cli("--file", str(SHIPPED), "export", "ics", "-o", str(output), "--track", "consultation")
+    assert bad.exit_code == 2 and "no track 'consultation'" in bad.stderr
