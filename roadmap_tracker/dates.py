@@ -236,6 +236,13 @@ class WorkCalendar:
             return day
         return unshift(end, duration, self)
 
+    def earliest_start_to_end_by(self, end: int, duration: Duration) -> int:
+        """The earliest start from which work of ``duration`` ends at instant ``end`` or later."""
+        start = self.begin(end, duration)
+        while self.finish(start, duration)[1] < end:  # months and working days are not exactly invertible
+            start += 1
+        return start
+
 
 def shift(instant: int, lag: Duration, calendar: WorkCalendar) -> int:
     """Move an instant by a lag (which may be negative)."""

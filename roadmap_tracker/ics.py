@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from .fileio import write_atomic
 from .reports import float_text, span_text
+from .runtime import without_gc
 from .scheduling import Schedule, ScheduleEntry, window_text
 
 PRODID = "-//roadmap-tracker//roadmap-tracker//EN"
@@ -103,6 +104,7 @@ def _signature(entry: ScheduleEntry) -> str:
     return f"{entry.start.isoformat()}/{entry.end.isoformat()}"
 
 
+@without_gc
 def build_calendar(schedule: Schedule, options: FeedOptions = FeedOptions(),
                    state: SequenceState | None = None) -> bytes:
     """The iCalendar text (bytes, CRLF lines) for the milestones ``options`` selects.

@@ -304,7 +304,7 @@ def _forward(step: _Step, preds, steps: dict[str, _Step], today: int, calendar: 
             as_start = value
         else:
             end_bound = value if end_bound is None else max(end_bound, value)
-            as_start = calendar.begin(value, step.duration)
+            as_start = calendar.earliest_start_to_end_by(value, step.duration)
         if best_value is None or as_start > best_value:
             best_pred, best_value, best_type = pred_id, as_start, dep.type
     step.pred_start, step.pred_end = start_bound, end_bound
@@ -362,9 +362,7 @@ def _schedule_planned(step: _Step, start_bound, end_bound, best_value, best_type
         candidates = [min((steps[w].S for w in step.m.during), default=today)]
     S, E = calendar.finish(max(candidates), step.duration)
     if end_bound is not None and end_bound > E:
-        S, E = calendar.finish(max(S, calendar.begin(end_bound, step.duration)), step.duration)
-        while E < end_bound:  # months and working days are not exactly invertible
-            S, E = calendar.finish(S + 1, step.duration)
+        S, E = calendar.finish(max(S, calendar.earliest_start_to_end_by(end_bound, step.duration)), step.duration)
     if best_value is not None and (low is None or best_value >= low):
         step.reason = "predecessor"
         if step.duration.is_zero and best_type in ("FS", "FF") and (low is None or S - 1 >= low):

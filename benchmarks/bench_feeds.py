@@ -1,0 +1,108 @@
+"""Benchmark calendar feeds: export of a 10,000-milestone roadmap, and requests per second served.
+
+Run: python benchmarks/bench_feeds.py [--size 10000] [--seconds 5]
+Prints figures; asserts nothing. Traffic goes to 127.0.0.1 only, bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from roadmap_tracker.ics import FeedOptions, build_calendar  # noqa: E402
+from roadmap_tracker.loading import load_roadmap  # noqa: E402
+from roadmap_tracker.scheduling import compute_schedule  # noqa: E402
+from roadmap_tracker.synthetic import synthetic_yaml  # noqa: E402
+
+
+def bench_export(size: int, folder: Path) -> None:
+    path = folder / "big.yaml"
+    path.write_text(synthetic_yaml(size, seed=2))
+    schedule = compute_schedule(load_roadmap(path), date(2024, 1, 1))
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        body = build_calendar(schedule, FeedOptions())
+        best = min(best, time.perf_counter() - t0)
+    print(f"export of a {size}-milestone roadmap to .ics: {best:.2f} s (best of 3, {len(body) / 1e6:.1f} MB)")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _hammer(port: int, seconds: float, headers: dict, clients: int = 4, cap: int = 200_000) -> tuple[float, int]:
+    counts = [0] * clients
+    stop = time.monotonic() + seconds
+
+    def client(i: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while time.monotonic() < stop and counts[i] < cap:
+            connection.request("GET", "/calendar.ics", headers=headers)
+            response = connection.getresponse()
+            response.read()
+            counts[i] += 1
+        connection.close()
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.perf_counter() - t0), sum(counts)
+
+
+def bench_server(seconds: float) -> None:
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        process = subprocess.Popen([sys.executable, "-m", "roadmap_tracker.cli", "--file",
+                                    str(ROOT / "data" / "milestones.yaml"), "serve", "--port", str(port),
+                                    "--state", str(Path(tmp) / "state.json")],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(100):
+                try:
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                    connection.request("GET", "/calendar.ics")
+                    response = connection.getresponse()
+                    etag = response.getheader("ETag")
+                    response.read()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            full, n_full = _hammer(port, seconds, {})
+            cached, n_cached = _hammer(port, seconds, {"If-None-Match": etag})
+            print(f"/calendar.ics on the shipped roadmap, 4 keep-alive clients, {seconds:.0f} s each: "
+                  f"{full:.0f} requests/s with the body ({n_full} requests), "
+                  f"{cached:.0f} requests/s answered 304 ({n_cached} requests)")
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=10000)
+    parser.add_argument("--seconds", type=float, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_export(args.size, Path(tmp))
+    bench_server(args.seconds)
+
+
+if __name__ == "__main__":
+    main()
