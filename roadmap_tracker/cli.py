@@ -265,6 +265,65 @@ def init(file, force) -> None:
     click.echo(f"wrote {target}; check it with: roadmap validate {target}")
 
 
+def _baseline_schedule(session: "Session", baseline: str | None, as_of):
+    """A baseline to compare with: a roadmap file, or ``git:REV`` for the file at a git revision."""
+    if not baseline:
+        return None
+    from .loading import load_roadmap, parse_roadmap_bytes
+    from .scheduling import compute_schedule
+    from .errors import RoadmapInvalid
+
+    if baseline.startswith("git:"):
+        import subprocess
+
+        path = session.path().resolve()
+        try:
+            data = subprocess.run(["git", "show", f"{baseline[4:]}:./{path.name}"], cwd=path.parent,
+                                  capture_output=True, check=True).stdout
+        except (OSError, subprocess.CalledProcessError) as exc:
+            detail = getattr(exc, "stderr", b"") or b""
+            raise InvalidValue(f"--baseline {baseline}: git cannot show {path.name} at that revision "
+                               f"({detail.decode(errors='replace').strip() or exc})") from None
+        roadmap, diagnostics = parse_roadmap_bytes(data, f"{baseline}:{path.name}")
+        if roadmap is None or any(d.is_error for d in diagnostics):
+            raise RoadmapInvalid(diagnostics)
+    else:
+        if not Path(baseline).is_file():
+            raise InvalidValue(f"--baseline {baseline}: no such file; give a roadmap file or git:REV "
+                               "(named baselines come with the tracking store)")
+        roadmap = load_roadmap(baseline)
+    return compute_schedule(roadmap, as_of or date.today())
+
+
+@main.command()
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The chart: .png (default 200 dpi), .svg or .pdf.")
+@click.option("--from", "date_from", type=DAY, default=None, metavar="DATE",
+              help="First day shown (default: the Monday four weeks before the as-of date).")
+@click.option("--weeks", type=click.IntRange(1, 520), default=None, help="Weeks shown (default 16).")
+@click.option("--track", "tracks", multiple=True, metavar="ID", help="Only this track (repeatable).")
+@click.option("--critical-only", is_flag=True, help="Only steps on the critical path.")
+@click.option("--arrows", type=click.Choice(["all", "critical", "none"]), default="critical", show_default=True)
+@click.option("--baseline", default=None, metavar="FILE|git:REV",
+              help="Draw ghost bars of another plan: a roadmap file or the file at a git revision.")
+@click.option("--dpi", type=click.IntRange(50, 600), default=200, show_default=True)
+@_as_of_option
+@click.pass_obj
+def gantt(session: Session, output, date_from, weeks, tracks, critical_only, arrows, baseline, dpi, as_of) -> None:
+    """The weekly Gantt chart: tracks, status colours, critical path, float, deadlines, as-of line.
+
+    Example: roadmap gantt --from 2024-01-01 --weeks 16 --as-of 2024-03-01 -o week10.svg
+    """
+    from .gantt import GanttOptions, gantt_layout
+    from .gantt_draw import write_gantt
+
+    schedule = session.schedule(as_of)
+    ghost = _baseline_schedule(session, baseline, as_of)
+    layout = gantt_layout(schedule, GanttOptions(date_from, weeks, tuple(tracks), critical_only, arrows), ghost)
+    write_gantt(layout, Path(output), dpi)
+    click.echo(f"wrote {output} ({len(layout.bars)} steps)", err=True)
+
+
 @main.group()
 def export() -> None:
     """Write the roadmap in another format (calendar feeds and more).
