@@ -324,6 +324,51 @@ def gantt(session: Session, output, date_from, weeks, tracks, critical_only, arr
     click.echo(f"wrote {output} ({len(layout.bars)} steps)", err=True)
 
 
+class WeekType(click.ParamType):
+    """An ISO week on the command line: 2024-W10."""
+
+    name = "WEEK"
+
+    def convert(self, value, param, ctx):
+        from .dates import parse_iso_week
+
+        try:
+            return parse_iso_week(str(value))[0]
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+@main.command()
+@click.option("--week", type=WeekType(), default=None, help="ISO week, e.g. 2024-W10 (default: this week).")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Folder to write the pack to.")
+@click.option("--dpi", type=click.IntRange(50, 600), default=200, show_default=True)
+@click.pass_obj
+def brief(session: Session, week, output, dpi) -> None:
+    """The weekly briefing pack: gantt.png, gantt.svg, brief.md and a self-contained brief.html.
+
+    Computed as of the week's Monday and compared with the week before (the roadmap file as committed
+    in git a week earlier, when there is history).
+
+    Example: roadmap brief --week 2024-W10 -o briefing/
+    """
+    from datetime import timedelta
+
+    from .brief import build_brief, write_brief_pack
+    from .gantt import GanttOptions, gantt_layout
+    from .moves import previous_roadmap
+    from .scheduling import compute_schedule
+
+    monday = week or (date.today() - timedelta(days=date.today().weekday()))
+    schedule = session.schedule(monday)
+    before = monday - timedelta(days=7)
+    old_roadmap, source = previous_roadmap(schedule.roadmap, before)
+    previous = compute_schedule(old_roadmap, before)
+    pack = build_brief(schedule, previous, f"the week of {before.isoformat()}, using {source}")
+    layout = gantt_layout(schedule, GanttOptions(), baseline=previous)
+    files = write_brief_pack(pack, layout, Path(output), dpi)
+    click.echo(f"wrote {', '.join(str(f) for f in files)}", err=True)
+
+
 @main.group()
 def export() -> None:
     """Write the roadmap in another format (calendar feeds and more).

@@ -54,7 +54,8 @@ class ScheduleEntry:
     steps. ``window`` is the fuzzy window the file gave, kept for display. ``span`` holds the start and end *instants* (day
     numbers, half-open) that the arithmetic used. ``anchored`` steps take
     their dates from the calendar (fixed dates, a session's window, a fuzzy span), so thin float
-    is no risk for them; negative float still is.
+    is no risk for them; negative float still is. ``bounded`` steps have a deadline or fixed date
+    downstream; the float of the others is only measured against the end of the plan.
     """
 
     id: str
@@ -82,6 +83,7 @@ class ScheduleEntry:
     waiting_for: tuple[str, ...] = ()
     reported_status: str | None = None
     anchored: bool = False
+    bounded: bool = False
     span: tuple[int, int] = (0, 0)
 
     @property
@@ -144,7 +146,7 @@ class _Step:
 
     __slots__ = ("m", "facts", "state", "duration", "S", "E", "pred_start", "pred_end", "LS", "LF",
                  "fixed", "offset", "driving", "reason", "deadline", "window", "not_before", "progress",
-                 "session_window", "latest_input", "ls_bound", "lf_bound")
+                 "session_window", "latest_input", "ls_bound", "lf_bound", "bounded")
 
     def __init__(self, m: Milestone, facts: Facts):
         self.m = m
@@ -434,6 +436,8 @@ def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, hor
     if step.session_window is not None:
         lf_bound = step.session_window[1] if lf_bound is None else min(lf_bound, step.session_window[1])
     step.ls_bound, step.lf_bound = ls_bound, lf_bound  # type: ignore[attr-defined]
+    step.bounded = step.deadline is not None or step.session_window is not None or any(
+        steps[s].fixed or steps[s].bounded for s, _ in succs)
     if step.state == "done" or (step.fixed and step.state != "in_progress"):
         step.LS, step.LF = step.S, step.E  # they do not move: predecessors must fit before them
         return
@@ -504,6 +508,7 @@ def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCal
         window=step.window, actual_start=step.facts.actual_start, actual_end=step.facts.actual_end,
         documents=step.facts.documents, waiting_for=waiting, reported_status=step.facts.status,
         anchored=step.fixed or step.session_window is not None or step.m.window_span,
+        bounded=step.bounded,
         span=(step.S, step.E),
     )
 

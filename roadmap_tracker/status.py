@@ -2,7 +2,7 @@
 
 Every judgement here is derived from the schedule and the as-of date, never stored: a step is
 overdue when a date it had to meet has passed, at risk when its forecast breaks a deadline or
-its float is thin, blocked when it should have started and something it waits for is not done.
+its float against a deadline or fixed date is thin, blocked when it should have started and something it waits for is not done.
 Each step appears in at most one of overdue, at risk, blocked, in progress and upcoming.
 """
 
@@ -113,7 +113,7 @@ def _risk(e: ScheduleEntry, risk_float: int) -> str | None:
         return f"forecast {e.end} is {_days(e.late_by)} past its deadline {e.deadline}"
     if e.total_float is not None and e.total_float < 0:
         return f"{_days(-e.total_float)} behind what later fixed dates and deadlines allow"
-    if e.total_float is not None and not e.anchored and e.total_float < risk_float:
+    if e.total_float is not None and e.bounded and not e.anchored and e.total_float < risk_float:
         return f"only {_days(e.total_float)} of float"
     return None
 

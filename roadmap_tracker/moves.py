@@ -1,0 +1,108 @@
+"""What moved between two schedules of a roadmap, by how much, and why.
+
+The reason for each move is, in order of precedence: a *plan edit* (the milestone's own entry in
+the file changed), a *reported fact* (status, progress or actual dates changed), a *knock-on*
+(its driving predecessor moved), or *time* (work not started by the as-of date slides with it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from .model import Milestone, Roadmap
+from .scheduling import Schedule
+
+FACT_FIELDS = ("status", "progress", "actual_start", "actual_end")
+IGNORED_FIELDS = {"line", "index", "key_lines"} | set(FACT_FIELDS)
+
+
+@dataclass(frozen=True)
+class Move:
+    """One milestone whose dates changed: days moved (positive = later) and the reason in words."""
+
+    id: str
+    title: str
+    old_start: date | None
+    old_end: date | None
+    new_start: date
+    new_end: date
+    start_days: int | None
+    end_days: int | None
+    float_change: int | None
+    old_status: str | None
+    new_status: str
+    cause: str  # plan-edit | reported | knock-on | time | new
+    reason: str
+
+
+def _plan_changes(old: Milestone, new: Milestone) -> list[str]:
+    return [f.name for f in dataclasses.fields(Milestone)
+            if f.name not in IGNORED_FIELDS and getattr(old, f.name) != getattr(new, f.name)]
+
+
+def compare_schedules(before: Schedule, after: Schedule) -> list[Move]:
+    """The milestones of ``after`` whose dates or status differ from ``before``, in file order."""
+    moves: list[Move] = []
+    moved_ids: set[str] = set()
+    for entry in after:
+        old = before.entries.get(entry.id)
+        if old is None:
+            moves.append(Move(entry.id, entry.title, None, None, entry.start, entry.end, None, None, None, None,
+                              entry.state, "new", "added to the plan"))
+            moved_ids.add(entry.id)
+            continue
+        start_days = (entry.start - old.start).days
+        end_days = (entry.end - old.end).days
+        if not start_days and not end_days and old.state == entry.state:
+            continue
+        moved_ids.add(entry.id)
+        float_change = (entry.total_float - old.total_float
+                        if entry.total_float is not None and old.total_float is not None else None)
+        edits = _plan_changes(old.milestone, entry.milestone)
+        facts = [f for f in FACT_FIELDS if getattr(old.milestone, f) != getattr(entry.milestone, f)]
+        if not facts and (old.actual_start, old.actual_end) != (entry.actual_start, entry.actual_end):
+            facts = ["actual dates"]  # recorded earlier, but dated after the earlier as-of day
+        if edits:
+            cause, reason = "plan-edit", f"plan edit: {', '.join(edits)} changed in the file"
+        elif facts:
+            cause, reason = "reported", f"reported: {', '.join(facts)} ({entry.state.replace('_', ' ')})"
+        elif entry.driving and entry.driving in moved_ids:
+            cause, reason = "knock-on", f"knock-on: its driving predecessor {entry.driving} moved"
+        elif not start_days and not end_days:
+            cause, reason = "time", f"status is now {entry.state.replace('_', ' ')}"
+        else:
+            cause, reason = "time", "not started by the as-of date, so it slides with time"
+        moves.append(Move(entry.id, entry.title, old.start, old.end, entry.start, entry.end, start_days, end_days,
+                          float_change, old.state, entry.state, cause, reason))
+    return moves
+
+
+def roadmap_file_at(path: Path, when: date) -> bytes | None:
+    """The roadmap file as committed in git before ``when`` (None outside git or without history)."""
+    path = Path(path).resolve()
+    try:
+        rev = subprocess.run(["git", "rev-list", "-1", f"--before={when.isoformat()}T00:00", "HEAD", "--",
+                              path.name], cwd=path.parent, capture_output=True, text=True, check=True,
+                             timeout=30).stdout.strip()
+        if not rev:
+            return None
+        return subprocess.run(["git", "show", f"{rev}:./{path.name}"], cwd=path.parent, capture_output=True,
+                              check=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def previous_roadmap(roadmap: Roadmap, when: date) -> tuple[Roadmap, str]:
+    """The plan as it stood on ``when``: from git history if there is one, else the current file."""
+    from .loading import parse_roadmap_bytes
+
+    data = roadmap_file_at(Path(roadmap.path), when) if roadmap.path != "<memory>" else None
+    if data is not None:
+        old, diagnostics = parse_roadmap_bytes(data, f"{roadmap.path}@{when.isoformat()}")
+        if old is not None and not any(d.is_error for d in diagnostics):
+            return old, f"the roadmap file as committed in git before {when.isoformat()}"
+    return roadmap, "the current roadmap file, as git has no earlier version"

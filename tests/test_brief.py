@@ -1,0 +1,115 @@
+"""The weekly briefing pack: every section, what moved and why, escaping, self-contained HTML."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from datetime import date
+
+from roadmap_tracker.brief import build_brief, render_html, render_markdown
+from roadmap_tracker.loading import parse_roadmap_bytes
+from roadmap_tracker.moves import compare_schedules
+from roadmap_tracker.scheduling import compute_schedule
+
+MONDAY = date(2024, 3, 4)
+LAST_MONDAY = date(2024, 2, 26)
+
+ONE_OF_EACH = """\
+roadmap: {id: week, title: One of each, target: decision}
+milestones:
+  - {id: finished, title: Finished last week, duration: 3d, actual: {start: 2024-02-27, end: 2024-02-29}}
+  - {id: due, title: Due next week, not_before: 2024-03-04, duration: 5d}
+  - {id: overdue, title: Overdue step, not_before: 2024-02-01, duration: 2d, deadline: 2024-02-20}
+  - {id: risky, title: "<script>alert(1)</script>", not_before: 2024-03-04, duration: 20d, deadline: 2024-03-15}
+  - {id: conditional, title: Only if funded, not_before: 2024-04-01, duration: 5d, condition: if funded}
+  - {id: decision, title: The decision, kind: decision, start: 2024-04-10, after: [due, risky]}
+"""
+
+
+def _schedule(text: str, as_of: date):
+    roadmap, diagnostics = parse_roadmap_bytes(text.encode(), "week.yaml")
+    assert roadmap is not None, diagnostics
+    return compute_schedule(roadmap, as_of)
+
+
+def test_every_section_lists_its_steps():
+    brief = build_brief(_schedule(ONE_OF_EACH, MONDAY), _schedule(ONE_OF_EACH, LAST_MONDAY))
+    ids = {name: [row[0] for row in rows] for name, rows in brief.sections.items()}
+    assert ids["done_last_week"] == ["finished"]
+    assert ids["due_soon"] == ["due"]
+    assert ids["overdue"] == ["overdue"]
+    assert ids["at_risk"] == ["risky"]
+    assert ids["open_conditions"] == ["conditional"]
+    assert ids["critical_path"][-1] == "decision"
+    assert brief.week == "2024-W10"
+    assert "forecast 2024-04-10" in brief.headline
+
+
+def test_what_moved_says_why():
+    before = _schedule(ONE_OF_EACH, LAST_MONDAY)
+    after = _schedule(ONE_OF_EACH.replace("title: Due next week, not_before: 2024-03-04, duration: 5d",
+                                          "title: Due next week, not_before: 2024-03-04, duration: 8d"), MONDAY)
+    moves = {m.id: m for m in compare_schedules(before, after)}
+    assert moves["due"].cause == "plan-edit" and moves["due"].end_days == 3
+    assert moves["due"].reason == "plan edit: duration changed in the file"
+    assert moves["overdue"].cause == "time"
+    assert moves["finished"].cause == "reported"
+
+
+def test_knock_on_moves_name_the_predecessor():
+    text = """\
+roadmap: {id: k, title: Knock-on}
+milestones:
+  - {id: a, title: A, not_before: 2024-03-04, duration: 5d}
+  - {id: b, title: B, duration: 5d, after: [a]}
+"""
+    before = _schedule(text, MONDAY)
+    after = _schedule(text.replace("duration: 5d}\n  - {id: b", "duration: 9d}\n  - {id: b"), MONDAY)
+    moves = {m.id: m for m in compare_schedules(before, after)}
+    assert moves["b"].reason == "knock-on: its driving predecessor a moved"
+    assert moves["b"].end_days == 4 and moves["b"].float_change is not None or moves["b"].float_change is None
+
+
+def test_html_escapes_text_and_embeds_the_chart():
+    brief = build_brief(_schedule(ONE_OF_EACH, MONDAY), _schedule(ONE_OF_EACH, LAST_MONDAY))
+    page = render_html(brief, b"\x89PNG fake")
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    sources = re.findall(r'(?:src|href)="([^"]*)"', page)
+    assert sources and all(s.startswith("data:") for s in sources)
+    assert "<h2>Overdue (1)</h2>" in page
+
+
+def test_markdown_has_every_section_heading():
+    brief = build_brief(_schedule(ONE_OF_EACH, MONDAY), _schedule(ONE_OF_EACH, LAST_MONDAY))
+    text = render_markdown(brief)
+    for heading in ("## What moved since last week, and why", "## Done last week (1)", "## Due in the next two weeks (1)",
+                    "## Overdue (1)", "## At risk (1)", "## Open conditions (1)", "## Critical path"):
+        assert heading in text
+    assert "<script>" not in text
+
+
+def test_cli_writes_the_pack_and_compares_with_git_history(cli, tmp_path):
+    folder = tmp_path / "repo"
+    folder.mkdir()
+    plan = folder / "milestones.yaml"
+    plan.write_text(ONE_OF_EACH)
+    env = {"GIT_AUTHOR_DATE": "2024-02-20T12:00:00", "GIT_COMMITTER_DATE": "2024-02-20T12:00:00",
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.org", "PATH": "/usr/bin:/bin"}
+    subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
+    subprocess.run(["git", "add", "milestones.yaml"], cwd=folder, check=True, env=env)
+    subprocess.run(["git", "commit", "-qm", "plan"], cwd=folder, check=True, env=env)
+    plan.write_text(ONE_OF_EACH.replace("duration: 5d}", "duration: 7d}", 1))
+    out = tmp_path / "briefing"
+    result = cli("--file", str(plan), "brief", "--week", "2024-W10", "-o", str(out), "--dpi", "60")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["brief.html", "brief.md", "gantt.png", "gantt.svg"]
+    text = (out / "brief.md").read_text()
+    assert "committed in git before 2024-02-26" in text
+    assert "| due | Due next week | +2 days |" in text and "plan edit: duration changed in the file" in text
+    assert (out / "gantt.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bad_week_is_a_usage_error(cli):
+    result = cli("brief", "--week", "2024-10", "-o", "x")
+    assert result.exit_code == 2 and "ISO week" in result.stderr
