@@ -104,10 +104,12 @@ def _print_diagnostics(diagnostics: list[Diagnostic], summary_for: str | None = 
 
 
 class Session:
-    """What every command needs: where the roadmap is, loaded once on demand."""
+    """What every command needs: where the roadmap and its tracking store are, opened on demand."""
 
-    def __init__(self, file: str | None):
+    def __init__(self, file: str | None, db: str | None = None):
         self.file = file
+        self.db = db
+        self._roadmap = None
 
     def path(self) -> Path:
         from .loading import find_roadmap_file
@@ -117,12 +119,46 @@ class Session:
     def roadmap(self):
         from .loading import load_roadmap
 
-        return load_roadmap(self.path())
+        if self._roadmap is None:
+            self._roadmap = load_roadmap(self.path())
+        return self._roadmap
+
+    def database_url(self) -> str:
+        from .storage import database_url
+
+        return database_url(self.db, self.path())
+
+    def store(self):
+        """The tracking store, created and migrated on first use."""
+        from .storage import Store
+
+        return Store(self.database_url(), self.roadmap().id)
+
+    def facts(self) -> dict:
+        """Effective facts: the store's latest updates over what the file says.
+
+        The embedded SQLite store is read with the standard library, so this stays quick; a
+        missing store simply means nothing was reported yet.
+        """
+        from .storage import Store, read_sqlite_facts, sqlite_path
+        from .tracking import merge_all
+
+        roadmap = self.roadmap()
+        url = self.database_url()
+        path = sqlite_path(url)
+        stored = read_sqlite_facts(path, roadmap.id) if path is not None else None
+        if stored is None:
+            store = Store(url, roadmap.id)
+            try:
+                stored = store.facts()
+            finally:
+                store.close()
+        return merge_all(roadmap, stored)
 
     def schedule(self, as_of: date | None):
         from .scheduling import compute_schedule
 
-        schedule = compute_schedule(self.roadmap(), as_of or date.today())
+        schedule = compute_schedule(self.roadmap(), as_of or date.today(), self.facts())
         if schedule.diagnostics:
             count = len(schedule.diagnostics)
             click.echo(f"note: {count} warning{'s' * (count != 1)} about this plan; run 'roadmap validate' "
@@ -148,14 +184,17 @@ def _check_id(schedule, milestone_id: str) -> None:
 @click.group(cls=RoadmapGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--file", "-f", "file", envvar="ROADMAP_FILE", metavar="PATH",
               help="The roadmap file (env ROADMAP_FILE). Default: data/milestones.yaml, then milestones.yaml.")
+@click.option("--db", "db", envvar="ROADMAP_DATABASE_URL", metavar="URL",
+              help="Tracking database (env ROADMAP_DATABASE_URL), e.g. postgresql+psycopg://user@host/db. "
+                   "Default: .roadmap/tracking.sqlite beside the roadmap file.")
 @click.version_option(__version__, prog_name="roadmap")
 @click.pass_context
-def main(ctx: click.Context, file: str | None) -> None:
+def main(ctx: click.Context, file: str | None, db: str | None) -> None:
     """Keep a roadmap of an intergovernmental process honest: status, schedule, critical path.
 
     Example: roadmap status --as-of 2024-03-01
     """
-    ctx.obj = Session(file)
+    ctx.obj = Session(file, db)
 
 
 @main.command()
@@ -287,11 +326,22 @@ def _baseline_schedule(session: "Session", baseline: str | None, as_of):
         roadmap, diagnostics = parse_roadmap_bytes(data, f"{baseline}:{path.name}")
         if roadmap is None or any(d.is_error for d in diagnostics):
             raise RoadmapInvalid(diagnostics)
-    else:
-        if not Path(baseline).is_file():
-            raise InvalidValue(f"--baseline {baseline}: no such file; give a roadmap file or git:REV "
-                               "(named baselines come with the tracking store)")
+    elif Path(baseline).is_file():
         roadmap = load_roadmap(baseline)
+    else:  # a baseline saved in the tracking store
+        from .storage import facts_from_json
+        from .tracking import merge_all
+
+        store = session.store()
+        try:
+            row = store.baseline(baseline)
+        finally:
+            store.close()
+        roadmap, diagnostics = parse_roadmap_bytes(row["plan"].encode("utf-8"), f"baseline {baseline}")
+        if roadmap is None:
+            raise RoadmapInvalid(diagnostics)
+        return compute_schedule(roadmap, date.fromisoformat(row["as_of"]),
+                                merge_all(roadmap, facts_from_json(json.loads(row["facts"]))))
     return compute_schedule(roadmap, as_of or date.today())
 
 
@@ -304,8 +354,8 @@ def _baseline_schedule(session: "Session", baseline: str | None, as_of):
 @click.option("--track", "tracks", multiple=True, metavar="ID", help="Only this track (repeatable).")
 @click.option("--critical-only", is_flag=True, help="Only steps on the critical path.")
 @click.option("--arrows", type=click.Choice(["all", "critical", "none"]), default="critical", show_default=True)
-@click.option("--baseline", default=None, metavar="FILE|git:REV",
-              help="Draw ghost bars of another plan: a roadmap file or the file at a git revision.")
+@click.option("--baseline", default=None, metavar="NAME|FILE|git:REV",
+              help="Ghost bars of a saved baseline, another roadmap file, or the file at a git revision.")
 @click.option("--dpi", type=click.IntRange(50, 600), default=200, show_default=True)
 @_as_of_option
 @click.pass_obj
@@ -367,6 +417,258 @@ def brief(session: Session, week, output, dpi) -> None:
     layout = gantt_layout(schedule, GanttOptions(), baseline=previous)
     files = write_brief_pack(pack, layout, Path(output), dpi)
     click.echo(f"wrote {', '.join(str(f) for f in files)}", err=True)
+
+
+def _default_author() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment
+        return "unknown"
+
+
+def _known_id(roadmap, milestone_id: str) -> None:
+    if milestone_id not in roadmap:
+        import difflib
+
+        guesses = difflib.get_close_matches(milestone_id, roadmap.ids, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(repr(g) for g in guesses)}?" if guesses else \
+            "; 'roadmap schedule' lists the ids"
+        raise UnknownMilestone(f"no milestone '{milestone_id}' in {roadmap.path}{hint}")
+
+
+@main.command()
+@click.argument("milestone_id", metavar="ID")
+@click.option("--status", type=click.Choice(["planned", "in_progress", "done", "cancelled", "blocked"]))
+@click.option("--progress", type=click.IntRange(0, 100), help="Per cent complete, 0-100.")
+@click.option("--started", type=DAY, metavar="DATE", help="The day it really started.")
+@click.option("--finished", type=DAY, metavar="DATE", help="The day it really finished (marks it done).")
+@click.option("--documents", metavar="SYMBOLS", help="Comma-separated document symbols to add, e.g. E/CN.16/2024/2.")
+@click.option("--note", help="Why, in a sentence: shown in history and in 'roadmap diff'.")
+@click.option("--by", "author", default=None, help="Who reports it (default: your user name).")
+@click.option("--reopen", is_flag=True, help="Allow marking a done step as not done.")
+@click.option("--force", is_flag=True, help="Allow dates in the future.")
+@click.pass_obj
+def update(session: Session, milestone_id, status, progress, started, finished, documents, note, author, reopen,
+           force) -> None:
+    """Report progress on a milestone; kept with its history in the tracking database.
+
+    Example: roadmap update synthesis-draft --status in_progress --progress 40 --note "Chapters 1-3" --by anna
+    """
+    from .scheduling import Facts
+    from .tracking import UpdateRequest, decide_update
+
+    roadmap = session.roadmap()
+    _known_id(roadmap, milestone_id)
+    request = UpdateRequest(status, progress, started, finished,
+                            tuple(d.strip() for d in (documents or "").split(",") if d.strip()), reopen, force)
+    milestone = roadmap.get(milestone_id)
+    today = date.today()
+    store = session.store()
+    try:
+        record = store.record_update(milestone_id, lambda current: decide_update(milestone, current, request, today),
+                                     author or _default_author(), note, seed=Facts.from_milestone(milestone))
+    finally:
+        store.close()
+    if record is None:
+        click.echo(f"{milestone_id}: nothing changed", err=True)
+        return
+    changed = ", ".join(f"{field} {old if old is not None else '-'} -> {new if new is not None else '-'}"
+                        for field, (old, new) in sorted(record.changes.items()))
+    click.echo(f"{milestone_id}: {changed} (update {record.id} by {record.author})")
+
+
+@main.command()
+@click.argument("milestone_id", metavar="[ID]", required=False)
+@click.option("--since", type=DAY, default=None, metavar="DATE", help="Only updates recorded on or after this day.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def history(session: Session, milestone_id, since, fmt) -> None:
+    """Every update recorded: who, when, which fields changed (old -> new), and the note.
+
+    Example: roadmap history synthesis-draft --since 2024-03-01
+    """
+    from datetime import datetime, timezone
+
+    if milestone_id:
+        _known_id(session.roadmap(), milestone_id)
+    store = session.store()
+    try:
+        moment = datetime(since.year, since.month, since.day, tzinfo=timezone.utc) if since else None
+        records = store.history(milestone_id, moment)
+    finally:
+        store.close()
+    if fmt == "json":
+        click.echo(json.dumps([{"id": r.id, "milestone": r.milestone_id, "recorded_at": r.recorded_at.isoformat(),
+                                "author": r.author, "note": r.note, "changes": r.changes} for r in records], indent=2))
+        return
+    if not records:
+        click.echo("no updates recorded" + (f" for {milestone_id}" if milestone_id else ""))
+        return
+    for r in records:
+        changed = "; ".join(f"{field}: {old if old is not None else '-'} -> {new if new is not None else '-'}"
+                            for field, (old, new) in sorted(r.changes.items()))
+        click.echo(f"#{r.id} {r.recorded_at.strftime('%Y-%m-%d %H:%M')} {r.author} {r.milestone_id}: {changed}"
+                   + (f"  \"{r.note}\"" if r.note else ""))
+
+
+@main.group()
+def baseline() -> None:
+    """Named snapshots of the plan to compare against.
+
+    Example: roadmap baseline save before-cstd-27 --note "Plan as agreed with the Bureau"
+    """
+
+
+@baseline.command("save")
+@click.argument("name")
+@click.option("--note", help="What this baseline is.")
+@click.option("--by", "author", default=None, help="Who saves it (default: your user name).")
+@_as_of_option
+@click.pass_obj
+def baseline_save(session: Session, name, note, author, as_of) -> None:
+    """Save the plan as it stands (file text and hash, facts, schedule) under NAME.
+
+    Example: roadmap baseline save before-cstd-27 --note "Plan as agreed with the Bureau"
+    """
+    from .reports import schedule_row
+    from .storage import facts_to_json
+
+    schedule = session.schedule(as_of)
+    plan = session.path().read_bytes()
+    store = session.store()
+    try:
+        store.save_baseline(name, note, author or _default_author(), plan, schedule.roadmap.content_hash,
+                            schedule.as_of, facts_to_json(session.facts()), [schedule_row(e) for e in schedule])
+    finally:
+        store.close()
+    click.echo(f"saved baseline '{name}' ({len(schedule.entries)} milestones as of {schedule.as_of})")
+
+
+@baseline.command("list")
+@click.pass_obj
+def baseline_list(session: Session) -> None:
+    """The saved baselines, oldest first.
+
+    Example: roadmap baseline list
+    """
+    store = session.store()
+    try:
+        rows = store.baselines()
+    finally:
+        store.close()
+    if not rows:
+        click.echo("no baselines; save one with 'roadmap baseline save NAME'")
+    for row in rows:
+        created = row["created_at"].strftime("%Y-%m-%d %H:%M")
+        click.echo(f"{row['name']}  as of {row['as_of']}  saved {created} by {row['author']}  plan "
+                   f"{row['plan_hash'][:12]}" + (f"  {row['note']}" if row["note"] else ""))
+
+
+@main.command()
+@click.option("--baseline", "baseline_name", metavar="NAME", help="Compare with a saved baseline.")
+@click.option("--since", type=DAYS, metavar="DAYS", help="Compare with the plan and facts this long ago (7d, 2w).")
+@click.option("--git-ref", metavar="REV", help="Compare with the roadmap file at a git revision.")
+@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]), default="table",
+              show_default=True)
+@_as_of_option
+@click.pass_obj
+def diff(session: Session, baseline_name, since, git_ref, fmt, as_of) -> None:
+    """What moved, by how much, and why: a plan edit, a reported fact, or a knock-on effect.
+
+    Example: roadmap diff --since 7d --format markdown
+    """
+    from datetime import datetime, timedelta, timezone
+
+    from .loading import parse_roadmap_bytes
+    from .moves import compare_schedules, explain_reports, previous_roadmap
+    from .reports import render_moves
+    from .scheduling import Facts, compute_schedule
+    from .storage import facts_from_json
+    from .tracking import merge_all
+
+    chosen = [x for x in (baseline_name, since, git_ref) if x]
+    if len(chosen) != 1:
+        raise click.UsageError("give exactly one of --baseline NAME, --since DAYS or --git-ref REV")
+    now = session.schedule(as_of)
+    history_since = None
+    if baseline_name:
+        store = session.store()
+        try:
+            row = store.baseline(baseline_name)
+        finally:
+            store.close()
+        roadmap, diagnostics = parse_roadmap_bytes(row["plan"].encode("utf-8"), f"baseline {baseline_name}")
+        if roadmap is None:
+            raise RoadmapInvalid(diagnostics)
+        before = compute_schedule(roadmap, date.fromisoformat(row["as_of"]),
+                                  merge_all(roadmap, facts_from_json(json.loads(row["facts"]))))
+        title, history_since = f"What moved since baseline '{baseline_name}'", row["created_at"]
+    elif since:
+        then = now.as_of - timedelta(days=since)
+        roadmap, _source = previous_roadmap(now.roadmap, then)
+        history_since = datetime(then.year, then.month, then.day, tzinfo=timezone.utc)
+        store = session.store()
+        try:
+            stored = store.facts_at(history_since, {m.id: Facts.from_milestone(m) for m in roadmap.milestones})
+        finally:
+            store.close()
+        before = compute_schedule(roadmap, then, merge_all(roadmap, stored))
+        title = f"What moved since {then.isoformat()}"
+    else:
+        before = compute_schedule(_git_roadmap(session, git_ref), now.as_of, session.facts())
+        title = f"What moved since {git_ref}"
+    moves = compare_schedules(before, now)
+    if history_since is not None:
+        store = session.store()
+        try:
+            moves = explain_reports(moves, store.history(since=history_since))
+        finally:
+            store.close()
+    click.echo(render_moves(moves, fmt, title), nl=False)
+
+
+def _git_roadmap(session: Session, rev: str):
+    import subprocess
+
+    from .loading import parse_roadmap_bytes
+
+    path = session.path().resolve()
+    try:
+        data = subprocess.run(["git", "show", f"{rev}:./{path.name}"], cwd=path.parent, capture_output=True,
+                              check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        detail = (getattr(exc, "stderr", b"") or b"").decode(errors="replace").strip()
+        raise InvalidValue(f"git cannot show {path.name} at '{rev}': {detail or exc}") from None
+    roadmap, diagnostics = parse_roadmap_bytes(data, f"{rev}:{path.name}")
+    if roadmap is None or any(d.is_error for d in diagnostics):
+        raise RoadmapInvalid(diagnostics)
+    return roadmap
+
+
+@main.group()
+def db() -> None:
+    """The tracking database.
+
+    Example: roadmap db upgrade
+    """
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(session: Session) -> None:
+    """Migrate the tracking database to this version's schema (the embedded default upgrades itself).
+
+    Example: roadmap --db postgresql+psycopg://roadmap@db.example.org/roadmap db upgrade
+    """
+    from .storage import SCHEMA_HEAD, Store
+
+    store = Store(session.database_url(), session.roadmap().id, upgrade=True)
+    try:
+        click.echo(f"{store.where}: schema {store.schema_version()} (this version's is {SCHEMA_HEAD})")
+    finally:
+        store.close()
 
 
 @main.group()

@@ -64,8 +64,9 @@ def compare_schedules(before: Schedule, after: Schedule) -> list[Move]:
                         if entry.total_float is not None and old.total_float is not None else None)
         edits = _plan_changes(old.milestone, entry.milestone)
         facts = [f for f in FACT_FIELDS if getattr(old.milestone, f) != getattr(entry.milestone, f)]
-        if not facts and (old.actual_start, old.actual_end) != (entry.actual_start, entry.actual_end):
-            facts = ["actual dates"]  # recorded earlier, but dated after the earlier as-of day
+        if not facts and (old.actual_start, old.actual_end, old.reported_status) != \
+                (entry.actual_start, entry.actual_end, entry.reported_status):
+            facts = ["status" if old.reported_status != entry.reported_status else "actual dates"]
         if edits:
             cause, reason = "plan-edit", f"plan edit: {', '.join(edits)} changed in the file"
         elif facts:
@@ -106,3 +107,21 @@ def previous_roadmap(roadmap: Roadmap, when: date) -> tuple[Roadmap, str]:
         if old is not None and not any(d.is_error for d in diagnostics):
             return old, f"the roadmap file as committed in git before {when.isoformat()}"
     return roadmap, "the current roadmap file, as git has no earlier version"
+
+
+def explain_reports(moves: list[Move], history) -> list[Move]:
+    """Name the update behind each move caused by a reported fact (the latest one in ``history``)."""
+    latest = {}
+    for record in history:
+        latest[record.milestone_id] = record
+    explained = []
+    for move in moves:
+        record = latest.get(move.id)
+        if move.cause == "reported" and record is not None:
+            changed = ", ".join(f"{field} {old or '-'} -> {new or '-'}" for field, (old, new) in
+                                sorted(record.changes.items()))
+            note = f" ({record.note})" if record.note else ""
+            move = dataclasses.replace(move, reason=f"reported by {record.author} on "
+                                                    f"{record.recorded_at.date().isoformat()}: {changed}{note}")
+        explained.append(move)
+    return explained

@@ -235,3 +235,34 @@ def render_show(schedule: Schedule, milestone_id: str) -> str:
         field("link", link)
     field("notes", m.notes)
     return "\n".join(out) + "\n"
+
+
+# -- what moved --------------------------------------------------------------------------------------
+
+def _days_text(days: int | None) -> str:
+    return "-" if days is None else ("0" if days == 0 else f"{days:+d}d")
+
+
+def render_moves(moves, fmt: str = "table", title: str = "What moved") -> str:
+    """Moves (see :mod:`roadmap_tracker.moves`) as a table, Markdown or JSON."""
+    if fmt == "json":
+        return json.dumps([{
+            "id": m.id, "title": m.title, "old_start": iso(m.old_start), "old_end": iso(m.old_end),
+            "new_start": iso(m.new_start), "new_end": iso(m.new_end), "start_moved": m.start_days,
+            "end_moved": m.end_days, "float_change": m.float_change, "old_status": m.old_status,
+            "new_status": m.new_status, "cause": m.cause, "reason": m.reason} for m in moves], indent=2) + "\n"
+    header = ("id", "end", "moved", "float", "status", "why")
+    rows = [(m.id, f"{iso(m.old_end) or '-'} -> {iso(m.new_end)}", _days_text(m.end_days),
+             _days_text(m.float_change),
+             m.new_status if m.old_status in (None, m.new_status) else f"{m.old_status} -> {m.new_status}",
+             m.reason) for m in moves]
+    if fmt == "markdown":
+        lines = [f"## {title} ({len(moves)})", ""]
+        if not rows:
+            return "\n".join(lines + ["Nothing moved.", ""])
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
+        return "\n".join(lines) + "\n"
+    if not rows:
+        return f"{title}: nothing moved.\n"
+    return f"{title} ({len(moves)})\n" + _table([header] + rows, False)

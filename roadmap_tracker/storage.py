@@ -1,0 +1,384 @@
+"""The tracking store: progress updates with their history, and baselines, in SQLite or PostgreSQL.
+
+The roadmap file is the plan; the store holds what people report. Every update is one
+transaction that appends a history row (fields changed, old and new values, author, time, note)
+and rewrites the milestone's current state, with the state row locked first so that concurrent
+reporters never lose each other's changes: ``BEGIN IMMEDIATE`` on SQLite (with WAL, a busy
+timeout and retries), ``SELECT ... FOR UPDATE`` on PostgreSQL.
+
+Reading the current facts for ``roadmap status`` on the embedded SQLite default goes through the
+standard library's sqlite3 (:func:`read_sqlite_facts`), so the quick path never imports SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from .errors import RoadmapError
+
+SCHEMA_HEAD = "0002"
+ENV_URL = "ROADMAP_DATABASE_URL"
+FACT_FIELDS = ("status", "progress", "actual_start", "actual_end", "documents")
+
+
+class StoreError(RoadmapError):
+    """The tracking database cannot be used (unreachable, newer schema, locked for too long)."""
+
+
+@dataclass(frozen=True)
+class UpdateRecord:
+    """One row of history: who changed which fields of which milestone, when, and why."""
+
+    id: int
+    milestone_id: str
+    recorded_at: datetime
+    author: str
+    note: str | None
+    changes: dict  # field -> [old, new] (dates as ISO strings)
+
+
+def default_database_path(roadmap_path: Path) -> Path:
+    """The embedded default: ``.roadmap/tracking.sqlite`` beside the roadmap file (git-ignored)."""
+    return Path(roadmap_path).resolve().parent / ".roadmap" / "tracking.sqlite"
+
+
+def database_url(explicit: str | None, roadmap_path: Path) -> str:
+    """``--db``, else ``ROADMAP_DATABASE_URL``, else the embedded SQLite file beside the roadmap."""
+    url = explicit or os.environ.get(ENV_URL)
+    if url:
+        return url
+    return f"sqlite:///{default_database_path(roadmap_path)}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///PATH`` URL (None for other databases or in-memory SQLite)."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return Path(url[len("sqlite:///"):])
+    return None
+
+
+def _decode_facts(status, progress, actual_start, actual_end, documents):
+    from .scheduling import Facts
+
+    return Facts(status, progress, date.fromisoformat(actual_start) if actual_start else None,
+                 date.fromisoformat(actual_end) if actual_end else None,
+                 tuple(json.loads(documents)) if documents else ())
+
+
+def read_sqlite_facts(path: Path, roadmap_id: str) -> dict | None:
+    """Current facts per milestone from an embedded SQLite store, with the standard library only.
+
+    Returns None when there is no store yet, or when its schema is not this version's (the caller
+    then opens it properly, which upgrades or refuses it).
+    """
+    if not path.is_file():
+        return {}
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error:
+        return None
+    try:
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        if not row or row[0] != SCHEMA_HEAD:
+            return None
+        rows = connection.execute(
+            "SELECT milestone_id, status, progress, actual_start, actual_end, documents FROM milestone_state "
+            "WHERE roadmap_id = ? AND last_update_id IS NOT NULL", (roadmap_id,)).fetchall()
+    except sqlite3.Error:
+        return None
+    finally:
+        connection.close()
+    return {r[0]: _decode_facts(*r[1:]) for r in rows}
+
+
+class Store:
+    """An open tracking database for one roadmap (``roadmap_id`` scopes every row)."""
+
+    def __init__(self, url: str, roadmap_id: str, *, upgrade: bool = True):
+        from sqlalchemy import create_engine, event
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+        self.url, self.roadmap_id = url, roadmap_id
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise StoreError(f"'{url}' is not a database URL; write sqlite:///PATH or "
+                             "postgresql+psycopg://USER@HOST/DB") from None
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self.where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database}" if not self.is_sqlite \
+            else str(parsed.database)
+        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
+            folder = Path(parsed.database).parent
+            folder.mkdir(parents=True, exist_ok=True)
+            ignore = folder / ".gitignore"
+            if folder.name == ".roadmap" and not ignore.exists():
+                ignore.write_text("# roadmap-tracker's local tracking database and feed state\n*\n")
+        try:
+            if self.is_sqlite:
+                self.engine = create_engine(url, connect_args={"timeout": 30})
+
+                @event.listens_for(self.engine, "connect")
+                def _sqlite_pragmas(dbapi_connection, _record):
+                    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+                    cursor = dbapi_connection.cursor()
+                    cursor.execute("PRAGMA journal_mode=WAL")
+                    cursor.execute("PRAGMA busy_timeout=30000")
+                    cursor.execute("PRAGMA synchronous=NORMAL")
+                    cursor.close()
+
+                @event.listens_for(self.engine, "begin")
+                def _sqlite_begin(connection):
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                self.engine = create_engine(url, pool_pre_ping=True)
+        except NoSuchModuleError as exc:
+            raise StoreError(f"{url.split(':')[0]}: no driver for this database ({exc}); for PostgreSQL "
+                             "install the extra: pip install 'roadmap-tracker[postgres]'") from None
+        except ModuleNotFoundError as exc:
+            raise StoreError(f"the database driver is not installed ({exc.name}); for PostgreSQL install the "
+                             "extra: pip install 'roadmap-tracker[postgres]'") from None
+        self._check_schema(upgrade)
+
+    # -- schema ---------------------------------------------------------------------------------
+    def _connect_error(self, exc: Exception) -> StoreError:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        return StoreError(f"cannot reach the tracking database at {self.where}: {reason}")
+
+    def schema_version(self) -> str | None:
+        from sqlalchemy import inspect, text
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            with self.engine.connect() as connection:
+                if not inspect(connection).has_table("alembic_version"):
+                    return None
+                return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except OperationalError as exc:
+            raise self._connect_error(exc) from None
+
+    def _check_schema(self, upgrade: bool) -> None:
+        from .migrations import known_revisions
+
+        version = self.schema_version()
+        if version == SCHEMA_HEAD:
+            return
+        if version is not None and version not in known_revisions():
+            raise StoreError(f"the tracking database at {self.where} has schema version {version}, newer than "
+                             f"this roadmap-tracker knows (up to {SCHEMA_HEAD}); upgrade roadmap-tracker. "
+                             "Nothing was changed.")
+        if upgrade:
+            self.upgrade()
+        else:
+            raise StoreError(f"the tracking database at {self.where} needs an upgrade; run 'roadmap db upgrade'")
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Migrate the database to this version's schema (Alembic, scripts shipped in the package)."""
+        from .migrations import upgrade
+
+        upgrade(self.engine, revision)
+
+    # -- updates -------------------------------------------------------------------------------
+    def _write(self, work, attempts: int = 8):
+        """Run ``work(connection)`` in one transaction, retrying when SQLite stays locked."""
+        from sqlalchemy.exc import OperationalError
+
+        delay = 0.05
+        for attempt in range(attempts):
+            try:
+                with self.engine.begin() as connection:
+                    return work(connection)
+            except OperationalError as exc:
+                locked = "locked" in str(exc).lower() or "busy" in str(exc).lower()
+                if not locked:
+                    raise self._connect_error(exc) from None
+                if attempt == attempts - 1:
+                    raise StoreError(f"the tracking database at {self.where} stayed locked; try again") from None
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+
+    def record_update(self, milestone_id: str, decide, author: str, note: str | None, seed=None,
+                      now: datetime | None = None) -> UpdateRecord | None:
+        """Apply an update in one transaction.
+
+        ``decide(current_facts) -> dict`` returns the new values of the fields that change (it may
+        raise to refuse); the state row is locked while it runs. ``seed`` holds the facts the roadmap
+        file records, the starting point of a milestone's first update. The state row then holds
+        the complete facts in force. Returns the history row, or None when nothing changed and
+        there is no note.
+        """
+        from sqlalchemy import insert, select, update
+
+        from .scheduling import Facts
+        from .tables import milestone_state, updates
+
+        now = now or datetime.now(timezone.utc)
+        seed = seed or Facts()
+
+        def work(connection):
+            key = (milestone_state.c.roadmap_id == self.roadmap_id) & (milestone_state.c.milestone_id == milestone_id)
+            query = select(milestone_state).where(key)
+            if not self.is_sqlite:
+                query = query.with_for_update()
+            row = connection.execute(query).mappings().first()
+            if row is None and not self.is_sqlite:
+                from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+                connection.execute(pg_insert(milestone_state).values(
+                    roadmap_id=self.roadmap_id, milestone_id=milestone_id, updated_at=now, last_update_id=None,
+                    **{f: _encode(f, getattr(seed, f)) for f in FACT_FIELDS}).on_conflict_do_nothing())
+                row = connection.execute(query).mappings().first()
+            if row is None or row["last_update_id"] is None:
+                old = {f: _encode(f, getattr(seed, f)) for f in FACT_FIELDS}
+            else:
+                old = {f: row[f] for f in FACT_FIELDS}
+            wanted = decide(_decode_facts(*(old[f] for f in FACT_FIELDS)))
+            new = dict(old)
+            new.update({field: _encode(field, value) for field, value in wanted.items()})
+            changes = {f: [_plain(f, old[f]), _plain(f, new[f])] for f in FACT_FIELDS if new[f] != old[f]}
+            if not changes and not note:
+                return None  # nothing to say: no row (a note alone is worth recording)
+            result = connection.execute(insert(updates).values(
+                roadmap_id=self.roadmap_id, milestone_id=milestone_id, recorded_at=now, author=author,
+                note=note, changes=json.dumps(changes, sort_keys=True)))
+            update_id = result.inserted_primary_key[0]
+            values = dict(new, updated_at=now, last_update_id=update_id)
+            if row is None:
+                connection.execute(insert(milestone_state).values(
+                    roadmap_id=self.roadmap_id, milestone_id=milestone_id, **values))
+            else:
+                connection.execute(update(milestone_state).where(key).values(**values))
+            return UpdateRecord(update_id, milestone_id, now, author, note, changes)
+
+        return self._write(work)
+
+    def facts(self) -> dict:
+        """The current facts of every milestone that has been reported on."""
+        from sqlalchemy import select
+
+        from .tables import milestone_state
+
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(milestone_state).where(
+                (milestone_state.c.roadmap_id == self.roadmap_id) & milestone_state.c.last_update_id.isnot(None))
+            ).mappings().all()
+        return {r["milestone_id"]: _decode_facts(*(r[f] for f in FACT_FIELDS)) for r in rows}
+
+    def history(self, milestone_id: str | None = None, since: datetime | None = None,
+                until: datetime | None = None) -> list[UpdateRecord]:
+        """Updates in the order they were recorded, optionally for one milestone and a period."""
+        from sqlalchemy import select
+
+        from .tables import updates
+
+        query = select(updates).where(updates.c.roadmap_id == self.roadmap_id)
+        if milestone_id:
+            query = query.where(updates.c.milestone_id == milestone_id)
+        if since:
+            query = query.where(updates.c.recorded_at >= since)
+        if until:
+            query = query.where(updates.c.recorded_at < until)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query.order_by(updates.c.id)).mappings().all()
+        return [UpdateRecord(r["id"], r["milestone_id"], _aware(r["recorded_at"]), r["author"], r["note"],
+                             json.loads(r["changes"])) for r in rows]
+
+    def facts_at(self, moment: datetime, seeds: dict | None = None) -> dict:
+        """The facts as they stood at ``moment``, replayed from the history.
+
+        ``seeds`` maps milestone ids to the file's facts, where each milestone's history starts.
+        """
+        from .scheduling import Facts
+
+        seeds = seeds or {}
+        state: dict[str, dict] = {}
+        for record in self.history(until=moment):
+            seed = seeds.get(record.milestone_id) or Facts()
+            fields = state.setdefault(record.milestone_id, {f: _plain(f, _encode(f, getattr(seed, f)))
+                                                            for f in FACT_FIELDS})
+            for field, (_old, new) in record.changes.items():
+                fields[field] = new
+        return {mid: _decode_facts(f["status"], f["progress"], f["actual_start"], f["actual_end"],
+                                   json.dumps(f["documents"]) if f["documents"] else None)
+                for mid, f in state.items()}
+
+    # -- baselines -----------------------------------------------------------------------------
+    def save_baseline(self, name: str, note: str | None, author: str, plan: bytes, plan_hash: str,
+                      as_of: date, facts: dict, schedule: list[dict], now: datetime | None = None) -> None:
+        from sqlalchemy import insert, select
+
+        from .tables import baselines
+
+        now = now or datetime.now(timezone.utc)
+
+        def work(connection):
+            exists = connection.execute(select(baselines.c.id).where(
+                (baselines.c.roadmap_id == self.roadmap_id) & (baselines.c.name == name))).first()
+            if exists:
+                raise StoreError(f"a baseline named '{name}' already exists; choose another name")
+            connection.execute(insert(baselines).values(
+                roadmap_id=self.roadmap_id, name=name, note=note, author=author, created_at=now,
+                as_of=as_of.isoformat(), plan_hash=plan_hash, plan=plan.decode("utf-8"),
+                facts=json.dumps(facts, sort_keys=True), schedule=json.dumps(schedule)))
+
+        self._write(work)
+
+    def baselines(self) -> list[dict]:
+        from sqlalchemy import select
+
+        from .tables import baselines
+
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(baselines).where(baselines.c.roadmap_id == self.roadmap_id)
+                                      .order_by(baselines.c.id)).mappings().all()
+        return [dict(r) for r in rows]
+
+    def baseline(self, name: str) -> dict:
+        for row in self.baselines():
+            if row["name"] == name:
+                return row
+        names = [r["name"] for r in self.baselines()]
+        raise StoreError(f"no baseline named '{name}'" + (f"; baselines: {', '.join(names)}" if names else
+                                                        "; save one with 'roadmap baseline save NAME'"))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _encode(field: str, value):
+    if value is None:
+        return None
+    if field in ("actual_start", "actual_end"):
+        return value.isoformat()
+    if field == "documents":
+        return json.dumps(list(value)) if value else None
+    return value
+
+
+def _plain(field: str, stored):
+    if field == "documents" and stored:
+        return json.loads(stored)
+    return stored
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def facts_to_json(facts: dict) -> dict:
+    return {mid: {"status": f.status, "progress": f.progress,
+                  "actual_start": f.actual_start.isoformat() if f.actual_start else None,
+                  "actual_end": f.actual_end.isoformat() if f.actual_end else None,
+                  "documents": list(f.documents)} for mid, f in facts.items()}
+
+
+def facts_from_json(data: dict) -> dict:
+    return {mid: _decode_facts(f["status"], f["progress"], f["actual_start"], f["actual_end"],
+                               json.dumps(f["documents"]) if f["documents"] else None)
+            for mid, f in data.items()}

@@ -1,0 +1,91 @@
+"""The rules of reporting progress: what an update may say, and the facts that result.
+
+Used inside the store's transaction (with the milestone's state locked), so the rules see the
+facts as they are at that instant, not as they were when the user typed the command.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from .errors import InvalidValue
+from .model import STATUSES, Milestone
+from .scheduling import Facts
+
+
+class UpdateRefused(InvalidValue):
+    """An update that would record something impossible or unintended; nothing was written."""
+
+
+@dataclass(frozen=True)
+class UpdateRequest:
+    """What ``roadmap update`` was asked to record (None: leave as it is)."""
+
+    status: str | None = None
+    progress: int | None = None
+    started: date | None = None
+    finished: date | None = None
+    documents: tuple[str, ...] = ()
+    reopen: bool = False
+    force: bool = False
+
+
+def effective_facts(milestone: Milestone, stored: Facts | None) -> Facts:
+    """The facts in force: the store's state once anything was reported (it started from the
+    file's facts), else what the file says. Document symbols from both are kept."""
+    from_file = Facts.from_milestone(milestone)
+    if stored is None:
+        return from_file
+    return replace(stored, documents=tuple(dict.fromkeys(from_file.documents + stored.documents)))
+
+
+def merge_all(roadmap, stored: dict) -> dict:
+    """Effective facts for every milestone the store knows about."""
+    return {mid: effective_facts(roadmap.get(mid), facts) for mid, facts in stored.items() if mid in roadmap}
+
+
+def decide_update(milestone: Milestone, current: Facts, request: UpdateRequest, today: date) -> dict:
+    """The fields an update sets, given the facts in force, or :class:`UpdateRefused` saying why not."""
+    where = f"milestone '{milestone.id}'"
+    if request.status is not None and request.status not in STATUSES:
+        raise UpdateRefused(f"{where}: status '{request.status}' is not one of {', '.join(STATUSES)}")
+    if request.progress is not None and not 0 <= request.progress <= 100:
+        raise UpdateRefused(f"{where}: progress {request.progress} is out of range; give 0 to 100")
+    for label, day in (("--started", request.started), ("--finished", request.finished)):
+        if day is not None and day > today and not request.force:
+            raise UpdateRefused(f"{where}: {label} {day} is in the future (today is {today}); pass --force if "
+                                "that is really what happened")
+    was_done = current.status == "done" or current.actual_end is not None
+    status = request.status or ("done" if request.finished else
+                                "in_progress" if (request.started or request.progress) and not was_done else None)
+    reopening = was_done and (status not in (None, "done") or (request.progress is not None and request.progress < 100))
+    if reopening and not request.reopen:
+        raise UpdateRefused(f"{where} is done ({current.actual_end or 'no date recorded'}); pass --reopen to "
+                            "record that it is not done after all")
+    fields: dict = {}
+    started = request.started or current.actual_start
+    if status == "in_progress" and started is None:
+        started = today
+    finished = request.finished
+    if status == "done" and finished is None and not was_done:
+        finished = today
+    if started and finished and finished < started:
+        raise UpdateRefused(f"{where}: finished {finished} is before it started ({started}); check the dates")
+    if status is not None:
+        fields["status"] = status
+    if request.progress is not None:
+        fields["progress"] = request.progress
+    elif status == "done":
+        fields["progress"] = 100
+    if started is not None and started != current.actual_start:
+        fields["actual_start"] = started
+    if finished is not None:
+        fields["actual_end"] = finished
+    if reopening:
+        fields["actual_end"] = None
+        if request.finished is not None:
+            raise UpdateRefused(f"{where}: --reopen and --finished contradict each other; give one")
+    if request.documents:
+        fields["documents"] = tuple(dict.fromkeys((current.documents or ()) + tuple(request.documents)))
+    return fields
