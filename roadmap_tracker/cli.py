@@ -725,10 +725,18 @@ def serve(session: Session, host, port, state_file, as_of) -> None:
     """
     from .server import serve as run_server
 
+    from .storage import store_stamp
+
     path = session.path()
     state = Path(state_file) if state_file else path.parent / ".roadmap" / "feed-state.json"
+    url = session.database_url()
+
+    def facts(roadmap):
+        session._roadmap = roadmap  # the freshly loaded file
+        return session.facts()
+
     click.echo(f"serving {path} on http://{host}:{port}/calendar.ics (Ctrl-C to stop)", err=True)
-    run_server(path, host, port, state, as_of=as_of)
+    run_server(path, host, port, state, as_of=as_of, facts=facts, facts_stamp=lambda: store_stamp(url))
 
 
 @main.command()

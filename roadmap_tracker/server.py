@@ -2,8 +2,9 @@
 
 Flask gives routing, HEAD and conditional-request helpers with little code; waitress is a
 pure-Python production WSGI server (threads, no C build, runs the same on every platform).
-The feed follows the roadmap file: each request checks the file's modification stamp and
-rebuilds when it changed (or when the day changed). A broken file never takes the feed down: the
+The feed follows the roadmap file and the tracking store: each request checks the file's
+modification stamp and the store's (a file stamp for SQLite, the last update id for PostgreSQL)
+and rebuilds when either changed, or when the day changed. A broken file never takes the feed down: the
 last good calendar keeps being served (with a ``Warning`` header) and ``/healthz`` answers 503
 with the validation messages. Routes live under ``/calendar``; ``/dashboard`` and ``/chart`` are
 left free for the views to come.
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from .errors import RoadmapInvalid
+from .errors import RoadmapError, RoadmapInvalid
 from .ics import FeedOptions, SequenceState, build_calendar, feed_etag
 
 TRACK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -33,7 +34,11 @@ class Feed:
 class FeedSource:
     """Builds feeds from a roadmap file and keeps the last good schedule when the file breaks."""
 
-    def __init__(self, roadmap_path: Path, state_path: Path | None = None, today=date.today):
+    def __init__(self, roadmap_path: Path, state_path: Path | None = None, today=date.today,
+                 facts=None, facts_stamp=None):
+        """``facts(roadmap)`` gives the tracking store's facts; ``facts_stamp()`` changes when they do."""
+        self.facts = facts or (lambda roadmap: {})
+        self.facts_stamp = facts_stamp or (lambda: None)
         self.path = Path(roadmap_path)
         self.state_path = state_path
         self.today = today
@@ -51,7 +56,7 @@ class FeedSource:
 
         try:
             stat = self.path.stat()
-            stamp = (stat.st_mtime_ns, stat.st_size, self.today())
+            stamp = (stat.st_mtime_ns, stat.st_size, self.today(), self.facts_stamp())
         except OSError as exc:
             self.problem = f"{self.path}: cannot read the roadmap file: {exc.strerror}"
             return
@@ -64,7 +69,13 @@ class FeedSource:
                 self.problem = "\n".join(str(d) for d in exc.diagnostics if d.is_error)
                 self.stamp = stamp
                 return
-            self.schedule = compute_schedule(roadmap, self.today())
+            try:
+                facts = self.facts(roadmap)
+            except RoadmapError as exc:
+                self.problem = str(exc)
+                self.stamp = stamp
+                return
+            self.schedule = compute_schedule(roadmap, self.today(), facts)
             self.problem = None
             self.stamp = stamp
 
@@ -163,11 +174,12 @@ def create_app(source: FeedSource):
 
 
 def serve(roadmap_path: Path, host: str, port: int, state_path: Path | None = None, threads: int = 4,
-          as_of: date | None = None) -> None:
+          as_of: date | None = None, facts=None, facts_stamp=None) -> None:
     """Run the feed server until interrupted; ``as_of`` pins the day (default: today, every day)."""
     from waitress import serve as waitress_serve
 
-    source = FeedSource(roadmap_path, state_path, today=(lambda: as_of) if as_of else date.today)
+    source = FeedSource(roadmap_path, state_path, today=(lambda: as_of) if as_of else date.today,
+                        facts=facts, facts_stamp=facts_stamp)
     source.refresh()
     waitress_serve(create_app(source), host=host, port=port, threads=threads, ident="roadmap-tracker")
 

@@ -97,6 +97,32 @@ def read_sqlite_facts(path: Path, roadmap_id: str) -> dict | None:
     return {r[0]: _decode_facts(*r[1:]) for r in rows}
 
 
+def store_stamp(url: str) -> tuple:
+    """A cheap token that changes whenever an update is recorded (for servers that poll)."""
+    path = sqlite_path(url)
+    if path is not None:
+        stamp = []
+        for candidate in (path, Path(f"{path}-wal")):
+            try:
+                stat = candidate.stat()
+                stamp.append((stat.st_mtime_ns, stat.st_size))
+            except OSError:
+                stamp.append(None)
+        return tuple(stamp)
+    from sqlalchemy import create_engine, func, select
+
+    from .tables import updates
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return (connection.execute(select(func.max(updates.c.id))).scalar(),)
+    except Exception:  # no table yet, or unreachable: the feed keeps what it has
+        return (None,)
+    finally:
+        engine.dispose()
+
+
 class Store:
     """An open tracking database for one roadmap (``roadmap_id`` scopes every row)."""
 

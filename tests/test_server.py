@@ -130,3 +130,17 @@ def test_a_broken_file_keeps_the_last_good_feed_and_fails_the_health_check(serve
     assert status == 200 and "Warning" in headers
     assert Calendar.from_ical(body).walk("VEVENT")[0]["UID"] == Calendar.from_ical(good).walk("VEVENT")[0]["UID"]
     assert b"Traceback" not in message
+
+
+def test_new_tracking_updates_are_picked_up_without_a_restart(server, cli):
+    def draft_description(body: bytes) -> str:
+        return next(str(e["DESCRIPTION"]) for e in Calendar.from_ical(body).walk("VEVENT")
+                    if str(e["UID"]).startswith("draft@"))
+
+    _, _, before = server.request("GET", "/calendar.ics")
+    assert draft_description(before).startswith("Report - planned")
+    result = cli("--file", str(server.roadmap), "update", "draft", "--status", "in_progress", "--started",
+                 "2024-02-26", "--progress", "20")
+    assert result.exit_code == 0, result.output
+    status, _, after = server.request("GET", "/calendar.ics")
+    assert status == 200 and draft_description(after).startswith("Report - in progress (20%)")
