@@ -155,6 +155,26 @@ class Session:
                 store.close()
         return merge_all(roadmap, stored)
 
+    def facts_at(self, roadmap, day: date) -> dict:
+        """Effective facts as they stood at the start of ``day``, replayed from the history."""
+        from datetime import datetime, timezone
+
+        from .scheduling import Facts
+        from .storage import Store, sqlite_path
+        from .tracking import merge_all
+
+        url = self.database_url()
+        path = sqlite_path(url)
+        if path is not None and not path.is_file():
+            return {}
+        store = Store(url, roadmap.id)
+        try:
+            stored = store.facts_at(datetime(day.year, day.month, day.day, tzinfo=timezone.utc),
+                                    {m.id: Facts.from_milestone(m) for m in roadmap.milestones})
+        finally:
+            store.close()
+        return merge_all(roadmap, stored)
+
     def schedule(self, as_of: date | None):
         from .scheduling import compute_schedule
 
@@ -412,7 +432,7 @@ def brief(session: Session, week, output, dpi) -> None:
     schedule = session.schedule(monday)
     before = monday - timedelta(days=7)
     old_roadmap, source = previous_roadmap(schedule.roadmap, before)
-    previous = compute_schedule(old_roadmap, before)
+    previous = compute_schedule(old_roadmap, before, session.facts_at(old_roadmap, before))
     pack = build_brief(schedule, previous, f"the week of {before.isoformat()}, using {source}")
     layout = gantt_layout(schedule, GanttOptions(), baseline=previous)
     files = write_brief_pack(pack, layout, Path(output), dpi)
@@ -584,7 +604,7 @@ def diff(session: Session, baseline_name, since, git_ref, fmt, as_of) -> None:
     from .loading import parse_roadmap_bytes
     from .moves import compare_schedules, explain_reports, previous_roadmap
     from .reports import render_moves
-    from .scheduling import Facts, compute_schedule
+    from .scheduling import compute_schedule
     from .storage import facts_from_json
     from .tracking import merge_all
 
@@ -609,12 +629,7 @@ def diff(session: Session, baseline_name, since, git_ref, fmt, as_of) -> None:
         then = now.as_of - timedelta(days=since)
         roadmap, _source = previous_roadmap(now.roadmap, then)
         history_since = datetime(then.year, then.month, then.day, tzinfo=timezone.utc)
-        store = session.store()
-        try:
-            stored = store.facts_at(history_since, {m.id: Facts.from_milestone(m) for m in roadmap.milestones})
-        finally:
-            store.close()
-        before = compute_schedule(roadmap, then, merge_all(roadmap, stored))
+        before = compute_schedule(roadmap, then, session.facts_at(roadmap, then))
         title = f"What moved since {then.isoformat()}"
     else:
         before = compute_schedule(_git_roadmap(session, git_ref), now.as_of, session.facts())
