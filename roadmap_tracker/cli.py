@@ -686,6 +686,97 @@ def db_upgrade(session: Session) -> None:
         store.close()
 
 
+def _parse_slip(text: str, default_id: str) -> tuple[str, int]:
+    from .dates import parse_duration
+
+    milestone_id, _, amount = text.rpartition(":") if ":" in text else (default_id, "", text)
+    try:
+        duration = parse_duration(amount, allow_negative=True)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--slip") from None
+    if duration.unit not in ("d", "w"):
+        raise click.BadParameter(f"'{amount}': give the slip in days or weeks (10d, 3w)", param_hint="--slip")
+    return milestone_id, duration.amount * (7 if duration.unit == "w" else 1)
+
+
+@main.command()
+@click.argument("milestone_id", metavar="ID")
+@click.option("--slip", "slips", multiple=True, metavar="[ID:]DAYS",
+              help="How much it slips (3w, 10d); repeat as OTHER:2w for other steps.")
+@click.option("--finish", type=DAY, metavar="DATE", help="As if ID finished on this day.")
+@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]), default="table",
+              show_default=True)
+@_as_of_option
+@click.pass_obj
+def whatif(session: Session, milestone_id, slips, finish, fmt, as_of) -> None:
+    """What moves, which deadlines break and what becomes critical if a step slips; nothing is stored.
+
+    Example: roadmap whatif synthesis-draft --slip 3w --slip survey-itu:2w
+    """
+    from .reports import render_whatif
+    from .whatif import what_if
+
+    schedule = session.schedule(as_of)
+    _check_id(schedule, milestone_id)
+    if not slips and finish is None:
+        raise click.UsageError("say what happens: --slip 3w or --finish DATE")
+    slip_days: dict[str, int] = {}
+    for text in slips:
+        target, days = _parse_slip(text, milestone_id)
+        _check_id(schedule, target)
+        slip_days[target] = slip_days.get(target, 0) + days
+    result = what_if(schedule, slip_days, {milestone_id: finish} if finish else None, session.facts())
+    click.echo(render_whatif(result, fmt), nl=False)
+
+
+@main.command()
+@click.option("--runs", type=click.IntRange(100, 1_000_000), default=10000, show_default=True)
+@click.option("--seed", type=int, default=None, help="Make the result reproducible.")
+@click.option("--all", "all_steps", is_flag=True, help="Percentiles and criticality of every milestone.")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None,
+              help="Draw the histogram and S-curve of the target's finish (.png, .svg, .pdf).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@_as_of_option
+@click.pass_obj
+def risk(session: Session, runs, seed, all_steps, plot, fmt, as_of) -> None:
+    """Monte Carlo schedule risk: P10/P50/P80/P95 of the target, deadline odds, criticality, sensitivity.
+
+    Uncertainty comes from the file: three-point durations, fuzzy windows, and 'slip' on fixed dates.
+
+    Example: roadmap risk --runs 10000 --seed 7
+    """
+    from .reports import render_risk
+    from .risk import simulate
+
+    schedule = session.schedule(as_of)
+    show_bar = sys.stderr.isatty() and runs >= 20000
+    with click.progressbar(length=runs, label="simulating", file=sys.stderr) if show_bar else _NoBar() as bar:
+        done = [0]
+
+        def progress(count):
+            bar.update(count - done[0])
+            done[0] = count
+
+        result = simulate(schedule, runs=runs, seed=seed, all_steps=all_steps, progress=progress)
+    if plot:
+        from .risk_plot import write_risk_plot
+
+        write_risk_plot(result, schedule, Path(plot))
+        click.echo(f"wrote {plot}", err=True)
+    click.echo(render_risk(result, fmt, {e.id: e.title for e in schedule}), nl=False)
+
+
+class _NoBar:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, _n):
+        pass
+
+
 @main.group()
 def export() -> None:
     """Write the roadmap in another format (calendar feeds and more).

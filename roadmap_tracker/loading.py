@@ -220,6 +220,10 @@ class _Reader:
             dependencies.append(Dependency(pred, "FS", Duration(0), item.key_lines.get("after")))
         dependencies.extend(self.convert(item, "depends_on", "dependencies", where) or ())
         actual = self.convert(item, "actual", "actual", where) or {}
+        estimate = None
+        if isinstance(values["duration"], tuple):
+            estimate = values["duration"]
+            values["duration"] = estimate[1]
         milestone = Milestone(
             id=values["id"], title=values["title"] or values["id"], line=line, index=index,
             kind=values["kind"] or "task", track=values["track"], lead=values["lead"],
@@ -229,7 +233,8 @@ class _Reader:
             duration=values["duration"], not_before=values["not_before"], deadline=values["deadline"],
             during=values["during"] or (), dependencies=tuple(dependencies), condition=values["condition"],
             status=values["status"], progress=values["progress"], actual_start=actual.get("start"),
-            actual_end=actual.get("end"), key_lines=dict(item.key_lines),
+            actual_end=actual.get("end"), estimate=estimate, distribution=values["distribution"] or "triangular",
+            slip=values["slip"], key_lines=dict(item.key_lines),
         )
         self.check_timing(milestone)
         return milestone
@@ -411,6 +416,41 @@ def _lag(reader: _Reader, value: object, line: int) -> Duration:
         raise _Bad(str(exc), "invalid-duration") from None
 
 
+def _approx_days(duration: Duration) -> float:
+    return duration.amount * {"d": 1, "w": 7, "bd": 7 / 5, "mo": 30.44}[duration.unit]
+
+
+def _duration_or_estimate(reader: _Reader, value: object, line: int):
+    if not isinstance(value, Mapping):
+        return _duration(reader, value, line)
+    entry = _mapping(reader, value, spec.ESTIMATE, "the three-point estimate")
+    points = tuple(reader.convert(entry, key, "duration", "estimate") for key in spec.ESTIMATE)
+    if any(p is None for p in points):
+        raise _Bad("a three-point estimate needs optimistic, likely and pessimistic", "invalid-estimate")
+    optimistic, likely, pessimistic = (_approx_days(p) for p in points)
+    if not optimistic <= likely <= pessimistic:
+        raise _Bad(f"the estimate must grow: optimistic ({points[0]}) <= likely ({points[1]}) <= pessimistic "
+                   f"({points[2]})", "invalid-estimate")
+    return points
+
+
+def _probability(reader: _Reader, value: object, line: int) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Bad(f"expected a probability from 0 to 1, got {_kind_name(value)}", "wrong-type")
+    if not 0 <= value <= 1:
+        raise _Bad(f"{value} is not a probability; give a number from 0 to 1 (0.2 for 20%)", "out-of-range")
+    return float(value)
+
+
+def _slip(reader: _Reader, value: object, line: int):
+    entry = _mapping(reader, value, spec.SLIP, "'slip'")
+    probability = reader.convert(entry, "probability", "probability", "slip")
+    by = reader.convert(entry, "by", "duration", "slip")
+    if probability is None or by is None:
+        raise _Bad("'slip' needs a probability and how far ('by')", "invalid-value")
+    return probability, by
+
+
 def _enum(choices: tuple[str, ...], code: str, normalise: Callable[[str], str]):
     def convert(reader: _Reader, value: object, line: int) -> str:
         text = normalise(_string(reader, value, line))
@@ -516,5 +556,7 @@ CONVERTERS: dict[str, Callable] = {
     "status": _enum(STATUSES, "unknown-status", _status_name),
     "link_type": _enum(LINK_TYPES, "invalid-link-type", str.upper),
     "percent": _percent, "dependencies": _dependencies, "actual": _actual,
+    "duration_or_estimate": _duration_or_estimate, "probability": _probability, "slip": _slip,
+    "distribution": _enum(("triangular", "pert"), "invalid-distribution", str.lower),
     "weekdays": _weekdays, "days": _days, "calendar": _calendar, "tracks": _tracks,
 }

@@ -41,7 +41,8 @@ class Milestone:
     Timing: ``start``/``end`` fix the dates when they are exact days; a fuzzy ``start`` only means
     "not before the window opens". ``duration`` is ``None`` when the dates say it all.
     Tracking facts (``status``, ``progress``, ``actual_*``) are what the file records; the
-    tracking store may override them.
+    tracking store may override them. ``estimate`` (optimistic, likely, pessimistic) and ``slip``
+    (probability, by) describe uncertainty for ``roadmap risk``; the plan uses the likely duration.
     """
 
     id: str
@@ -71,6 +72,9 @@ class Milestone:
     progress: int | None = None
     actual_start: date | None = None
     actual_end: date | None = None
+    estimate: tuple[Duration, Duration, Duration] | None = None
+    distribution: str = "triangular"
+    slip: tuple[float, Duration] | None = None
     key_lines: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property

@@ -47,19 +47,18 @@ def _plan_changes(old: Milestone, new: Milestone) -> list[str]:
 def compare_schedules(before: Schedule, after: Schedule) -> list[Move]:
     """The milestones of ``after`` whose dates or status differ from ``before``, in file order."""
     moves: list[Move] = []
-    moved_ids: set[str] = set()
+    moved_ids = {e.id for e in after if e.id not in before.entries
+                 or (e.start, e.end) != (before[e.id].start, before[e.id].end)}
     for entry in after:
         old = before.entries.get(entry.id)
         if old is None:
             moves.append(Move(entry.id, entry.title, None, None, entry.start, entry.end, None, None, None, None,
                               entry.state, "new", "added to the plan"))
-            moved_ids.add(entry.id)
             continue
         start_days = (entry.start - old.start).days
         end_days = (entry.end - old.end).days
         if not start_days and not end_days and old.state == entry.state:
             continue
-        moved_ids.add(entry.id)
         float_change = (entry.total_float - old.total_float
                         if entry.total_float is not None and old.total_float is not None else None)
         edits = _plan_changes(old.milestone, entry.milestone)

@@ -266,3 +266,79 @@ def render_moves(moves, fmt: str = "table", title: str = "What moved") -> str:
     if not rows:
         return f"{title}: nothing moved.\n"
     return f"{title} ({len(moves)})\n" + _table([header] + rows, False)
+
+
+# -- what-if and risk ---------------------------------------------------------------------------------
+
+def render_whatif(result, fmt: str = "table") -> str:
+    """A :class:`roadmap_tracker.whatif.WhatIf` as a table, Markdown or JSON."""
+    if fmt == "json":
+        moves = json.loads(render_moves(result.moves, "json"))
+        return json.dumps({
+            "changes": result.changes, "moves": moves,
+            "deadlines_missed": [{"id": i, "deadline": iso(d), "late_by_before": b, "late_by_after": a}
+                                 for i, d, b, a in result.deadlines_missed],
+            "infeasible_sessions": result.infeasible_sessions,
+            "critical_path": result.critical_path, "critical_path_before": result.critical_path_before,
+        }, indent=2) + "\n"
+    md = fmt == "markdown"
+    out = [("# " if md else "") + "What if " + "; ".join(result.changes), ""]
+    out.append(render_moves(result.moves, "markdown" if md else "table", "Dates that move"))
+    out.append(("## " if md else "") + f"Deadlines newly missed ({len(result.deadlines_missed)})")
+    for mid, deadline, before, after in result.deadlines_missed:
+        out.append(f"{'- ' if md else '  '}{mid}: due {iso(deadline)}, late by {after} days"
+                   + (f" (was {before})" if before else ""))
+    out.append("")
+    out.append(("## " if md else "") + f"Sessions whose preparation becomes infeasible ({len(result.infeasible_sessions)})")
+    out += [f"{'- ' if md else '  '}{mid}" for mid in result.infeasible_sessions]
+    out.append("")
+    changed = result.critical_path != result.critical_path_before
+    out.append(("## " if md else "") + "Critical path" + (" (changed)" if changed else " (unchanged)"))
+    out.append(("" if md else "  ") + " -> ".join(result.critical_path))
+    return "\n".join(out) + "\n"
+
+
+def render_risk(result, fmt: str = "table", titles: dict | None = None) -> str:
+    """A :class:`roadmap_tracker.risk.RiskResult` as a table or JSON."""
+    titles = titles or {}
+    if fmt == "json":
+        data = {
+            "runs": result.runs, "seed": result.seed, "target": result.target,
+            "deterministic_finish": iso(result.deterministic), "mean_finish": iso(result.mean),
+            "percentiles": {f"P{p}": iso(d) for p, d in result.percentiles.items()},
+            "deadlines": [{"id": i, "deadline": iso(d), "probability": round(p, 4)} for i, d, p in result.deadline_odds],
+            "sessions_ready": [{"id": i, "start": iso(d), "probability": round(p, 4)} for i, d, p in result.session_odds],
+            "criticality": {k: round(v, 4) for k, v in result.criticality.items()},
+            "sensitivity": [{"input": k, "rank_correlation": round(v, 4)} for k, v in result.sensitivity],
+        }
+        if result.steps:
+            data["milestones"] = {mid: {"mean": iso(v["mean"]), "criticality": round(v["criticality"], 4),
+                                        **{f"P{p}": iso(d) for p, d in v["percentiles"].items()}}
+                                  for mid, v in result.steps.items()}
+        return json.dumps(data, indent=2) + "\n"
+    out = [f"Schedule risk: {result.runs} runs" + (f", seed {result.seed}" if result.seed is not None else ""),
+           f"Target {result.target}: planned {iso(result.deterministic)}, mean {iso(result.mean)}, "
+           + ", ".join(f"P{p} {iso(d)}" for p, d in result.percentiles.items()), ""]
+    if result.deadline_odds:
+        out.append("Chance of meeting each deadline")
+        rows = [("id", "deadline", "chance", "title")] + [
+            (i, iso(d), f"{p:.0%}", shorten(titles.get(i, ""), 50)) for i, d, p in
+            sorted(result.deadline_odds, key=lambda t: t[2])]
+        out.append(_table(rows, False))
+    if result.session_odds:
+        out.append("Chance that a fixed session's preparation is ready in time")
+        rows = [("id", "starts", "chance", "title")] + [
+            (i, iso(d), f"{p:.0%}", shorten(titles.get(i, ""), 50)) for i, d, p in
+            sorted(result.session_odds, key=lambda t: t[2])]
+        out.append(_table(rows, False))
+    critical = [(k, v) for k, v in result.criticality.items() if v > 0]
+    if critical:
+        out.append("Criticality index (share of runs on the path that drives the target)")
+        rows = [("id", "index", "title")] + [(k, f"{v:.0%}", shorten(titles.get(k, ""), 50)) for k, v in
+                                             sorted(critical, key=lambda t: -t[1])[:15]]
+        out.append(_table(rows, False))
+    if result.sensitivity:
+        out.append("What moves the target most (rank correlation of an input with the target's finish)")
+        rows = [("input", "correlation")] + [(k, f"{v:+.2f}") for k, v in result.sensitivity[:10]]
+        out.append(_table(rows, False))
+    return "\n".join(out)

@@ -54,7 +54,13 @@ def _type(name: str) -> dict:
     }
     if name in simple:
         return simple[name]
+    if name == "distribution":
+        return {"enum": ["triangular", "pert"]}
+    if name == "probability":
+        return {"type": "number", "minimum": 0, "maximum": 1}
     nested = {  # built only when asked for: they refer back to this function
+        "duration_or_estimate": lambda: {"anyOf": [_type("duration"), _object(spec.ESTIMATE)]},
+        "slip": lambda: _object(spec.SLIP),
         "dependencies": lambda: {"type": "array", "items": {"anyOf": [slug, _object(spec.DEPENDENCY)]}},
         "actual": lambda: _object(spec.ACTUAL),
         "calendar": lambda: _object(spec.CALENDAR),

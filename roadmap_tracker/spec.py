@@ -61,7 +61,11 @@ MILESTONE = {
     "start": FieldSpec("date", "Exact day: a fixed date nobody can move. Fuzzy window (2023-H2): not before it opens. "
                                "A date and time (2025-12-16T10:00) makes a timed event."),
     "end": FieldSpec("date", "Last day (inclusive) of a fixed-date step; with a fuzzy start, the window it must end in."),
-    "duration": FieldSpec("duration", "0 (a point milestone), 10d, 8bd (working days), 6w or 3mo."),
+    "duration": FieldSpec("duration_or_estimate", "0 (a point milestone), 10d, 8bd (working days), 6w or 3mo; or a "
+                                                  "three-point estimate {optimistic: 8w, likely: 12w, pessimistic: 20w}."),
+    "distribution": FieldSpec("distribution", "How a three-point estimate is drawn by 'roadmap risk': triangular "
+                                              "(default) or pert."),
+    "slip": FieldSpec("slip", "For fixed dates that might move: {probability: 0.2, by: 4w}."),
     "not_before": FieldSpec("date", "Start no earlier than this day (or window)."),
     "deadline": FieldSpec("date", "Finish no later than this day (or by the end of this window); reported, never forced."),
     "during": FieldSpec("ids", "Sessions inside one of whose windows the step must happen; the first that fits is taken."),
@@ -82,4 +86,15 @@ DEPENDENCY = {
 ACTUAL = {
     "start": FieldSpec("day", "The day the step really started."),
     "end": FieldSpec("day", "The day the step really finished (inclusive)."),
+}
+
+ESTIMATE = {
+    "optimistic": FieldSpec("duration", "The shortest it could take.", True),
+    "likely": FieldSpec("duration", "The most likely length; the plan uses this one.", True),
+    "pessimistic": FieldSpec("duration", "The longest it could take.", True),
+}
+
+SLIP = {
+    "probability": FieldSpec("probability", "Chance that the date moves, 0 to 1.", True),
+    "by": FieldSpec("duration", "How far it moves when it does.", True),
 }

@@ -1,0 +1,370 @@
+"""Schedule risk by Monte Carlo simulation, vectorised with numpy over runs.
+
+Each step is one vector operation across all runs, in topological order: the same forward-pass
+arithmetic as :mod:`roadmap_tracker.scheduling` (link types, lags, working days through lookup
+tables, fixed dates, session windows, the as-of floor), applied to sampled durations. With no
+uncertainty in the file every run equals the deterministic schedule exactly.
+
+Uncertainty comes from the roadmap file: three-point duration estimates (triangular or PERT),
+fuzzy start windows (drawn uniformly), and ``slip`` on fixed dates that might move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from .dates import Duration
+from .scheduling import Schedule, topological_order
+
+PERCENTILES = (10, 50, 80, 95)
+
+
+@dataclass
+class RiskResult:
+    """What the simulation found; dates are inclusive finish days."""
+
+    runs: int
+    seed: int | None
+    target: str
+    percentiles: dict[int, date]
+    mean: date
+    deterministic: date
+    finishes: object  # numpy array of the target's finish day numbers, one per run
+    deadline_odds: list[tuple[str, date, float]] = field(default_factory=list)
+    session_odds: list[tuple[str, date, float]] = field(default_factory=list)
+    criticality: dict[str, float] = field(default_factory=dict)
+    sensitivity: list[tuple[str, float]] = field(default_factory=list)
+    steps: dict[str, dict] = field(default_factory=dict)  # --all: per-step percentiles and odds
+
+
+class _Calendar:
+    """Working-day arithmetic on arrays, through a table of working days over the simulated range."""
+
+    def __init__(self, calendar, low: int, high: int):
+        import numpy as np
+
+        self.low = low
+        days = np.arange(low, high + 1)
+        weekday = (days - 1) % 7
+        is_workday = np.isin(weekday, sorted(calendar.workdays)) & ~np.isin(days, sorted(calendar.holidays))
+        self.workdays = days[is_workday]
+        self.before = np.concatenate([[0], np.cumsum(is_workday)])  # working days before each day
+
+    def count_before(self, x):
+        return self.before[x - self.low]
+
+    def finish(self, start, n: int):
+        if n == 0:
+            return start, start
+        first = self.workdays[self.count_before(start)]
+        return first, self.workdays[self.count_before(first) + n - 1] + 1
+
+    def finish_var(self, start, n):
+        """Like :meth:`finish` with a number of working days per run (all >= 1 where used)."""
+        import numpy as np
+
+        first = self.workdays[self.count_before(start)]
+        ends = self.workdays[self.count_before(first) + np.maximum(n, 1) - 1] + 1
+        return np.where(n > 0, first, start), np.where(n > 0, ends, start)
+
+    def shift(self, x, n: int):
+        if n == 0:
+            return x
+        if n > 0:
+            return self.workdays[self.count_before(x) + n - 1] + 1
+        return self.workdays[self.count_before(x) - (-n)]
+
+    def earliest_start(self, end_bound, n):
+        """Earliest start from which ``n`` working days end at ``end_bound`` or later."""
+        import numpy as np
+
+        n = np.maximum(n, 1)
+        last = self.count_before(end_bound - 1)  # index of the first working day >= end_bound - 1
+        return self.workdays[last - n + 1]
+
+
+def _sample_amounts(rng, estimate: tuple[Duration, Duration, Duration], distribution: str, runs: int):
+    import numpy as np
+
+    units = {p.unit for p in estimate}
+    if len(units) == 1:
+        unit = units.pop()
+        points = [p.amount for p in estimate]
+    else:
+        unit = "d"
+        scale = {"d": 1, "w": 7, "bd": 7 / 5, "mo": 30.44}
+        points = [p.amount * scale[p.unit] for p in estimate]
+    low, likely, high = points
+    if high == low:
+        return np.full(runs, int(round(likely))), unit
+    if distribution == "pert":
+        alpha = 1 + 4 * (likely - low) / (high - low)
+        beta = 1 + 4 * (high - likely) / (high - low)
+        values = low + rng.beta(alpha, beta, runs) * (high - low)
+    else:
+        values = rng.triangular(low, likely, high, runs)
+    return np.rint(values).astype(np.int64), unit
+
+
+def simulate(schedule: Schedule, runs: int = 10000, seed: int | None = None, all_steps: bool = False,
+             progress=None, batch: int = 2000) -> RiskResult:
+    """Run the Monte Carlo simulation of ``schedule``'s roadmap (as of its as-of date).
+
+    ``progress(done_runs)`` is called after each batch of runs.
+    """
+    import numpy as np
+
+    roadmap = schedule.roadmap
+    rng = np.random.default_rng(seed)
+    order = topological_order(roadmap)
+    index = {mid: i for i, mid in enumerate(order)}
+    entries = [schedule[mid] for mid in order]
+    today = schedule.as_of.toordinal()
+    target = schedule.targets[0]
+
+    spread = sum(_widest(e.milestone) for e in entries) + 400
+    low = min(min(e.span[0] for e in entries), today) - 400
+    high = max(max(e.span[1] for e in entries), today) + spread + 400
+    cal = _Calendar(roadmap.calendar, low, high)
+
+    preds = {mid: sorted(((schedule[d.predecessor].milestone.index, d) for d in schedule[mid].milestone.dependencies),
+                         key=lambda t: t[0]) for mid in order}
+    uncertain: dict[str, object] = {}
+    finishes_all = []
+    crit_counts = np.zeros(len(order))
+    deadline_hits: dict[str, int] = {}
+    session_hits: dict[str, int] = {}
+    step_ends: dict[str, list] = {mid: [] for mid in order} if all_steps else {}
+    samples: dict[str, list] = {}
+    done_runs = 0
+    while done_runs < runs:
+        n = min(batch, runs - done_runs)
+        S = np.zeros((len(order), n), dtype=np.int64)
+        E = np.zeros((len(order), n), dtype=np.int64)
+        driving = np.full((len(order), n), -1, dtype=np.int64)
+        ready = {}
+        for i, mid in enumerate(order):
+            entry = entries[i]
+            m = entry.milestone
+            s0, e0 = entry.span
+            bounds, kinds = [], []
+            for _, dep in preds[mid]:
+                j = index[dep.predecessor]
+                anchor = E[j] if dep.type in ("FS", "FF") else S[j]
+                bounds.append((j, _lag(anchor, dep.lag, cal, schedule[dep.predecessor]), dep.type))
+            if entry.state in ("done", "cancelled") or (entry.state == "in_progress" and not m.estimate):
+                S[i], E[i] = s0, e0
+                _record_driving(driving, i, bounds, None, cal, m.duration, n)
+                continue
+            if entry.state == "in_progress":
+                amounts, unit = _sample_amounts(rng, m.estimate, m.distribution, n)
+                samples.setdefault(mid, []).append(amounts)
+                likely = m.estimate[1].amount if unit == m.estimate[1].unit else amounts.mean()
+                share = 1 - entry.progress / 100
+                S[i] = s0
+                E[i] = np.maximum(e0 + np.rint((amounts - likely) * share * (7 / 5 if unit == "bd" else 1)
+                                               * (7 if unit == "w" else 1)).astype(np.int64), today + 1)
+                continue
+            if entry.fixed:
+                S[i], E[i] = s0, e0
+                if m.slip is not None:
+                    probability, by = m.slip
+                    moved = rng.random(n) < probability
+                    days = by.amount * {"d": 1, "w": 7, "bd": 7 / 5, "mo": 30.44}[by.unit]
+                    offset = (moved * int(round(days))).astype(np.int64)
+                    samples.setdefault(mid, []).append(offset)
+                    S[i] += offset
+                    E[i] += offset
+                as_start = _record_driving(driving, i, bounds, None, cal, m.duration, n)
+                if as_start is not None:
+                    ready[mid] = as_start <= S[i]
+                continue
+            # a movable step: sample its duration and floor, then the forward-pass arithmetic
+            amounts, unit = _step_amounts(rng, m, entry, n, samples)
+            floor = np.full(n, max(today, entry.milestone.not_before.first.toordinal()
+                                   if entry.milestone.not_before else today), dtype=np.int64)
+            if m.start is not None and not m.start.exact:
+                first, last = m.start.first.toordinal(), m.start.last.toordinal()
+                if m.window_span or last == first:
+                    floor = np.maximum(floor, first)
+                else:
+                    drawn = rng.integers(first, last + 1, n)
+                    samples.setdefault(f"{mid}@window", []).append(drawn)
+                    floor = np.maximum(floor, drawn)
+            if entry.state == "done":  # reported done without a date but not finished by the plan
+                floor = np.full(n, -10**9, dtype=np.int64)
+            start_bound = end_bound = None
+            for j, value, kind in bounds:
+                if kind in ("FS", "SS"):
+                    start_bound = value if start_bound is None else np.maximum(start_bound, value)
+                else:
+                    end_bound = value if end_bound is None else np.maximum(end_bound, value)
+            start = floor if start_bound is None else np.maximum(floor, start_bound)
+            s, e = _finish(cal, start, amounts, unit, entry)
+            if end_bound is not None:
+                late = end_bound > e
+                s2, _ = _finish(cal, np.maximum(s, _earliest(cal, end_bound, amounts, unit, entry)), amounts, unit,
+                                entry)
+                s = np.where(late, s2, s)
+                s, e = _finish(cal, s, amounts, unit, entry)
+            if m.during:
+                s, e = _fit_windows(cal, s, e, amounts, unit, entry, [index[w] for w in m.during], S, E)
+            S[i], E[i] = s, e
+            as_start = _record_driving(driving, i, bounds, floor, cal, m.duration, n, amounts, unit, entry)
+        # criticality: walk the driving links back from the target in every run
+        on_path = np.zeros((len(order), n), dtype=bool)
+        on_path[index[target]] = True
+        for i in range(len(order) - 1, -1, -1):
+            if not on_path[i].any():
+                continue
+            for j in {index[d.predecessor] for _, d in preds[order[i]]}:
+                on_path[j] |= on_path[i] & (driving[i] == j)
+        crit_counts += on_path.sum(axis=1)
+        offset = schedule[target].span[1] - schedule[target].end.toordinal()
+        finishes_all.append(E[index[target]] - offset)
+        for mid in order:
+            e = schedule[mid]
+            if e.deadline is not None and e.state not in ("done", "cancelled"):
+                deadline_hits[mid] = deadline_hits.get(mid, 0) + int((E[index[mid]] <= e.deadline.toordinal() + 1).sum())
+            if all_steps:
+                step_ends[mid].append(E[index[mid]] - (e.span[1] - e.end.toordinal()))
+        for mid, ok in ready.items():
+            session_hits[mid] = session_hits.get(mid, 0) + int(ok.sum())
+        for mid in samples:
+            uncertain[mid] = True
+        done_runs += n
+        if progress:
+            progress(done_runs)
+
+    finishes = np.concatenate(finishes_all)
+    to_date = date.fromordinal
+    result = RiskResult(
+        runs=runs, seed=seed, target=target,
+        percentiles={p: to_date(int(np.percentile(finishes, p, method="higher"))) for p in PERCENTILES},
+        mean=to_date(int(round(float(finishes.mean())))), deterministic=schedule[target].end, finishes=finishes)
+    result.deadline_odds = [(mid, schedule[mid].deadline, hits / runs) for mid, hits in deadline_hits.items()]
+    result.session_odds = [(mid, schedule[mid].start, hits / runs) for mid, hits in session_hits.items()]
+    result.criticality = {mid: float(crit_counts[index[mid]] / runs) for mid in roadmap.ids}
+    ranks_target = _ranks(finishes)
+    sensitivity = []
+    for key, chunks in samples.items():
+        values = np.concatenate(chunks)
+        if values.min() == values.max():
+            continue
+        rho = float(np.corrcoef(_ranks(values), ranks_target)[0, 1]) if finishes.min() != finishes.max() else 0.0
+        sensitivity.append((key, rho))
+    result.sensitivity = sorted(sensitivity, key=lambda t: (-abs(t[1]), t[0]))
+    if all_steps:
+        for mid in roadmap.ids:
+            ends = np.concatenate(step_ends[mid])
+            result.steps[mid] = {
+                "percentiles": {p: to_date(int(np.percentile(ends, p, method="higher"))) for p in PERCENTILES},
+                "mean": to_date(int(round(float(ends.mean())))), "earliest": to_date(int(ends.min())),
+                "latest": to_date(int(ends.max())), "criticality": result.criticality[mid]}
+    return result
+
+
+def _widest(m) -> int:
+    days = 0
+    if m.estimate:
+        days += int(max(p.amount for p in m.estimate) * 7 * 2)
+    if m.slip:
+        days += int(m.slip[1].amount * 31)
+    if m.start is not None and not m.start.exact:
+        days += (m.start.last - m.start.first).days
+    return days
+
+
+def _ranks(values):
+    import numpy as np
+
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values))
+    return ranks
+
+
+def _lag(anchor, lag: Duration, cal: _Calendar, pred_entry):
+    if lag.amount == 0:
+        return anchor
+    if lag.unit in ("d", "w"):
+        return anchor + lag.amount * (7 if lag.unit == "w" else 1)
+    if lag.unit == "bd":
+        return cal.shift(anchor, lag.amount)
+    from .dates import shift  # months: the deterministic offset, applied to every run
+
+    base = pred_entry.span[1]
+    return anchor + (shift(base, lag, None) - base)
+
+
+def _step_amounts(rng, m, entry, n: int, samples: dict):
+    import numpy as np
+
+    if m.estimate:
+        amounts, unit = _sample_amounts(rng, m.estimate, m.distribution, n)
+        samples.setdefault(entry.id, []).append(amounts)
+        return amounts, unit
+    duration = m.duration
+    if duration is None:
+        span = entry.span[1] - entry.span[0]
+        return np.full(n, span, dtype=np.int64), "d"
+    if duration.unit == "mo":  # months: the deterministic span, as days
+        return np.full(n, entry.span[1] - entry.span[0], dtype=np.int64), "span"
+    amount = duration.amount * (7 if duration.unit == "w" else 1)
+    return np.full(n, amount, dtype=np.int64), "bd" if duration.unit == "bd" else "d"
+
+
+def _finish(cal: _Calendar, start, amounts, unit: str, entry):
+    if unit == "bd":
+        return cal.finish_var(start, amounts)
+    return start, start + amounts
+
+
+def _earliest(cal: _Calendar, end_bound, amounts, unit: str, entry):
+    import numpy as np
+
+    if unit == "bd":
+        return np.where(amounts > 0, cal.earliest_start(end_bound, amounts), end_bound)
+    return end_bound - amounts
+
+
+def _fit_windows(cal, s, e, amounts, unit, entry, windows: list[int], S, E):
+    import numpy as np
+
+    chosen = np.zeros(len(s), dtype=bool)
+    out_s, out_e = s.copy(), e.copy()
+    for w in sorted(windows, key=lambda j: (int(S[j][0]), int(E[j][0]))):
+        ws, we = _finish(cal, np.maximum(s, S[w]), amounts, unit, entry)
+        fits = (we <= E[w]) & ~chosen
+        out_s = np.where(fits, ws, out_s)
+        out_e = np.where(fits, we, out_e)
+        chosen |= fits
+    return out_s, out_e
+
+
+def _record_driving(driving, i, bounds, floor, cal, duration, n, amounts=None, unit="d", entry=None):
+    """Store, per run, which predecessor sets the step's start (-1: none); return its start bound."""
+    import numpy as np
+
+    if not bounds:
+        return None
+    starts = []
+    for j, value, kind in bounds:
+        if kind in ("FS", "SS"):
+            starts.append(value)
+        elif amounts is not None:
+            starts.append(_earliest(cal, value, amounts, unit, entry))
+        else:
+            length = duration.amount * (7 if duration and duration.unit == "w" else 1) if duration else 1
+            starts.append(value - length if not duration or duration.unit != "bd" else
+                          cal.earliest_start(value, np.full(n, max(duration.amount, 1))))
+    stacked = np.vstack(starts)
+    best = np.argmax(stacked, axis=0)  # the first of equal bounds: file order
+    best_value = stacked[best, np.arange(n)]
+    ids = np.array([j for j, _, _ in bounds])
+    chosen = ids[best]
+    if floor is not None:
+        chosen = np.where(best_value >= floor, chosen, -1)
+    driving[i] = chosen
+    return best_value

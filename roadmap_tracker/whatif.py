@@ -1,0 +1,93 @@
+"""What if a step slips, or ends on another day? The plan changed in memory, rescheduled, compared.
+
+Nothing stored changes. The answer lists every milestone whose dates move, deadlines newly
+missed, fixed-date sessions whose preparation becomes infeasible, and the new critical path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from .dates import DateWindow, Duration
+from .errors import InvalidValue
+from .moves import Move, compare_schedules
+from .scheduling import Schedule, compute_schedule
+
+
+@dataclass
+class WhatIf:
+    """The result of a what-if: moves, deadlines newly missed, sessions made infeasible, critical path."""
+
+    changes: list[str]
+    moves: list[Move]
+    deadlines_missed: list[tuple[str, date, int, int]] = field(default_factory=list)  # id, deadline, before, after
+    infeasible_sessions: list[str] = field(default_factory=list)
+    critical_path: list[str] = field(default_factory=list)
+    critical_path_before: list[str] = field(default_factory=list)
+
+
+def _shift_window(window: DateWindow, days: int) -> DateWindow:
+    first, last = window.first + timedelta(days=days), window.last + timedelta(days=days)
+    moment = window.moment + timedelta(days=days) if window.moment else None
+    return DateWindow(first, last, moment.isoformat() if moment else first.isoformat(), moment)
+
+
+def what_if(schedule: Schedule, slips: dict[str, int] | None = None, finishes: dict[str, date] | None = None,
+            facts: dict | None = None) -> WhatIf:
+    """Reschedule ``schedule``'s roadmap with steps slipped by some days or finishing on given days.
+
+    ``facts`` are the effective facts the schedule was computed with (the tracking store's).
+    Raises :class:`InvalidValue` for a change that cannot apply (a done step, a finish before
+    the start).
+    """
+    roadmap = schedule.roadmap
+    replaced = {}
+    described = []
+    notes: dict[str, list[str]] = {}
+    for milestone_id, days in (slips or {}).items():
+        entry = schedule[milestone_id]
+        m = replaced.get(milestone_id, entry.milestone)
+        if entry.state in ("done", "cancelled"):
+            raise InvalidValue(f"'{milestone_id}' is {entry.state}; only steps still to come can slip")
+        if m.fixed:
+            m = dataclasses.replace(m, start=_shift_window(m.start, days),
+                                    end=_shift_window(m.end, days) if m.end else None)
+        else:
+            span = entry.span[1] - entry.span[0]
+            m = dataclasses.replace(m, duration=Duration(max(span + days, 0), "d"), estimate=None)
+        replaced[milestone_id] = m
+        described.append(f"{milestone_id} slips {days:+d} days")
+        notes.setdefault(milestone_id, []).append(described[-1])
+    for milestone_id, day in (finishes or {}).items():
+        entry = schedule[milestone_id]
+        m = replaced.get(milestone_id, entry.milestone)
+        if entry.state in ("done", "cancelled"):
+            raise InvalidValue(f"'{milestone_id}' is {entry.state}; its finish is already known")
+        if day < entry.start:
+            raise InvalidValue(f"'{milestone_id}' starts {entry.start}; it cannot finish on {day}, before that")
+        if m.fixed:
+            m = dataclasses.replace(m, end=DateWindow(day, day, day.isoformat()), duration=None)
+        else:
+            m = dataclasses.replace(m, duration=Duration((day - entry.start).days + 1, "d"), estimate=None)
+        replaced[milestone_id] = m
+        described.append(f"{milestone_id} finishes {day.isoformat()}")
+        notes.setdefault(milestone_id, []).append(described[-1])
+    changed = dataclasses.replace(roadmap, milestones=tuple(replaced.get(m.id, m) for m in roadmap.milestones))
+    after = compute_schedule(changed, schedule.as_of, facts)
+    reasons = {mid: "; ".join(text) for mid, text in notes.items()}
+    moves = [dataclasses.replace(m, cause="what-if", reason=f"what-if: {reasons[m.id]}") if m.id in reasons else m
+             for m in compare_schedules(schedule, after)]
+    result = WhatIf(described, moves)
+    for entry in after:
+        before = schedule[entry.id]
+        if entry.late_by > before.late_by:
+            result.deadlines_missed.append((entry.id, entry.deadline, before.late_by, entry.late_by))
+    infeasible_before = {d.message.split("'")[1] for d in schedule.diagnostics if d.code == "fixed-date-infeasible"}
+    result.infeasible_sessions = [d.message.split("'")[1] for d in after.diagnostics
+                                  if d.code == "fixed-date-infeasible"
+                                  and d.message.split("'")[1] not in infeasible_before]
+    result.critical_path = [e.id for e in after.driving_chain(after.targets[0])]
+    result.critical_path_before = [e.id for e in schedule.driving_chain(schedule.targets[0])]
+    return result

@@ -1,0 +1,190 @@
+"""What-if and Monte Carlo schedule risk."""
+
+from __future__ import annotations
+
+import json
+import struct
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+
+from roadmap_tracker.loading import parse_roadmap_bytes, read_roadmap
+from roadmap_tracker.risk import simulate
+from roadmap_tracker.scheduling import compute_schedule
+from roadmap_tracker.whatif import what_if
+
+from .conftest import ROOT, SHIPPED
+from .test_properties import AS_OF, roadmaps
+
+SCENARIOS = sorted((ROOT / "tests" / "scenarios").glob("*.yaml"))
+
+
+def _schedule(text: str, as_of: date = date(2024, 1, 1)):
+    roadmap, diagnostics = parse_roadmap_bytes(text.encode(), "risk.yaml")
+    assert roadmap is not None and not any(d.is_error for d in diagnostics), diagnostics
+    return compute_schedule(roadmap, as_of)
+
+
+def _assert_every_run_equals_the_schedule(schedule):
+    result = simulate(schedule, runs=200, seed=1, all_steps=True)
+    for entry in schedule:
+        step = result.steps[entry.id]
+        assert step["earliest"] == step["latest"] == entry.end, entry.id
+
+
+@settings(max_examples=60, deadline=None)
+@given(roadmap=roadmaps(max_steps=15))
+def test_without_uncertainty_every_run_equals_the_schedule(roadmap):
+    _assert_every_run_equals_the_schedule(compute_schedule(roadmap, AS_OF))
+
+
+@pytest.mark.parametrize("path", [p for p in SCENARIOS if p.stem != "errors"], ids=lambda p: p.stem)
+def test_without_uncertainty_scenarios_simulate_to_their_schedule(path):
+    roadmap, _ = read_roadmap(path)
+    _assert_every_run_equals_the_schedule(compute_schedule(roadmap, date(2024, 1, 11)))
+
+
+def test_a_triangular_step_has_the_analytic_mean():
+    schedule = _schedule("""\
+roadmap: {id: t, title: Triangular}
+milestones:
+  - {id: work, title: Work, not_before: 2024-01-01, duration: {optimistic: 10d, likely: 20d, pessimistic: 60d}}
+""")
+    result = simulate(schedule, runs=40000, seed=3)
+    expected = date(2024, 1, 1).toordinal() + (10 + 20 + 60) / 3 - 1  # inclusive last day
+    assert abs(result.finishes.mean() - expected) < 0.2
+
+
+def test_pert_estimates_centre_on_the_likely_value():
+    schedule = _schedule("""\
+roadmap: {id: t, title: PERT}
+milestones:
+  - id: work
+    title: Work
+    not_before: 2024-01-01
+    duration: {optimistic: 10d, likely: 20d, pessimistic: 60d}
+    distribution: pert
+""")
+    result = simulate(schedule, runs=40000, seed=3)
+    expected = date(2024, 1, 1).toordinal() + (10 + 4 * 20 + 60) / 6 - 1
+    assert abs(result.finishes.mean() - expected) < 0.2
+
+
+PARALLEL = """\
+roadmap: {id: p, title: Parallel, target: merge}
+milestones:
+  - {id: a, title: Path A, not_before: 2024-01-01, duration: {optimistic: 10d, likely: 20d, pessimistic: 40d}}
+  - {id: b, title: Path B, not_before: 2024-01-01, duration: {optimistic: 10d, likely: 20d, pessimistic: 40d}}
+  - {id: merge, title: Merge, duration: 0, after: [a, b]}
+"""
+
+
+def test_two_parallel_paths_merge_later_than_either_alone():
+    merged = simulate(_schedule(PARALLEL), runs=20000, seed=5)
+    alone = simulate(_schedule(PARALLEL.replace(", after: [a, b]", ", after: [a]")), runs=20000, seed=5)
+    assert merged.percentiles[50] > alone.percentiles[50]
+
+
+def test_criticality_splits_between_balanced_paths_and_is_one_on_a_chain():
+    result = simulate(_schedule(PARALLEL), runs=20000, seed=5)
+    assert result.criticality["merge"] == 1.0
+    assert 0.4 < result.criticality["a"] < 0.6 and 0.4 < result.criticality["b"] < 0.6
+    chain = simulate(_schedule("""\
+roadmap: {id: c, title: Chain}
+milestones:
+  - {id: a, title: A, not_before: 2024-01-01, duration: {optimistic: 5d, likely: 10d, pessimistic: 20d}}
+  - {id: b, title: B, duration: {optimistic: 5d, likely: 10d, pessimistic: 20d}, after: [a]}
+  - {id: c, title: C, duration: 3d, after: [b]}
+"""), runs=2000, seed=1)
+    assert chain.criticality == {"a": 1.0, "b": 1.0, "c": 1.0}
+
+
+def test_sensitivity_ranks_the_widest_estimate_first():
+    result = simulate(_schedule("""\
+roadmap: {id: s, title: Sensitivity}
+milestones:
+  - {id: narrow, title: Narrow, not_before: 2024-01-01, duration: {optimistic: 9d, likely: 10d, pessimistic: 11d}}
+  - {id: wide, title: Wide, duration: {optimistic: 5d, likely: 20d, pessimistic: 60d}, after: [narrow]}
+"""), runs=5000, seed=2)
+    assert result.sensitivity[0][0] == "wide" and result.sensitivity[0][1] > 0.9
+
+
+def test_slips_of_fixed_dates_and_deadline_odds():
+    result = simulate(_schedule("""\
+roadmap: {id: f, title: Slip, target: after}
+milestones:
+  - {id: ga, title: GA meeting, kind: meeting, start: 2025-10-01, end: 2025-10-02, slip: {probability: 0.25, by: 10w}}
+  - {id: after, title: Follow-up, duration: 5d, after: [ga], deadline: 2025-11-30}
+""", date(2025, 1, 1)), runs=20000, seed=4)
+    [(mid, _deadline, chance)] = result.deadline_odds
+    assert mid == "after" and 0.72 < chance < 0.78
+
+
+def test_same_seed_same_result():
+    first = simulate(_schedule(PARALLEL), runs=3000, seed=9)
+    second = simulate(_schedule(PARALLEL), runs=3000, seed=9)
+    assert (first.finishes == second.finishes).all() and first.criticality == second.criticality
+
+
+@pytest.mark.parametrize("fragment, code", [
+    ("duration: {optimistic: 20d, likely: 10d, pessimistic: 5d}", "invalid-estimate"),
+    ("duration: {optimistic: 5d, likely: 10d}", "missing-key"),
+    ("start: 2025-10-01\n    slip: {probability: 1.5, by: 2w}", "out-of-range"),
+    ("duration: 10d\n    distribution: normal", "invalid-distribution"),
+])
+def test_bad_uncertainty_is_a_located_error(cli, write_roadmap, fragment, code):
+    path = write_roadmap(f"roadmap: {{id: x, title: X}}\nmilestones:\n  - id: a\n    title: A\n    {fragment}\n")
+    result = cli("validate", str(path))
+    assert result.exit_code == 2
+    assert f"error[{code}]" in result.stderr and f"{path}:" in result.stderr
+
+
+def test_whatif_moves_successors_and_reports_broken_deadlines_and_sessions():
+    schedule = _schedule("""\
+roadmap: {id: w, title: What if, target: decision}
+milestones:
+  - {id: draft, title: Draft, not_before: 2024-01-08, duration: 20d, deadline: 2024-02-02}
+  - {id: review, title: Review, duration: 5d, after: [draft]}
+  - {id: session, title: Session, kind: session, start: 2024-02-12, end: 2024-02-16, after: [review]}
+  - {id: decision, title: Decision, kind: decision, during: [session], after: [review]}
+""")
+    result = what_if(schedule, {"draft": 21})
+    moved = {m.id: m for m in result.moves}
+    assert moved["draft"].end_days == 21 and moved["draft"].cause == "what-if"
+    assert moved["review"].reason == "knock-on: its driving predecessor draft moved"
+    assert ("draft", date(2024, 2, 2), 0, 15) in result.deadlines_missed  # it had 6 days to spare
+    assert result.infeasible_sessions == ["session"]
+    finish = what_if(schedule, finishes={"draft": date(2024, 1, 20)})
+    assert {m.id: m.end_days for m in finish.moves}["draft"] == -7
+
+
+def test_cli_whatif_changes_nothing_stored(cli, tmp_path, write_roadmap):
+    path = write_roadmap(PARALLEL.replace("{optimistic: 10d, likely: 20d, pessimistic: 40d}", "20d"))
+    before = path.read_bytes()
+    result = cli("--file", str(path), "whatif", "a", "--slip", "3w", "--slip", "b:1w", "--format", "json",
+                 "--as-of", "2024-01-01")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {m["id"]: m["end_moved"] for m in data["moves"]} == {"a": 21, "b": 7, "merge": 21}
+    assert path.read_bytes() == before and not (tmp_path / ".roadmap").exists()
+
+
+def test_cli_risk_json_and_plot(cli, tmp_path, write_roadmap):
+    path = write_roadmap(PARALLEL)
+    plot = tmp_path / "risk.png"
+    result = cli("--file", str(path), "risk", "--runs", "2000", "--seed", "7", "--format", "json", "--all",
+                 "--plot", str(plot), "--as-of", "2024-01-01")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data["percentiles"]) == {"P10", "P50", "P80", "P95"}
+    assert data["percentiles"]["P10"] <= data["percentiles"]["P50"] <= data["percentiles"]["P95"]
+    assert data["milestones"]["a"]["criticality"] == data["criticality"]["a"]
+    png = plot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24])[0] > 800
+
+
+def test_risk_on_the_shipped_roadmap_runs(cli):
+    result = cli("--file", str(SHIPPED), "risk", "--runs", "500", "--seed", "1", "--as-of", "2024-03-01")
+    assert result.exit_code == 0
+    assert "Target ga-outcome-adopted" in result.stdout
