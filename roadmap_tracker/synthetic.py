@@ -7,12 +7,13 @@ from datetime import date
 
 
 def synthetic_yaml(count: int, seed: int = 1, max_predecessors: int = 3, reach: int = 50,
-                   start: date = date(2024, 1, 1)) -> str:
+                   start: date = date(2024, 1, 1), estimates: bool = False) -> str:
     """A finish-to-start roadmap of ``count`` milestones as YAML text.
 
     Each milestone after the first few has 1 to ``max_predecessors`` predecessors chosen among the
     ``reach`` milestones before it, and a duration of 1 to 20 calendar days; the first starts on
-    ``start``. Deterministic for a given ``seed``.
+    ``start``. With ``estimates``, durations are three-point estimates (likely, minus a third,
+    plus up to double). Deterministic for a given ``seed``.
     """
     rng = random.Random(seed)
     lines = [
@@ -20,7 +21,10 @@ def synthetic_yaml(count: int, seed: int = 1, max_predecessors: int = 3, reach: 
         "milestones:",
     ]
     for i in range(count):
-        fields = [f"id: m{i}", f"title: Step {i}", f"duration: {rng.randint(1, 20)}d"]
+        days = rng.randint(1, 20)
+        duration = f"{days}d" if not estimates else \
+            f"{{optimistic: {max(1, days * 2 // 3)}d, likely: {days}d, pessimistic: {days * rng.randint(1, 2) + 1}d}}"
+        fields = [f"id: m{i}", f"title: Step {i}", f"duration: {duration}"]
         if i == 0:
             fields.append(f"not_before: {start.isoformat()}")
         else:
