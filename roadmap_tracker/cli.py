@@ -845,12 +845,68 @@ def serve(session: Session, host, port, state_file, as_of) -> None:
     run_server(path, host, port, state, as_of=as_of, facts=facts, facts_stamp=lambda: store_stamp(url))
 
 
+def _generic_export(name: str, description: str):
+    @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The file to write.")
+    @_as_of_option
+    @click.pass_obj
+    def command(session: Session, output, as_of) -> None:
+        from .exporters import export as run_export
+
+        run_export(name, session.schedule(as_of), Path(output))
+        click.echo(f"wrote {output}", err=True)
+
+    command.__doc__ = f"""Export {description}.
+
+    Example: roadmap export {name} -o roadmap{_extension(name)}
+    """
+    return export.command(name)(command)
+
+
+def _extension(name: str) -> str:
+    from .exporters import EXPORTERS
+
+    return EXPORTERS[name].extension
+
+
+for _name, _description in (("mermaid", "a Mermaid gantt chart for GitHub or GitLab markdown"),
+                            ("mspdi", "MS Project XML (MS Project, ProjectLibre, GanttProject)"),
+                            ("tjp", "a TaskJuggler project of the same plan"),
+                            ("csv", "one row per milestone, for spreadsheets"),
+                            ("json", "the full computed schedule (its schema: roadmap schema --export-json)")):
+    _generic_export(_name, _description)
+
+
+@main.command("import")
+@click.argument("source_format", type=click.Choice(["mspdi", "csv"]))
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The roadmap file to write.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def import_(source_format, source, output, force) -> None:
+    """Make a roadmap file from MS Project XML or CSV; it is validated before it is written.
+
+    Example: roadmap import mspdi plan.xml -o milestones.yaml
+    """
+    from .importers import import_file
+
+    target = Path(output)
+    if target.exists() and not force:
+        raise InvalidValue(f"{target} already exists; choose another name or pass --force to overwrite it")
+    count = import_file(source_format, Path(source), target)
+    click.echo(f"wrote {target} ({count} milestones); check it with: roadmap validate {target}", err=True)
+
+
 @main.command()
-def schema() -> None:
+@click.option("--export-json", is_flag=True, help="The schema of 'roadmap export json' instead.")
+def schema(export_json) -> None:
     """Print the JSON Schema of the roadmap file, for editors that autocomplete YAML.
 
     Example: roadmap schema > roadmap.schema.json
     """
+    if export_json:
+        from .tabular import export_json_schema
+
+        click.echo(json.dumps(export_json_schema(), indent=2))
+        return
     from .schema import roadmap_schema
 
     click.echo(json.dumps(roadmap_schema(), indent=2))
