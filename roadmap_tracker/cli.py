@@ -325,43 +325,23 @@ def init(file, force) -> None:
 
 
 def _baseline_schedule(session: "Session", baseline: str | None, as_of):
-    """A baseline to compare with: a roadmap file, or ``git:REV`` for the file at a git revision."""
+    """A baseline to compare with: a saved one, a roadmap file, or ``git:REV`` (the file at a revision)."""
     if not baseline:
         return None
-    from .loading import load_roadmap, parse_roadmap_bytes
+    from .loading import load_roadmap
+    from .moves import baseline_schedule, roadmap_at_revision
     from .scheduling import compute_schedule
-    from .errors import RoadmapInvalid
 
     if baseline.startswith("git:"):
-        import subprocess
-
-        path = session.path().resolve()
-        try:
-            data = subprocess.run(["git", "show", f"{baseline[4:]}:./{path.name}"], cwd=path.parent,
-                                  capture_output=True, check=True).stdout
-        except (OSError, subprocess.CalledProcessError) as exc:
-            detail = getattr(exc, "stderr", b"") or b""
-            raise InvalidValue(f"--baseline {baseline}: git cannot show {path.name} at that revision "
-                               f"({detail.decode(errors='replace').strip() or exc})") from None
-        roadmap, diagnostics = parse_roadmap_bytes(data, f"{baseline}:{path.name}")
-        if roadmap is None or any(d.is_error for d in diagnostics):
-            raise RoadmapInvalid(diagnostics)
+        roadmap = roadmap_at_revision(session.path(), baseline[4:])
     elif Path(baseline).is_file():
         roadmap = load_roadmap(baseline)
     else:  # a baseline saved in the tracking store
-        from .storage import facts_from_json
-        from .tracking import merge_all
-
         store = session.store()
         try:
-            row = store.baseline(baseline)
+            return baseline_schedule(store, baseline)[0]
         finally:
             store.close()
-        roadmap, diagnostics = parse_roadmap_bytes(row["plan"].encode("utf-8"), f"baseline {baseline}")
-        if roadmap is None:
-            raise RoadmapInvalid(diagnostics)
-        return compute_schedule(roadmap, date.fromisoformat(row["as_of"]),
-                                merge_all(roadmap, facts_from_json(json.loads(row["facts"]))))
     return compute_schedule(roadmap, as_of or date.today())
 
 
@@ -601,12 +581,9 @@ def diff(session: Session, baseline_name, since, git_ref, fmt, as_of) -> None:
     """
     from datetime import datetime, timedelta, timezone
 
-    from .loading import parse_roadmap_bytes
-    from .moves import compare_schedules, explain_reports, previous_roadmap
+    from .moves import baseline_schedule, compare_schedules, explain_reports, previous_roadmap, roadmap_at_revision
     from .reports import render_moves
     from .scheduling import compute_schedule
-    from .storage import facts_from_json
-    from .tracking import merge_all
 
     chosen = [x for x in (baseline_name, since, git_ref) if x]
     if len(chosen) != 1:
@@ -616,14 +593,9 @@ def diff(session: Session, baseline_name, since, git_ref, fmt, as_of) -> None:
     if baseline_name:
         store = session.store()
         try:
-            row = store.baseline(baseline_name)
+            before, row = baseline_schedule(store, baseline_name)
         finally:
             store.close()
-        roadmap, diagnostics = parse_roadmap_bytes(row["plan"].encode("utf-8"), f"baseline {baseline_name}")
-        if roadmap is None:
-            raise RoadmapInvalid(diagnostics)
-        before = compute_schedule(roadmap, date.fromisoformat(row["as_of"]),
-                                  merge_all(roadmap, facts_from_json(json.loads(row["facts"]))))
         title, history_since = f"What moved since baseline '{baseline_name}'", row["created_at"]
     elif since:
         then = now.as_of - timedelta(days=since)
@@ -632,7 +604,7 @@ def diff(session: Session, baseline_name, since, git_ref, fmt, as_of) -> None:
         before = compute_schedule(roadmap, then, session.facts_at(roadmap, then))
         title = f"What moved since {then.isoformat()}"
     else:
-        before = compute_schedule(_git_roadmap(session, git_ref), now.as_of, session.facts())
+        before = compute_schedule(roadmap_at_revision(session.path(), git_ref), now.as_of, session.facts())
         title = f"What moved since {git_ref}"
     moves = compare_schedules(before, now)
     if history_since is not None:
@@ -642,24 +614,6 @@ def diff(session: Session, baseline_name, since, git_ref, fmt, as_of) -> None:
         finally:
             store.close()
     click.echo(render_moves(moves, fmt, title), nl=False)
-
-
-def _git_roadmap(session: Session, rev: str):
-    import subprocess
-
-    from .loading import parse_roadmap_bytes
-
-    path = session.path().resolve()
-    try:
-        data = subprocess.run(["git", "show", f"{rev}:./{path.name}"], cwd=path.parent, capture_output=True,
-                              check=True).stdout
-    except (OSError, subprocess.CalledProcessError) as exc:
-        detail = (getattr(exc, "stderr", b"") or b"").decode(errors="replace").strip()
-        raise InvalidValue(f"git cannot show {path.name} at '{rev}': {detail or exc}") from None
-    roadmap, diagnostics = parse_roadmap_bytes(data, f"{rev}:{path.name}")
-    if roadmap is None or any(d.is_error for d in diagnostics):
-        raise RoadmapInvalid(diagnostics)
-    return roadmap
 
 
 @main.group()

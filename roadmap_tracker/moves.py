@@ -124,3 +124,39 @@ def explain_reports(moves: list[Move], history) -> list[Move]:
                                                     f"{record.recorded_at.date().isoformat()}: {changed}{note}")
         explained.append(move)
     return explained
+
+
+def roadmap_at_revision(path: Path, rev: str) -> Roadmap:
+    """The roadmap file as it is at a git revision; :class:`InvalidValue` when git cannot show it."""
+    from .errors import InvalidValue, RoadmapInvalid
+    from .loading import parse_roadmap_bytes
+
+    path = Path(path).resolve()
+    try:
+        data = subprocess.run(["git", "show", f"{rev}:./{path.name}"], cwd=path.parent, capture_output=True,
+                              check=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        detail = (getattr(exc, "stderr", b"") or b"").decode(errors="replace").strip()
+        raise InvalidValue(f"git cannot show {path.name} at '{rev}': {detail or exc}") from None
+    roadmap, diagnostics = parse_roadmap_bytes(data, f"{rev}:{path.name}")
+    if roadmap is None or any(d.is_error for d in diagnostics):
+        raise RoadmapInvalid(diagnostics)
+    return roadmap
+
+
+def baseline_schedule(store, name: str) -> tuple[Schedule, dict]:
+    """A saved baseline recomputed from its stored plan text and facts (and the stored row)."""
+    import json
+
+    from .errors import RoadmapInvalid
+    from .loading import parse_roadmap_bytes
+    from .scheduling import compute_schedule
+    from .storage import facts_from_json
+    from .tracking import merge_all
+
+    row = store.baseline(name)
+    roadmap, diagnostics = parse_roadmap_bytes(row["plan"].encode("utf-8"), f"baseline {name}")
+    if roadmap is None or any(d.is_error for d in diagnostics):
+        raise RoadmapInvalid(diagnostics)
+    facts = merge_all(roadmap, facts_from_json(json.loads(row["facts"])))
+    return compute_schedule(roadmap, date.fromisoformat(row["as_of"]), facts), row

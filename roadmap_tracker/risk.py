@@ -148,7 +148,7 @@ def simulate(schedule: Schedule, runs: int = 10000, seed: int | None = None, all
             entry = entries[i]
             m = entry.milestone
             s0, e0 = entry.span
-            bounds, kinds = [], []
+            bounds = []
             for _, dep in preds[mid]:
                 j = index[dep.predecessor]
                 anchor = E[j] if dep.type in ("FS", "FF") else S[j]

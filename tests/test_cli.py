@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 
-import click
 import pytest
 
 from roadmap_tracker.cli import main

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 import pytest
 from ical.calendar_stream import IcsCalendarStream

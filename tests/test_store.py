@@ -7,9 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -160,14 +158,12 @@ def test_a_database_from_a_newer_version_is_refused_and_left_alone(db_url):
     store.close()
     with pytest.raises(StoreError, match="newer than this roadmap-tracker knows"):
         Store(db_url, "x")
-    again = Store.__new__(Store)
     from sqlalchemy import create_engine
 
     engine = create_engine(db_url)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "9999"
     engine.dispose()
-    del again
 
 
 def test_an_unreachable_database_is_a_clear_error(cli, plan_file):
