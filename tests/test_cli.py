@@ -139,9 +139,9 @@ def test_bad_as_of_value_is_a_usage_error(cli, value):
     assert "Invalid value for '--as-of'" in result.stderr
 
 
-def test_missing_roadmap_file_suggests_init(runner, tmp_path):
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(main, ["status"], env={"ROADMAP_FILE": None})
+def test_missing_roadmap_file_suggests_init(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["status"], env={"ROADMAP_FILE": None})
     assert result.exit_code == 2
     assert "roadmap init" in result.stderr
 
