@@ -319,18 +319,14 @@ def render_risk(result, fmt: str = "table", titles: dict | None = None) -> str:
     out = [f"Schedule risk: {result.runs} runs" + (f", seed {result.seed}" if result.seed is not None else ""),
            f"Target {result.target}: planned {iso(result.deterministic)}, mean {iso(result.mean)}, "
            + ", ".join(f"P{p} {iso(d)}" for p, d in result.percentiles.items()), ""]
-    if result.deadline_odds:
-        out.append("Chance of meeting each deadline")
-        rows = [("id", "deadline", "chance", "title")] + [
-            (i, iso(d), f"{p:.0%}", shorten(titles.get(i, ""), 50)) for i, d, p in
-            sorted(result.deadline_odds, key=lambda t: t[2])]
-        out.append(_table(rows, False))
-    if result.session_odds:
-        out.append("Chance that a fixed session's preparation is ready in time")
-        rows = [("id", "starts", "chance", "title")] + [
-            (i, iso(d), f"{p:.0%}", shorten(titles.get(i, ""), 50)) for i, d, p in
-            sorted(result.session_odds, key=lambda t: t[2])]
-        out.append(_table(rows, False))
+    for heading, label, odds in (("Chance of meeting each deadline", "deadline", result.deadline_odds),
+                                 ("Chance that a fixed session's preparation is ready in time", "starts",
+                                  result.session_odds)):
+        if odds:
+            out.append(heading)
+            rows = [("id", label, "chance", "title")] + [
+                (i, iso(d), f"{p:.0%}", shorten(titles.get(i, ""), 50)) for i, d, p in sorted(odds, key=lambda t: t[2])]
+            out.append(_table(rows, False))
     critical = [(k, v) for k, v in result.criticality.items() if v > 0]
     if critical:
         out.append("Criticality index (share of runs on the path that drives the target)")

@@ -67,7 +67,8 @@ milestones:
     after = _schedule(text.replace("duration: 5d}\n  - {id: b", "duration: 9d}\n  - {id: b"), MONDAY)
     moves = {m.id: m for m in compare_schedules(before, after)}
     assert moves["b"].reason == "knock-on: its driving predecessor a moved"
-    assert moves["b"].end_days == 4 and moves["b"].float_change is not None or moves["b"].float_change is None
+    assert moves["b"].end_days == 4 and moves["b"].start_days == 4
+    assert moves["a"].reason == "plan edit: duration changed in the file"
 
 
 def test_html_escapes_text_and_embeds_the_chart():
