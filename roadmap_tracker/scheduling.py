@@ -146,7 +146,7 @@ class _Step:
 
     __slots__ = ("m", "facts", "state", "duration", "S", "E", "pred_start", "pred_end", "LS", "LF",
                  "fixed", "offset", "driving", "reason", "deadline", "window", "not_before", "progress",
-                 "session_window", "latest_input", "ls_bound", "lf_bound", "bounded")
+                 "session_window", "ls_bound", "lf_bound", "bounded")
 
     def __init__(self, m: Milestone, facts: Facts):
         self.m = m
@@ -155,7 +155,6 @@ class _Step:
         self.driving: str | None = None
         self.reason = "none"
         self.session_window: tuple[int, int] | None = None
-        self.latest_input = -10**9
 
 
 @without_gc
@@ -310,7 +309,6 @@ def _forward(step: _Step, preds, steps: dict[str, _Step], today: int, calendar: 
         if best_value is None or as_start > best_value:
             best_pred, best_value, best_type = pred_id, as_start, dep.type
     step.pred_start, step.pred_end = start_bound, end_bound
-    step.latest_input = best_value if best_value is not None else -10**9
     step.driving = best_pred
 
     if step.state == "done" and facts.actual_end is not None:
