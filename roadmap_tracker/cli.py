@@ -37,6 +37,10 @@ class RoadmapGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted; nothing was changed", err=True)
             sys.exit(130)
+        except OSError as exc:  # a path that cannot be read or written: the user's to fix
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(EXIT_INVALID)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except Exception as exc:  # a bug: say so plainly, keep the traceback for those who ask

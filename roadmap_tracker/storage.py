@@ -179,7 +179,7 @@ class Store:
 
     def schema_version(self) -> str | None:
         from sqlalchemy import inspect, text
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DatabaseError, OperationalError
 
         try:
             with self.engine.connect() as connection:
@@ -188,6 +188,10 @@ class Store:
                 return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except OperationalError as exc:
             raise self._connect_error(exc) from None
+        except DatabaseError as exc:
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            raise StoreError(f"{self.where} is not a tracking database ({reason}); move it aside, or point --db "
+                             "at the right one. Nothing was changed.") from None
 
     def _check_schema(self, upgrade: bool) -> None:
         from .migrations import known_revisions

@@ -184,3 +184,11 @@ def test_readme_names_only_commands_that_exist():
     named = set(re.findall(r"^\s*roadmap ([a-z]+)", readme, re.MULTILINE))
     assert named, "the README shows no commands"
     assert named <= set(main.commands), named - set(main.commands)
+
+
+def test_an_unwritable_output_is_a_clear_error(cli, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = cli("--file", str(SHIPPED), "export", "csv", "-o", str(blocker / "inside.csv"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and "Traceback" not in result.output

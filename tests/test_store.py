@@ -309,3 +309,14 @@ def test_status_reads_the_embedded_store_without_importing_sqlalchemy(cli, plan_
     assert "LOADED []" in result.stdout
     data = json.loads(result.stdout[: result.stdout.rindex("LOADED")])
     assert "draft" in {item["id"] for name in ("in_progress", "upcoming", "at_risk") for item in data[name]}
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(cli, plan_file):
+    folder = plan_file.parent / ".roadmap"
+    folder.mkdir()
+    (folder / "tracking.sqlite").write_text("not a database at all")
+    for args in (("status",), ("update", "draft", "--progress", "5")):
+        result = cli("--file", str(plan_file), *args)
+        assert result.exit_code == 2, result.output
+        assert "is not a tracking database" in result.stderr
+    assert (folder / "tracking.sqlite").read_text() == "not a database at all"
