@@ -142,10 +142,14 @@ class Store:
             else str(parsed.database)
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             folder = Path(parsed.database).parent
-            folder.mkdir(parents=True, exist_ok=True)
-            ignore = folder / ".gitignore"
-            if folder.name == ".roadmap" and not ignore.exists():
-                ignore.write_text("# roadmap-tracker's local tracking database and feed state\n*\n")
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                ignore = folder / ".gitignore"
+                if folder.name == ".roadmap" and not ignore.exists():
+                    ignore.write_text("# roadmap-tracker's local tracking database and feed state\n*\n")
+            except OSError as exc:
+                raise StoreError(f"cannot create the tracking database in {folder}: {exc.strerror}; "
+                                 "pass --db with a place you can write to") from None
         try:
             if self.is_sqlite:
                 self.engine = create_engine(url, connect_args={"timeout": 30})

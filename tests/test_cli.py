@@ -191,4 +191,4 @@ def test_an_unwritable_output_is_a_clear_error(cli, tmp_path):
     blocker.write_text("x")
     result = cli("--file", str(SHIPPED), "export", "csv", "-o", str(blocker / "inside.csv"))
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: ") and "Traceback" not in result.output
+    assert result.stderr.splitlines()[-1].startswith(f"error: {blocker}") and "Traceback" not in result.output
