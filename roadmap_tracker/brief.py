@@ -50,8 +50,9 @@ def build_brief(schedule: Schedule, previous: Schedule, compared_with: str = "la
     if target.state == "done":
         headline = f"{target.title} ({target.id}): done {(target.actual_end or target.end).isoformat()}."
     else:
-        gap = f"; deadline {deadline.isoformat()}, {'late' if target.end > deadline else 'on time'} by " \
-              f"{abs((deadline - target.end).days)} days" if deadline else ""
+        days = (deadline - target.end).days if deadline else 0
+        margin = "on the day" if days == 0 else f"{'late' if days < 0 else 'early'} by {abs(days)} days"
+        gap = f"; deadline {deadline.isoformat()}, {margin}" if deadline else ""
         headline = (f"{target.title} ({target.id}): forecast {target.end.isoformat()}{gap}; "
                     f"float {float_text(target.total_float)}.")
     brief = Brief(schedule.roadmap.title, f"{year}-W{week:02d}", monday, headline, compared_with)

@@ -131,7 +131,7 @@ def _headline(report: StatusReport) -> str:
     text = f"Target {t.id} ({t.title}): forecast {iso(t.end)}"
     if deadline:
         gap = (deadline - t.end).days
-        text += f", deadline {iso(deadline)} ({'on time' if gap >= 0 else 'late'} by {abs(gap)} days)" \
+        text += f", deadline {iso(deadline)} ({'early' if gap > 0 else 'late'} by {abs(gap)} days)" \
             if gap else f", deadline {iso(deadline)} (on the day)"
     return text + f", float {float_text(t.total_float)}"
 
