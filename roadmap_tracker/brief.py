@@ -122,7 +122,7 @@ def render_html(brief: Brief, png: bytes) -> str:
         "<style>body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;"
         "color:#1d1d1f;padding:0 1em}h1{font-size:1.5em}h2{font-size:1.1em;margin-top:1.6em;border-bottom:1px solid"
         " #ddd}table{border-collapse:collapse;width:100%;font-size:.9em}td,th{border-bottom:1px solid #eee;"
-        "padding:.3em .5em;text-align:left;vertical-align:top}th{background:#f5f6f8}.headline{font-size:1.1em;"
+        "padding:.3em .5em;text-align:left;vertical-align:top}td:nth-child(3){white-space:nowrap}th{background:#f5f6f8}.headline{font-size:1.1em;"
         "padding:.6em .8em;background:#f0f4fa;border-left:4px solid #3a86c8}img{max-width:100%}"
         ".none{color:#777}</style>", "</head>", "<body>",
         f"<h1>{e(brief.title)}: week {e(brief.week)}</h1>",
