@@ -96,10 +96,15 @@ DAY = DayType()
 DAYS = DaysType()
 
 
+def _colour(stream) -> bool:
+    """Colours for a terminal, unless NO_COLOR is set (https://no-color.org); plain text when piped."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
 def _print_diagnostics(diagnostics: list[Diagnostic], summary_for: str | None = None) -> None:
     errors = sum(d.is_error for d in diagnostics)
     warnings = len(diagnostics) - errors
-    colour = sys.stderr.isatty()
+    colour = _colour(sys.stderr)
     for d in diagnostics:
         click.echo(click.style(str(d), fg="red" if d.is_error else "yellow") if colour else str(d), err=True)
     where = summary_for or (diagnostics[0].file if diagnostics else "")
@@ -238,7 +243,7 @@ def status(session: Session, as_of, horizon, risk_float, fmt) -> None:
     from .status import build_status
 
     report = build_status(session.schedule(as_of), horizon=horizon, risk_float=risk_float)
-    click.echo(render_status(report, fmt, colour=fmt == "table" and sys.stdout.isatty()), nl=False)
+    click.echo(render_status(report, fmt, colour=fmt == "table" and _colour(sys.stdout)), nl=False)
 
 
 @main.command()
@@ -273,7 +278,7 @@ def schedule(session: Session, as_of, fmt) -> None:
     """
     from .reports import render_schedule
 
-    click.echo(render_schedule(session.schedule(as_of), fmt, colour=sys.stdout.isatty()), nl=False)
+    click.echo(render_schedule(session.schedule(as_of), fmt, colour=fmt == "table" and _colour(sys.stdout)), nl=False)
 
 
 @main.command()
