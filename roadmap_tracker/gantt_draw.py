@@ -120,7 +120,8 @@ def render_gantt(layout: GanttLayout, fmt: str = "png", dpi: int = 200) -> bytes
         metadata = {"svg": {"Date": None, "Creator": "roadmap-tracker"},
                     "pdf": {"CreationDate": None, "ModDate": None, "Creator": "roadmap-tracker"},
                     "png": {"Software": "roadmap-tracker"}}[fmt]
-        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
+        extra = {"pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}  # zlib's default 6 is 3x slower
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata, **extra)
         plt.close(fig)
     return buffer.getvalue()
 
