@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 from datetime import date
@@ -13,7 +15,7 @@ import pytest
 from roadmap_tracker.cli import export as export_group
 from roadmap_tracker.exporters import EXPORTERS
 from roadmap_tracker.loading import load_roadmap, parse_roadmap_bytes
-from roadmap_tracker.mermaid import mermaid_text
+from roadmap_tracker.mermaid import mermaid_id, mermaid_text
 from roadmap_tracker.mspdi import to_mspdi
 from roadmap_tracker.scheduling import compute_schedule
 
@@ -196,3 +198,33 @@ def test_imported_roadmap_from_an_unknown_tool_validates(cli, tmp_path):
     assert not diagnostics and [m.id for m in roadmap.milestones] == ["kick-off", "work", "review"]
     again = cli("import", "csv", str(source), "-o", str(out))
     assert again.exit_code == 2 and "--force" in again.stderr
+
+
+def _mermaid_cli():
+    mmdc = os.environ.get("ROADMAP_MMDC") or shutil.which("mmdc")
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not mmdc or not browser:
+        pytest.skip("mermaid-cli (set ROADMAP_MMDC) and chromium are needed to render Mermaid; .ci/run installs them")
+    return mmdc, browser
+
+
+def test_mermaid_cli_draws_every_milestone_where_we_schedule_it(tmp_path):
+    mmdc, browser = _mermaid_cli()
+    schedule = compute_schedule(load_roadmap(SHIPPED), date(2024, 3, 1))
+    (tmp_path / "roadmap.mmd").write_text(EXPORTERS["mermaid"].render(schedule))
+    (tmp_path / "puppeteer.json").write_text(json.dumps({"executablePath": browser, "args": [
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]}))
+    subprocess.run([mmdc, "-p", "puppeteer.json", "-i", "roadmap.mmd", "-o", "roadmap.svg"], cwd=tmp_path,
+                   check=True, capture_output=True, timeout=180)
+    svg = (tmp_path / "roadmap.svg").read_text()
+    assert "Syntax error" not in svg
+    bars = {m["id"][len("my-svg-"):]: (float(m["x"]), float(m["width"])) for m in re.finditer(
+        r'<rect id="(?P<id>my-svg-m_[A-Za-z0-9_]+)"[^>]* x="(?P<x>[-\d.]+)"[^>]* width="(?P<width>[-\d.]+)"', svg)}
+    assert set(bars) == {mermaid_id(e.id) for e in schedule}
+    spans = [e for e in schedule if not e.point]
+    first, last = min(spans, key=lambda e: e.span[0]), max(spans, key=lambda e: e.span[0])
+    scale = (bars[mermaid_id(last.id)][0] - bars[mermaid_id(first.id)][0]) / (last.span[0] - first.span[0])
+    for entry in spans:  # every bar starts where we schedule it, to the pixel Mermaid rounds to
+        expected = bars[mermaid_id(first.id)][0] + (entry.span[0] - first.span[0]) * scale
+        assert abs(bars[mermaid_id(entry.id)][0] - expected) <= 2.5, entry.id
