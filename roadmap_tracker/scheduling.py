@@ -494,7 +494,7 @@ def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCal
     waiting = tuple(p for p, _ in preds if steps[p].state not in ("done", "cancelled"))
     return ScheduleEntry(
         id=step.m.id, milestone=step.m, state=step.state,
-        start=first(step.S), end=last(step.E) if not point else first(step.S),
+        start=first(step.S), end=last(step.E) if not point and step.state != "cancelled" else first(step.S),
         early_start=first(step.S), early_finish=last(step.E) if not point else first(step.S),
         late_start=first(step.LS) if step.state not in ("done", "cancelled") else None,
         late_finish=(last(step.LF) if not point else first(step.LF)) if step.state not in ("done", "cancelled") else None,

@@ -1,0 +1,75 @@
+"""The status sections: each step lands in the one section its facts and the as-of date call for."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from roadmap_tracker.loading import parse_roadmap_bytes
+from roadmap_tracker.scheduling import compute_schedule
+from roadmap_tracker.status import build_status
+
+AS_OF = date(2024, 3, 11)
+PLAN = """\
+roadmap: {id: s, title: Status, target: session}
+milestones:
+  - {id: finished, title: Finished last week, duration: 3d, actual: {start: 2024-03-04, end: 2024-03-06}}
+  - {id: overdue, title: Past its deadline, not_before: 2024-02-01, duration: 2d, deadline: 2024-03-01}
+  - {id: passed-session, title: A session whose date passed unrecorded, kind: session, start: 2024-03-04,
+     end: 2024-03-05}
+  - {id: risky, title: Will miss its deadline, not_before: 2024-03-11, duration: 20d, deadline: 2024-03-22}
+  - {id: thin, title: Little float before the session, not_before: 2024-03-11, duration: 40d}
+  - {id: roomy, title: Plenty of float, not_before: 2024-03-11, duration: 2d}
+  - {id: waiting, title: Waits for an unfinished step, duration: 25d, after: [late-input]}
+  - {id: late-input, title: Still going, duration: 30d, status: in_progress, progress: 10,
+     actual: {start: 2024-02-20}}
+  - {id: reported-blocked, title: Reported blocked, not_before: 2024-04-01, duration: 2d, status: blocked}
+  - {id: going, title: Under way, duration: 10d, status: in_progress, progress: 50, actual: {start: 2024-03-07}}
+  - {id: soon, title: Starts soon, not_before: 2024-03-25, duration: 3d}
+  - {id: later, title: Starts in the summer, not_before: 2024-07-01, duration: 3d}
+  - {id: dropped, title: Cancelled, duration: 5d, status: cancelled}
+  - {id: funded, title: Only if funded, not_before: 2024-04-01, duration: 5d, condition: if funding arrives}
+  - {id: session, title: The session, kind: session, start: 2024-04-22, end: 2024-04-26,
+     after: [thin, roomy, waiting, funded]}
+"""
+
+
+def _report():
+    roadmap, diagnostics = parse_roadmap_bytes(PLAN.encode(), "status.yaml")
+    assert roadmap is not None and not any(d.is_error for d in diagnostics), diagnostics
+    return build_status(compute_schedule(roadmap, AS_OF), horizon=30, risk_float=7)
+
+
+def test_each_step_lands_in_its_section():
+    sections = {name: [item.entry.id for item in items] for name, items in _report().sections.items()}
+    assert sections == {
+        "overdue": ["overdue", "passed-session"],
+        "at_risk": ["risky", "thin", "waiting", "late-input", "session"],  # waiting makes the session late
+        "blocked": ["reported-blocked"],
+        "in_progress": ["going"],
+        "upcoming": ["roomy", "soon", "funded"],
+        "recently_done": ["finished"],
+        "open_conditions": ["funded"],
+    }
+
+
+def test_reasons_are_in_words():
+    why = {item.entry.id: item.why for items in _report().sections.values() for item in items}
+    assert why["overdue"] == "was due 2024-03-01, 10 days ago"
+    assert why["passed-session"] == "its date 2024-03-05 has passed and it is not recorded as done"
+    assert why["risky"] == "forecast 2024-03-30 is 8 days past its deadline 2024-03-22"
+    assert why["going"] == "50% done, forecast to finish 2024-03-16"
+    assert why["soon"] == "starts in 14 days"
+    assert why["funded"] == "if funding arrives"
+
+
+def test_cancelled_steps_are_in_no_section_and_have_no_float():
+    report = _report()
+    assert all(item.entry.id != "dropped" for items in report.sections.values() for item in items)
+    dropped = report.schedule["dropped"]
+    assert dropped.total_float is None and dropped.end == dropped.start
+
+
+def test_the_headline_is_about_the_target():
+    report = _report()
+    assert report.target.id == "session" and report.target_deadline == date(2024, 4, 26)
+    assert report.counts["at_risk"] == 5
