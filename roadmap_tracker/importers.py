@@ -17,7 +17,7 @@ from .dates import parse_date_window, parse_duration
 from .errors import Diagnostic, RoadmapInvalid
 from .fileio import write_atomic
 from .loading import SLUG, parse_roadmap_bytes
-from .model import KINDS, LINK_TYPES, STATUSES
+from .model import KINDS, STATUSES
 from .tabular import PLAN_COLUMNS
 
 _DEP = re.compile(r"^\s*(?P<id>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\s+(?P<type>FS|SS|FF|SF))?(?:\s+(?P<lag>[+-]?\s*\d+\s*(?:bd|d|w|mo)))?\s*$",
@@ -142,4 +142,4 @@ def import_file(source_format: str, source: Path, target: Path) -> int:
     return len(roadmap.milestones)
 
 
-__all__ = ["LINK_TYPES", "csv_to_roadmap", "import_file", "roadmap_yaml"]
+__all__ = ["csv_to_roadmap", "import_file", "roadmap_yaml"]

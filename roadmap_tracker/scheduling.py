@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Mapping as TMapping
 
-from .dates import DateWindow, Duration, WorkCalendar, parse_date_window, shift, unshift
+from .dates import DateWindow, Duration, WorkCalendar, shift, unshift
 from .errors import Diagnostic
 from .model import Milestone, Roadmap
 from .runtime import without_gc
@@ -554,4 +554,4 @@ def window_text(entry: ScheduleEntry) -> str | None:
     return None
 
 
-__all__ = ["Facts", "Schedule", "ScheduleEntry", "compute_schedule", "window_text", "parse_date_window"]
+__all__ = ["Facts", "Schedule", "ScheduleEntry", "compute_schedule", "topological_order", "window_text"]
