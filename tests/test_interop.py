@@ -96,17 +96,26 @@ def test_json_export_follows_its_published_schema(cli, plan):
                                     {"id": "review", "type": "FS", "lag": "-1d"}]
 
 
-def test_csv_round_trip_keeps_ids_links_lags_and_dates(cli, plan, tmp_path):
-    exported = tmp_path / "plan.csv"
-    cli("--file", str(plan), "export", "csv", "-o", str(exported), "--as-of", "2024-01-01")
+def _round_trip(cli, plan: Path, fmt: str, tmp_path: Path):
+    """Export the plan in ``fmt``, import it back; the schedules of both, and their links by id."""
+    exported = tmp_path / f"plan.{fmt}"
+    assert cli("--file", str(plan), "export", fmt, "-o", str(exported), "--as-of", "2024-01-01").exit_code == 0
     back = tmp_path / "back.yaml"
-    result = cli("import", "csv", str(exported), "-o", str(back))
+    result = cli("import", fmt, str(exported), "-o", str(back))
     assert result.exit_code == 0, result.output
     assert cli("validate", str(back)).exit_code == 0
     original, imported = _schedule(plan), _schedule(back)
+
+    def links(schedule):
+        return {e.id: [(d.predecessor, d.type, str(d.lag)) for d in e.milestone.dependencies] for e in schedule}
+
+    assert links(imported) == links(original)
+    return original, imported, back
+
+
+def test_csv_round_trip_keeps_ids_links_lags_and_dates(cli, plan, tmp_path):
+    original, imported, _ = _round_trip(cli, plan, "csv", tmp_path)
     assert [e.id for e in imported] == [e.id for e in original]
-    assert {e.id: [(d.predecessor, d.type, str(d.lag)) for d in e.milestone.dependencies] for e in imported} == \
-        {e.id: [(d.predecessor, d.type, str(d.lag)) for d in e.milestone.dependencies] for e in original}
     assert {e.id: (e.start, e.end) for e in imported} == {e.id: (e.start, e.end) for e in original}
 
 
@@ -124,15 +133,8 @@ def test_bad_csv_rows_are_located_errors(cli, tmp_path):
 
 
 def test_mspdi_round_trip_keeps_ids_links_lags_and_dates(cli, plan, tmp_path):
-    exported = tmp_path / "plan.xml"
-    cli("--file", str(plan), "export", "mspdi", "-o", str(exported), "--as-of", "2024-01-01")
-    back = tmp_path / "back.yaml"
-    result = cli("import", "mspdi", str(exported), "-o", str(back))
-    assert result.exit_code == 0, result.output
-    original, imported = _schedule(plan), _schedule(back)
-    assert sorted(e.id for e in imported) == sorted(e.id for e in original)  # grouped by track now
-    assert {e.id: [(d.predecessor, d.type, str(d.lag)) for d in e.milestone.dependencies] for e in imported} == \
-        {e.id: [(d.predecessor, d.type, str(d.lag)) for d in e.milestone.dependencies] for e in original}
+    original, imported, back = _round_trip(cli, plan, "mspdi", tmp_path)
+    assert sorted(e.id for e in imported) == sorted(e.id for e in original)  # now grouped by track
     assert {e.id: (e.start, e.end) for e in imported if e.state == "planned"} == \
         {e.id: (e.start, e.end) for e in original if e.state == "planned"}
     assert [t.id for t in load_roadmap(back).tracks] == ["prep", "sessions"]
