@@ -119,6 +119,7 @@ class Session:
         self.file = file
         self.db = db
         self._roadmap = None
+        self._facts = None
 
     def path(self) -> Path:
         from .loading import find_roadmap_file
@@ -152,6 +153,8 @@ class Session:
         from .storage import Store, read_sqlite_facts, sqlite_path
         from .tracking import merge_all
 
+        if self._facts is not None:
+            return self._facts  # one read per command: the schedule and its caller share it
         roadmap = self.roadmap()
         url = self.database_url()
         path = sqlite_path(url)
@@ -162,7 +165,8 @@ class Session:
                 stored = store.facts()
             finally:
                 store.close()
-        return merge_all(roadmap, stored)
+        self._facts = merge_all(roadmap, stored)
+        return self._facts
 
     def facts_at(self, roadmap, day: date) -> dict:
         """Effective facts as they stood at the start of ``day``, replayed from the history."""
@@ -801,7 +805,7 @@ def serve(session: Session, host, port, state_file, as_of) -> None:
     url = session.database_url()
 
     def facts(roadmap):
-        session._roadmap = roadmap  # the freshly loaded file
+        session._roadmap, session._facts = roadmap, None  # the freshly loaded file, facts read anew
         return session.facts()
 
     click.echo(f"serving {path} on http://{host}:{port}/calendar.ics (Ctrl-C to stop)", err=True)
