@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from roadmap_tracker.loading import load_roadmap  # noqa: E402
 from roadmap_tracker.scheduling import compute_schedule  # noqa: E402
-from roadmap_tracker.synthetic import synthetic_yaml  # noqa: E402
-from roadmap_tracker.taskjuggler import read_tj_csv, tj_id, to_tjp  # noqa: E402
+from tests.synthetic import synthetic_yaml  # noqa: E402
+from roadmap_tracker.formats.taskjuggler import read_tj_csv, tj_id, to_tjp  # noqa: E402
 
 AS_OF = date(2024, 1, 1)
 

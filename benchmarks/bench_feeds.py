@@ -20,10 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from roadmap_tracker.ics import FeedOptions, build_calendar  # noqa: E402
+from roadmap_tracker.formats.ics import FeedOptions, build_calendar  # noqa: E402
 from roadmap_tracker.loading import load_roadmap  # noqa: E402
 from roadmap_tracker.scheduling import compute_schedule  # noqa: E402
-from roadmap_tracker.synthetic import synthetic_yaml  # noqa: E402
+from tests.synthetic import synthetic_yaml  # noqa: E402
 
 
 def bench_export(size: int, folder: Path) -> None:

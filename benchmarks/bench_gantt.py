@@ -15,11 +15,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from roadmap_tracker.gantt import GanttOptions, gantt_layout  # noqa: E402
-from roadmap_tracker.gantt_draw import render_gantt  # noqa: E402
+from roadmap_tracker.charts.gantt import GanttOptions, gantt_layout  # noqa: E402
+from roadmap_tracker.charts.draw import render_gantt  # noqa: E402
 from roadmap_tracker.loading import load_roadmap  # noqa: E402
 from roadmap_tracker.scheduling import compute_schedule  # noqa: E402
-from roadmap_tracker.synthetic import synthetic_yaml  # noqa: E402
+from tests.synthetic import synthetic_yaml  # noqa: E402
 
 
 def measure(name: str, schedule, options: GanttOptions) -> None:

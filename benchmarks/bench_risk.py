@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 from roadmap_tracker.loading import parse_roadmap_bytes  # noqa: E402
 from roadmap_tracker.risk import simulate  # noqa: E402
 from roadmap_tracker.scheduling import compute_schedule  # noqa: E402
-from roadmap_tracker.synthetic import synthetic_yaml  # noqa: E402
+from tests.synthetic import synthetic_yaml  # noqa: E402
 
 
 def per_run_loop(roadmap, runs: int, seed: int) -> list[int]:

@@ -20,15 +20,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from roadmap_tracker.loading import load_roadmap  # noqa: E402
-from roadmap_tracker.storage import Store  # noqa: E402
+from roadmap_tracker.store import Store  # noqa: E402
 
 WRITER = """
 import sys, time
 from datetime import date
 from roadmap_tracker.loading import load_roadmap
-from roadmap_tracker.scheduling import Facts
-from roadmap_tracker.storage import Store
-from roadmap_tracker.tracking import UpdateRequest, decide_update
+from roadmap_tracker.model import Facts
+from roadmap_tracker.store import Store
+from roadmap_tracker.store.rules import UpdateRequest, decide_update
 url, worker, count, plan = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 roadmap = load_roadmap(plan)
 ids = [m.id for m in roadmap.milestones if m.status is None and m.actual_end is None]  # open steps

@@ -134,13 +134,13 @@ class Session:
         return self._roadmap
 
     def database_url(self) -> str:
-        from .storage import database_url
+        from .store import database_url
 
         return database_url(self.db, self.path())
 
     def store(self):
         """The tracking store, created and migrated on first use."""
-        from .storage import Store
+        from .store import Store
 
         return Store(self.database_url(), self.roadmap().id)
 
@@ -150,8 +150,8 @@ class Session:
         The embedded SQLite store is read with the standard library, so this stays quick; a
         missing store simply means nothing was reported yet.
         """
-        from .storage import Store, read_sqlite_facts, sqlite_path
-        from .tracking import merge_all
+        from .store import Store, read_sqlite_facts, sqlite_path
+        from .store.rules import merge_all
 
         if self._facts is not None:
             return self._facts  # one read per command: the schedule and its caller share it
@@ -172,9 +172,9 @@ class Session:
         """Effective facts as they stood at the start of ``day``, replayed from the history."""
         from datetime import datetime, timezone
 
-        from .scheduling import Facts
-        from .storage import Store, sqlite_path
-        from .tracking import merge_all
+        from .model import Facts
+        from .store import Store, sqlite_path
+        from .store.rules import merge_all
 
         url = self.database_url()
         path = sqlite_path(url)
@@ -243,7 +243,7 @@ def status(session: Session, as_of, horizon, risk_float, fmt) -> None:
 
     Example: roadmap status --as-of 2024-03-01 --horizon 6w
     """
-    from .reports import render_status
+    from .text import render_status
     from .status import build_status
 
     report = build_status(session.schedule(as_of), horizon=horizon, risk_float=risk_float)
@@ -280,7 +280,7 @@ def schedule(session: Session, as_of, fmt) -> None:
 
     Example: roadmap schedule --format csv > schedule.csv
     """
-    from .reports import render_schedule
+    from .text import render_schedule
 
     click.echo(render_schedule(session.schedule(as_of), fmt, colour=fmt == "table" and _colour(sys.stdout)), nl=False)
 
@@ -295,7 +295,7 @@ def path(session: Session, to, as_of, fmt) -> None:
 
     Example: roadmap path --to ga-hlm
     """
-    from .reports import render_path
+    from .text import render_path
 
     schedule = session.schedule(as_of)
     target = to or schedule.targets[0]
@@ -312,7 +312,7 @@ def show(session: Session, milestone_id, as_of) -> None:
 
     Example: roadmap show synthesis-final
     """
-    from .reports import render_show
+    from .text import render_show
 
     schedule = session.schedule(as_of)
     _check_id(schedule, milestone_id)
@@ -327,7 +327,7 @@ def init(file, force) -> None:
 
     Example: roadmap init my-roadmap.yaml
     """
-    from .fileio import write_atomic
+    from ._util import write_atomic
 
     target = Path(file)
     if target.exists() and not force:
@@ -342,7 +342,8 @@ def _baseline_schedule(session: "Session", baseline: str | None, as_of):
     if not baseline:
         return None
     from .loading import load_roadmap
-    from .moves import baseline_schedule, roadmap_at_revision
+    from .revisions import roadmap_at_revision
+    from .store.baselines import baseline_schedule
     from .scheduling import compute_schedule
 
     if baseline.startswith("git:"):
@@ -377,8 +378,8 @@ def gantt(session: Session, output, date_from, weeks, tracks, critical_only, arr
 
     Example: roadmap gantt --from 2024-01-01 --weeks 16 --as-of 2024-03-01 -o week10.svg
     """
-    from .gantt import GanttOptions, gantt_layout
-    from .gantt_draw import write_gantt
+    from .charts.gantt import GanttOptions, gantt_layout
+    from .charts.draw import write_gantt
 
     schedule = session.schedule(as_of)
     ghost = _baseline_schedule(session, baseline, as_of)
@@ -416,9 +417,9 @@ def brief(session: Session, week, output, dpi) -> None:
     """
     from datetime import timedelta
 
-    from .brief import build_brief, write_brief_pack
-    from .gantt import GanttOptions, gantt_layout
-    from .moves import previous_roadmap
+    from .charts.brief import build_brief, write_brief_pack
+    from .charts.gantt import GanttOptions, gantt_layout
+    from .revisions import previous_roadmap
     from .scheduling import compute_schedule
 
     monday = week or (date.today() - timedelta(days=date.today().weekday()))
@@ -469,8 +470,8 @@ def update(session: Session, milestone_id, status, progress, started, finished, 
 
     Example: roadmap update synthesis-draft --status in_progress --progress 40 --note "Chapters 1-3" --by anna
     """
-    from .scheduling import Facts
-    from .tracking import UpdateRequest, decide_update
+    from .model import Facts
+    from .store.rules import UpdateRequest, decide_update
 
     roadmap = session.roadmap()
     _known_id(roadmap, milestone_id)
@@ -545,8 +546,8 @@ def baseline_save(session: Session, name, note, author, as_of) -> None:
 
     Example: roadmap baseline save before-cstd-27 --note "Plan as agreed with the Bureau"
     """
-    from .reports import schedule_row
-    from .storage import facts_to_json
+    from .text import schedule_row
+    from .store import facts_to_json
 
     schedule = session.schedule(as_of)
     plan = session.path().read_bytes()
@@ -594,8 +595,10 @@ def diff(session: Session, baseline_name, since, git_ref, fmt, as_of) -> None:
     """
     from datetime import datetime, timedelta, timezone
 
-    from .moves import baseline_schedule, compare_schedules, explain_reports, previous_roadmap, roadmap_at_revision
-    from .reports import render_moves
+    from .diff import compare_schedules, explain_reports
+    from .revisions import previous_roadmap, roadmap_at_revision
+    from .store.baselines import baseline_schedule
+    from .text import render_moves
     from .scheduling import compute_schedule
 
     chosen = [x for x in (baseline_name, since, git_ref) if x]
@@ -644,7 +647,7 @@ def db_upgrade(session: Session) -> None:
 
     Example: roadmap --db postgresql+psycopg://roadmap@db.example.org/roadmap db upgrade
     """
-    from .storage import SCHEMA_HEAD, Store
+    from .store import SCHEMA_HEAD, Store
 
     store = Store(session.database_url(), session.roadmap().id, upgrade=True)
     try:
@@ -680,7 +683,7 @@ def whatif(session: Session, milestone_id, slips, finish, fmt, as_of) -> None:
 
     Example: roadmap whatif synthesis-draft --slip 3w --slip survey-itu:2w
     """
-    from .reports import render_whatif
+    from .text import render_whatif
     from .whatif import what_if
 
     schedule = session.schedule(as_of)
@@ -712,7 +715,7 @@ def risk(session: Session, runs, seed, all_steps, plot, fmt, as_of) -> None:
 
     Example: roadmap risk --runs 10000 --seed 7
     """
-    from .reports import render_risk
+    from .text import render_risk
     from .risk import simulate
 
     schedule = session.schedule(as_of)
@@ -726,7 +729,7 @@ def risk(session: Session, runs, seed, all_steps, plot, fmt, as_of) -> None:
 
         result = simulate(schedule, runs=runs, seed=seed, all_steps=all_steps, progress=progress)
     if plot:
-        from .risk_plot import write_risk_plot
+        from .charts.risk_plot import write_risk_plot
 
         write_risk_plot(result, schedule, Path(plot))
         click.echo(f"wrote {plot}", err=True)
@@ -769,7 +772,7 @@ def export_ics_command(session: Session, output, tracks, kinds, critical_only, d
 
     Example: roadmap export ics --critical-only --alarm 14d -o critical.ics
     """
-    from .ics import FeedOptions, export_ics
+    from .formats.ics import FeedOptions, export_ics
 
     schedule = session.schedule(as_of)
     known_tracks = {t.id for t in schedule.roadmap.tracks} | {e.milestone.track for e in schedule if e.milestone.track}
@@ -798,7 +801,7 @@ def serve(session: Session, host, port, state_file, as_of) -> None:
     """
     from .server import serve as run_server
 
-    from .storage import store_stamp
+    from .store import store_stamp
 
     path = session.path()
     state = Path(state_file) if state_file else path.parent / ".roadmap" / "feed-state.json"
@@ -817,7 +820,7 @@ def _generic_export(name: str, description: str):
     @_as_of_option
     @click.pass_obj
     def command(session: Session, output, as_of) -> None:
-        from .exporters import export as run_export
+        from .formats import export as run_export
 
         run_export(name, session.schedule(as_of), Path(output))
         click.echo(f"wrote {output}", err=True)
@@ -830,7 +833,7 @@ def _generic_export(name: str, description: str):
 
 
 def _extension(name: str) -> str:
-    from .exporters import EXPORTERS
+    from .formats import EXPORTERS
 
     return EXPORTERS[name].extension
 
@@ -853,7 +856,7 @@ def import_(source_format, source, output, force) -> None:
 
     Example: roadmap import mspdi plan.xml -o milestones.yaml
     """
-    from .importers import import_file
+    from .formats.importers import import_file
 
     target = Path(output)
     if target.exists() and not force:
@@ -870,7 +873,7 @@ def schema(export_json) -> None:
     Example: roadmap schema > roadmap.schema.json
     """
     if export_json:
-        from .tabular import export_json_schema
+        from .formats.csvjson import export_json_schema
 
         click.echo(json.dumps(export_json_schema(), indent=2))
         return

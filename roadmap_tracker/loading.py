@@ -20,7 +20,7 @@ from . import spec
 from .dates import (WEEKDAY_NAMES, DateWindow, Duration, WorkCalendar, parse_date_window, parse_day,
                     parse_duration)
 from .errors import Diagnostic, RoadmapInvalid, RoadmapNotFound
-from .runtime import without_gc
+from ._util import without_gc
 from .model import KINDS, LINK_TYPES, STATUSES, Dependency, Milestone, Roadmap, Track
 from .yamlsource import Mapping, Sequence, YamlProblem, parse_yaml
 

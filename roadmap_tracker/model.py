@@ -136,3 +136,18 @@ class Roadmap:
             if track.id == track_id:
                 return track.title
         return track_id or ""
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What is known about a step's progress: from the file, or the tracking store's latest update."""
+
+    status: str | None = None
+    progress: int | None = None
+    actual_start: date | None = None
+    actual_end: date | None = None
+    documents: tuple[str, ...] = ()
+
+    @classmethod
+    def from_milestone(cls, m: Milestone) -> "Facts":
+        return cls(m.status, m.progress, m.actual_start, m.actual_end, m.documents)

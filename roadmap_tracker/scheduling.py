@@ -20,26 +20,11 @@ from typing import Mapping as TMapping
 
 from .dates import DateWindow, Duration, WorkCalendar, shift, unshift
 from .errors import Diagnostic
-from .model import Milestone, Roadmap
-from .runtime import without_gc
+from .model import Facts, Milestone, Roadmap
+from ._util import without_gc
 
 ONE_DAY = Duration(1, "d")
 ZERO = Duration(0, "d")
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What is known about a step's progress: from the file, or the tracking store's latest update."""
-
-    status: str | None = None
-    progress: int | None = None
-    actual_start: date | None = None
-    actual_end: date | None = None
-    documents: tuple[str, ...] = ()
-
-    @classmethod
-    def from_milestone(cls, m: Milestone) -> "Facts":
-        return cls(m.status, m.progress, m.actual_start, m.actual_end, m.documents)
 
 
 @dataclass(frozen=True)
@@ -554,4 +539,4 @@ def window_text(entry: ScheduleEntry) -> str | None:
     return None
 
 
-__all__ = ["Facts", "Schedule", "ScheduleEntry", "compute_schedule", "topological_order", "window_text"]
+__all__ = ["Schedule", "ScheduleEntry", "compute_schedule", "topological_order", "window_text"]

@@ -19,7 +19,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from .errors import RoadmapError, RoadmapInvalid
-from .ics import FeedOptions, SequenceState, build_calendar, feed_etag
+from .formats.ics import FeedOptions, SequenceState, build_calendar, feed_etag
 
 TRACK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from .dates import DateWindow, Duration
 from .errors import InvalidValue
-from .moves import Move, compare_schedules
+from .diff import Move, compare_schedules
 from .scheduling import Schedule, compute_schedule
 
 

@@ -6,9 +6,9 @@ import re
 import subprocess
 from datetime import date
 
-from roadmap_tracker.brief import build_brief, render_html, render_markdown
+from roadmap_tracker.charts.brief import build_brief, render_html, render_markdown
 from roadmap_tracker.loading import parse_roadmap_bytes
-from roadmap_tracker.moves import compare_schedules
+from roadmap_tracker.diff import compare_schedules
 from roadmap_tracker.scheduling import compute_schedule
 
 MONDAY = date(2024, 3, 4)

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from roadmap_tracker.cli import main
-from roadmap_tracker.reports import SCHEDULE_COLUMNS
+from roadmap_tracker.text import SCHEDULE_COLUMNS
 
 from .conftest import DIAGNOSTIC_LINE, ROOT, SHIPPED
 

@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
-from roadmap_tracker.gantt import COLOURS, GanttOptions, default_window, gantt_layout
-from roadmap_tracker.gantt_draw import render_gantt
+from roadmap_tracker.charts.gantt import COLOURS, GanttOptions, default_window, gantt_layout
+from roadmap_tracker.charts.draw import render_gantt
 from roadmap_tracker.loading import parse_roadmap_bytes
 from roadmap_tracker.scheduling import compute_schedule
 

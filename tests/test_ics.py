@@ -9,8 +9,8 @@ import pytest
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 
-from roadmap_tracker.fileio import write_atomic
-from roadmap_tracker.ics import FeedOptions, SequenceState, build_calendar, event_uid, export_ics, state_path_for
+from roadmap_tracker._util import write_atomic
+from roadmap_tracker.formats.ics import FeedOptions, SequenceState, build_calendar, event_uid, export_ics, state_path_for
 from roadmap_tracker.loading import parse_roadmap_bytes
 from roadmap_tracker.scheduling import compute_schedule
 

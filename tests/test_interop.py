@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from roadmap_tracker.cli import export as export_group
-from roadmap_tracker.exporters import EXPORTERS
+from roadmap_tracker.formats import EXPORTERS
 from roadmap_tracker.loading import load_roadmap, parse_roadmap_bytes
-from roadmap_tracker.mermaid import mermaid_id, mermaid_text
-from roadmap_tracker.mspdi import to_mspdi
+from roadmap_tracker.formats.mermaid import mermaid_id, mermaid_text
+from roadmap_tracker.formats.mspdi import to_mspdi
 from roadmap_tracker.scheduling import compute_schedule
 
 from .conftest import SHIPPED
@@ -181,7 +181,7 @@ def test_mpxj_reads_our_ms_project_xml_with_the_same_tasks_dates_and_links(tmp_p
 def test_the_shipped_roadmap_as_taskjuggler_schedules_to_our_dates(tmp_path):
     if shutil.which("tj3") is None:
         pytest.skip("tj3 (Debian package 'tj3') is not installed; .ci/run installs it")
-    from roadmap_tracker.taskjuggler import read_tj_csv, tj_id
+    from roadmap_tracker.formats.taskjuggler import read_tj_csv, tj_id
 
     schedule = compute_schedule(load_roadmap(SHIPPED), date(2024, 3, 1))
     (tmp_path / "plan.tjp").write_text(EXPORTERS["tjp"].render(schedule))

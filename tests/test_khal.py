@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from roadmap_tracker.ics import FeedOptions, build_calendar
+from roadmap_tracker.formats.ics import FeedOptions, build_calendar
 from roadmap_tracker.loading import load_roadmap
 from roadmap_tracker.scheduling import compute_schedule
 

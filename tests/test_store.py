@@ -12,9 +12,9 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from roadmap_tracker.loading import parse_roadmap_bytes
-from roadmap_tracker.scheduling import Facts
-from roadmap_tracker.storage import SCHEMA_HEAD, Store, StoreError
-from roadmap_tracker.tracking import UpdateRefused, UpdateRequest, decide_update
+from roadmap_tracker.model import Facts
+from roadmap_tracker.store import SCHEMA_HEAD, Store, StoreError
+from roadmap_tracker.store.rules import UpdateRefused, UpdateRequest, decide_update
 
 PG_URL = os.environ.get("ROADMAP_TEST_POSTGRES_URL")
 
@@ -119,7 +119,7 @@ def test_migrations_produce_exactly_the_models_schema(db_url):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from roadmap_tracker.tables import Base
+    from roadmap_tracker.store.models import Base
 
     store = Store(db_url, "x")
     with store.engine.connect() as connection:
@@ -130,7 +130,7 @@ def test_migrations_produce_exactly_the_models_schema(db_url):
 def test_upgrading_a_database_from_the_first_migration_keeps_its_data(db_url, roadmap):
     from sqlalchemy import create_engine, text
 
-    from roadmap_tracker.migrations import upgrade
+    from roadmap_tracker.store.migrations import upgrade
 
     engine = create_engine(db_url)
     upgrade(engine, "0001")
@@ -231,9 +231,9 @@ WRITER = """
 import sys
 from datetime import date
 from roadmap_tracker.loading import parse_roadmap_bytes
-from roadmap_tracker.scheduling import Facts
-from roadmap_tracker.storage import Store
-from roadmap_tracker.tracking import UpdateRequest, decide_update
+from roadmap_tracker.model import Facts
+from roadmap_tracker.store import Store
+from roadmap_tracker.store.rules import UpdateRequest, decide_update
 url, worker, count, plan = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 roadmap = parse_roadmap_bytes(open(plan, 'rb').read(), plan)[0]
 store = Store(url, roadmap.id)

@@ -10,8 +10,8 @@ import pytest
 
 from roadmap_tracker.loading import parse_roadmap_bytes
 from roadmap_tracker.scheduling import compute_schedule
-from roadmap_tracker.synthetic import synthetic_yaml
-from roadmap_tracker.taskjuggler import read_tj_csv, tj_id, to_tjp
+from tests.synthetic import synthetic_yaml
+from roadmap_tracker.formats.taskjuggler import read_tj_csv, tj_id, to_tjp
 
 pytestmark = pytest.mark.skipif(shutil.which("tj3") is None,
                                 reason="tj3 (Debian package 'tj3') is not installed; .ci/run installs it")

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from .moves import Move, compare_schedules
-from .reports import float_text, span_text
-from .scheduling import Schedule, ScheduleEntry
-from .status import build_status
+from ..diff import Move, compare_schedules
+from ..wording import float_text, span_text
+from ..scheduling import Schedule, ScheduleEntry
+from ..status import build_status
 
 SECTIONS = ("moved", "done_last_week", "due_soon", "overdue", "at_risk", "open_conditions", "critical_path")
 TITLES = {
@@ -148,8 +148,8 @@ def render_html(brief: Brief, png: bytes) -> str:
 
 def write_brief_pack(brief: Brief, layout, folder: Path, dpi: int = 200) -> list[Path]:
     """Write gantt.png, gantt.svg, brief.md and brief.html into ``folder`` (each atomically)."""
-    from .fileio import write_atomic
-    from .gantt_draw import render_gantt
+    from .._util import write_atomic
+    from .draw import render_gantt
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,33 @@
-"""Writing files so that readers never see half of one."""
+"""Small process helpers: pausing the garbage collector for bulk work, and atomic file writes."""
 
 from __future__ import annotations
 
+import functools
+import gc
 import os
 import tempfile
 from pathlib import Path
+
+
+def without_gc(func):
+    """Run ``func`` with the cyclic garbage collector paused.
+
+    Loading and scheduling allocate many small objects and no reference cycles; the collector's
+    repeated full scans of them cost a third to a half of the time on large roadmaps. Reference
+    counting still frees everything as usual.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return wrapper
 
 
 def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:

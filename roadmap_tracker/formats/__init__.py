@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .fileio import write_atomic
-from .scheduling import Schedule
+from .._util import write_atomic
+from ..scheduling import Schedule
 
 
 @dataclass(frozen=True)
@@ -47,13 +47,13 @@ def _tjp(schedule: Schedule) -> str:
 
 
 def _csv(schedule: Schedule) -> str:
-    from .tabular import to_csv
+    from .csvjson import to_csv
 
     return to_csv(schedule)
 
 
 def _json(schedule: Schedule) -> str:
-    from .tabular import to_json
+    from .csvjson import to_json
 
     return to_json(schedule)
 

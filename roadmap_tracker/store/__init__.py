@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from .errors import RoadmapError
+from ..errors import RoadmapError
 
 SCHEMA_HEAD = "0002"
 ENV_URL = "ROADMAP_DATABASE_URL"
@@ -64,7 +64,7 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def _decode_facts(status, progress, actual_start, actual_end, documents):
-    from .scheduling import Facts
+    from ..model import Facts
 
     return Facts(status, progress, date.fromisoformat(actual_start) if actual_start else None,
                  date.fromisoformat(actual_end) if actual_end else None,
@@ -111,7 +111,7 @@ def store_stamp(url: str) -> tuple:
         return tuple(stamp)
     from sqlalchemy import create_engine, func, select
 
-    from .tables import updates
+    from .models import updates
 
     engine = create_engine(url)
     try:
@@ -249,8 +249,8 @@ class Store:
         """
         from sqlalchemy import insert, select, update
 
-        from .scheduling import Facts
-        from .tables import milestone_state, updates
+        from ..model import Facts
+        from .models import milestone_state, updates
 
         now = now or datetime.now(timezone.utc)
         seed = seed or Facts()
@@ -296,7 +296,7 @@ class Store:
         """The current facts of every milestone that has been reported on."""
         from sqlalchemy import select
 
-        from .tables import milestone_state
+        from .models import milestone_state
 
         with self.engine.connect() as connection:
             rows = connection.execute(select(milestone_state).where(
@@ -309,7 +309,7 @@ class Store:
         """Updates in the order they were recorded, optionally for one milestone and a period."""
         from sqlalchemy import select
 
-        from .tables import updates
+        from .models import updates
 
         query = select(updates).where(updates.c.roadmap_id == self.roadmap_id)
         if milestone_id:
@@ -328,7 +328,7 @@ class Store:
 
         ``seeds`` maps milestone ids to the file's facts, where each milestone's history starts.
         """
-        from .scheduling import Facts
+        from ..model import Facts
 
         seeds = seeds or {}
         state: dict[str, dict] = {}
@@ -347,7 +347,7 @@ class Store:
                       as_of: date, facts: dict, schedule: list[dict], now: datetime | None = None) -> None:
         from sqlalchemy import insert, select
 
-        from .tables import baselines
+        from .models import baselines
 
         now = now or datetime.now(timezone.utc)
 
@@ -366,7 +366,7 @@ class Store:
     def baselines(self) -> list[dict]:
         from sqlalchemy import select
 
-        from .tables import baselines
+        from .models import baselines
 
         with self.engine.connect() as connection:
             rows = connection.execute(select(baselines).where(baselines.c.roadmap_id == self.roadmap_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .scheduling import Schedule, ScheduleEntry
+from ..scheduling import Schedule, ScheduleEntry
 
 _UNSAFE = str.maketrans({":": "\u2236", ";": ",", "#": "No.", "\n": " ", "\r": " ", "%": " pct"})
 

@@ -16,10 +16,9 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .fileio import write_atomic
-from .reports import float_text, span_text
-from .runtime import without_gc
-from .scheduling import Schedule, ScheduleEntry, window_text
+from ..wording import float_text, span_text
+from .._util import without_gc, write_atomic
+from ..scheduling import Schedule, ScheduleEntry, window_text
 
 PRODID = "-//roadmap-tracker//roadmap-tracker//EN"
 REFRESH = timedelta(hours=1)

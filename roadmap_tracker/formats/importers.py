@@ -13,12 +13,12 @@ from pathlib import Path
 
 import yaml
 
-from .dates import parse_date_window, parse_duration
-from .errors import Diagnostic, RoadmapInvalid
-from .fileio import write_atomic
-from .loading import SLUG, parse_roadmap_bytes
-from .model import KINDS, STATUSES
-from .tabular import PLAN_COLUMNS
+from ..dates import parse_date_window, parse_duration
+from ..errors import Diagnostic, RoadmapInvalid
+from .._util import write_atomic
+from ..loading import SLUG, parse_roadmap_bytes
+from ..model import KINDS, STATUSES
+from .csvjson import PLAN_COLUMNS
 
 _DEP = re.compile(r"^\s*(?P<id>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\s+(?P<type>FS|SS|FF|SF))?(?:\s+(?P<lag>[+-]?\s*\d+\s*(?:bd|d|w|mo)))?\s*$",
                   re.IGNORECASE)

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from roadmap_tracker.tables import Base
+from roadmap_tracker.store.models import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reached when alembic is run by hand

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .dates import Duration
-from .errors import InvalidValue
-from .model import Milestone, Roadmap
+from ..dates import Duration
+from ..errors import InvalidValue
+from ..model import Milestone, Roadmap
 
 
 def tj_id(milestone_id: str) -> str:

@@ -13,6 +13,7 @@ from datetime import date
 
 from .scheduling import Schedule, ScheduleEntry, window_text
 from .status import SECTION_TITLES, SECTIONS, StatusReport
+from .wording import DRIVING_REASONS, float_text, headline, iso, markdown_cell, shorten, span_text
 
 SCHEDULE_COLUMNS = ("id", "title", "kind", "track", "start", "end", "early_start", "early_finish",
                     "late_start", "late_finish", "total_float", "free_float", "critical", "fixed",
@@ -28,27 +29,6 @@ def paint(text: str, colour: str | None, enabled: bool) -> str:
     if not enabled or not colour:
         return text
     return f"\x1b[{_ANSI[colour]}m{text}\x1b[0m"
-
-
-def iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def span_text(entry: ScheduleEntry) -> str:
-    """``2024-04-15..2024-04-19``, or one day when the step is a single day."""
-    if entry.start == entry.end:
-        return entry.start.isoformat()
-    return f"{entry.start.isoformat()}..{entry.end.isoformat()}"
-
-
-def float_text(value: int | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value:+d}d"
-
-
-def shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 # -- schedule -------------------------------------------------------------------------------------
@@ -123,19 +103,6 @@ def status_dict(report: StatusReport) -> dict:
     return result
 
 
-def _headline(report: StatusReport) -> str:
-    t = report.target
-    deadline = report.target_deadline
-    if t.state == "done":
-        return f"Target {t.id} ({t.title}): done {iso(t.actual_end or t.end)}"
-    text = f"Target {t.id} ({t.title}): forecast {iso(t.end)}"
-    if deadline:
-        gap = (deadline - t.end).days
-        text += f", deadline {iso(deadline)} ({'early' if gap > 0 else 'late'} by {abs(gap)} days)" \
-            if gap else f", deadline {iso(deadline)} (on the day)"
-    return text + f", float {float_text(t.total_float)}"
-
-
 def render_status(report: StatusReport, fmt: str = "table", colour: bool = False) -> str:
     if fmt == "json":
         return json.dumps(status_dict(report), indent=2, ensure_ascii=False) + "\n"
@@ -144,7 +111,7 @@ def render_status(report: StatusReport, fmt: str = "table", colour: bool = False
     lines = []
     title = f"{roadmap.title}: status as of {report.as_of.isoformat()}"
     lines.append(f"# {title}" if md else paint(title, "bold", colour))
-    lines.append(_headline(report))
+    lines.append(headline(report))
     counts = ", ".join(f"{n} {SECTION_TITLES[k].lower()}" for k, n in report.counts.items() if n)
     lines.append(f"{counts or 'nothing to report'}")
     for name in SECTIONS:
@@ -176,20 +143,13 @@ def render_status(report: StatusReport, fmt: str = "table", colour: bool = False
 
 # -- path and show ---------------------------------------------------------------------------------
 
-_REASONS = {
-    "predecessor": "set by its predecessor", "fixed": "fixed date", "actual": "actual dates",
-    "as-of": "cannot start before the as-of date", "not-before": "not before its 'not_before' date",
-    "window": "placed in a session's window", "none": "",
-}
-
-
 def render_path(schedule: Schedule, milestone_id: str, fmt: str = "table") -> str:
     chain = schedule.driving_chain(milestone_id)
     if fmt == "json":
         return json.dumps([{**schedule_row(e), "reason": e.driving_reason} for e in chain], indent=2) + "\n"
     rows = [("id", "dates", "float", "why this date", "title")]
     for e in chain:
-        rows.append((e.id, span_text(e), float_text(e.total_float), _REASONS.get(e.driving_reason, ""),
+        rows.append((e.id, span_text(e), float_text(e.total_float), DRIVING_REASONS.get(e.driving_reason, ""),
                      shorten(e.title, 50)))
     return _table(rows, False)
 
@@ -219,7 +179,7 @@ def render_show(schedule: Schedule, milestone_id: str) -> str:
         field("late", f"{iso(e.late_start)}..{iso(e.late_finish)}")
     field("float", f"total {float_text(e.total_float)}, free {float_text(e.free_float)}"
           + (", critical" if e.critical else ""))
-    reason = _REASONS.get(e.driving_reason, "")
+    reason = DRIVING_REASONS.get(e.driving_reason, "")
     field("driven by", (f"{e.driving} ({reason})" if e.driving else reason) or None)
     field("lead", m.lead)
     field("partners", ", ".join(m.partners))

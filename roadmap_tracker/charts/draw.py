@@ -1,4 +1,4 @@
-"""Drawing a :class:`~roadmap_tracker.gantt.GanttLayout` with matplotlib (Agg, no display needed).
+"""Drawing a :class:`~roadmap_tracker.charts.gantt.GanttLayout` with matplotlib (Agg, no display needed).
 
 A thin layer: every decision about content is in the layout. Output is A4-landscape wide, grows in
 height with the rows, and is deterministic (same layout, same SVG bytes: pinned metadata and ids).
@@ -10,7 +10,7 @@ import io
 from datetime import date
 from pathlib import Path
 
-from .fileio import write_atomic
+from .._util import write_atomic
 from .gantt import CRITICAL_COLOUR, GanttLayout
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
@@ -180,7 +180,7 @@ def write_gantt(layout: GanttLayout, output: Path, dpi: int = 200) -> str:
     """Draw to ``output`` (format from its extension), atomically; returns the format used."""
     fmt = FORMATS.get(Path(output).suffix.lower())
     if fmt is None:
-        from .errors import InvalidValue
+        from ..errors import InvalidValue
 
         raise InvalidValue(f"{output}: the chart is written as .png, .svg or .pdf; choose one of these extensions")
     write_atomic(output, render_gantt(layout, fmt, dpi))

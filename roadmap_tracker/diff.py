@@ -8,10 +8,8 @@ the file changed), a *reported fact* (status, progress or actual dates changed),
 from __future__ import annotations
 
 import dataclasses
-import subprocess
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from .model import Milestone, Roadmap
 from .scheduling import Schedule
@@ -81,33 +79,6 @@ def compare_schedules(before: Schedule, after: Schedule) -> list[Move]:
     return moves
 
 
-def roadmap_file_at(path: Path, when: date) -> bytes | None:
-    """The roadmap file as committed in git before ``when`` (None outside git or without history)."""
-    path = Path(path).resolve()
-    try:
-        rev = subprocess.run(["git", "rev-list", "-1", f"--before={when.isoformat()}T00:00", "HEAD", "--",
-                              path.name], cwd=path.parent, capture_output=True, text=True, check=True,
-                             timeout=30).stdout.strip()
-        if not rev:
-            return None
-        return subprocess.run(["git", "show", f"{rev}:./{path.name}"], cwd=path.parent, capture_output=True,
-                              check=True, timeout=30).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
-def previous_roadmap(roadmap: Roadmap, when: date) -> tuple[Roadmap, str]:
-    """The plan as it stood on ``when``: from git history if there is one, else the current file."""
-    from .loading import parse_roadmap_bytes
-
-    data = roadmap_file_at(Path(roadmap.path), when) if roadmap.path != "<memory>" else None
-    if data is not None:
-        old, diagnostics = parse_roadmap_bytes(data, f"{roadmap.path}@{when.isoformat()}")
-        if old is not None and not any(d.is_error for d in diagnostics):
-            return old, f"the roadmap file as committed in git before {when.isoformat()}"
-    return roadmap, "the current roadmap file, as git has no earlier version"
-
-
 def explain_reports(moves: list[Move], history) -> list[Move]:
     """Name the update behind each move caused by a reported fact (the latest one in ``history``)."""
     latest = {}
@@ -124,39 +95,3 @@ def explain_reports(moves: list[Move], history) -> list[Move]:
                                                     f"{record.recorded_at.date().isoformat()}: {changed}{note}")
         explained.append(move)
     return explained
-
-
-def roadmap_at_revision(path: Path, rev: str) -> Roadmap:
-    """The roadmap file as it is at a git revision; :class:`InvalidValue` when git cannot show it."""
-    from .errors import InvalidValue, RoadmapInvalid
-    from .loading import parse_roadmap_bytes
-
-    path = Path(path).resolve()
-    try:
-        data = subprocess.run(["git", "show", f"{rev}:./{path.name}"], cwd=path.parent, capture_output=True,
-                              check=True, timeout=30).stdout
-    except (OSError, subprocess.SubprocessError) as exc:
-        detail = (getattr(exc, "stderr", b"") or b"").decode(errors="replace").strip()
-        raise InvalidValue(f"git cannot show {path.name} at '{rev}': {detail or exc}") from None
-    roadmap, diagnostics = parse_roadmap_bytes(data, f"{rev}:{path.name}")
-    if roadmap is None or any(d.is_error for d in diagnostics):
-        raise RoadmapInvalid(diagnostics)
-    return roadmap
-
-
-def baseline_schedule(store, name: str) -> tuple[Schedule, dict]:
-    """A saved baseline recomputed from its stored plan text and facts (and the stored row)."""
-    import json
-
-    from .errors import RoadmapInvalid
-    from .loading import parse_roadmap_bytes
-    from .scheduling import compute_schedule
-    from .storage import facts_from_json
-    from .tracking import merge_all
-
-    row = store.baseline(name)
-    roadmap, diagnostics = parse_roadmap_bytes(row["plan"].encode("utf-8"), f"baseline {name}")
-    if roadmap is None or any(d.is_error for d in diagnostics):
-        raise RoadmapInvalid(diagnostics)
-    facts = merge_all(roadmap, facts_from_json(json.loads(row["facts"])))
-    return compute_schedule(roadmap, date.fromisoformat(row["as_of"]), facts), row

@@ -10,8 +10,9 @@ import csv
 import io
 import json
 
-from .reports import iso, schedule_row
-from .scheduling import Schedule
+from ..text import schedule_row
+from ..wording import iso
+from ..scheduling import Schedule
 
 PLAN_COLUMNS = ("id", "title", "kind", "track", "lead", "start", "end", "duration", "not_before", "deadline",
                 "depends_on", "during", "condition", "status", "progress", "actual_start", "actual_end")

@@ -1,7 +1,7 @@
 """The weekly Gantt chart as data: which rows, bars, arrows, colours and labels, before any drawing.
 
 :func:`gantt_layout` is a pure function of a schedule (and optionally a baseline schedule), so
-tests check the chart's content without drawing it; :mod:`roadmap_tracker.gantt_draw` turns a
+tests check the chart's content without drawing it; :mod:`roadmap_tracker.charts.draw` turns a
 layout into PNG, SVG or PDF with matplotlib.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .reports import shorten
-from .scheduling import Schedule, ScheduleEntry
-from .status import build_status
+from ..wording import shorten
+from ..scheduling import Schedule, ScheduleEntry
+from ..status import build_status
 
 # status category -> fill colour (colour-blind-safe where it matters: late vs at risk vs done)
 COLOURS = {

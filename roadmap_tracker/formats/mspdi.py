@@ -15,10 +15,10 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date, datetime
 
-from .dates import Duration
-from .errors import Diagnostic, RoadmapInvalid
-from .loading import SLUG
-from .scheduling import Schedule
+from ..dates import Duration
+from ..errors import Diagnostic, RoadmapInvalid
+from ..loading import SLUG
+from ..scheduling import Schedule
 
 NS = "http://schemas.microsoft.com/project"
 LINK_TYPES = {"FF": 0, "FS": 1, "SF": 2, "SS": 3}

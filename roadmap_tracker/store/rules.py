@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from .errors import InvalidValue
-from .model import STATUSES, Milestone
-from .scheduling import Facts
+from ..errors import InvalidValue
+from ..model import STATUSES, Milestone
+from ..model import Facts
 
 
 class UpdateRefused(InvalidValue):

@@ -6,8 +6,8 @@ import io
 from datetime import date
 from pathlib import Path
 
-from .fileio import write_atomic
-from .gantt_draw import FORMATS
+from .._util import write_atomic
+from .draw import FORMATS
 
 
 def render_risk_plot(result, schedule, fmt: str = "png", dpi: int = 150) -> bytes:
@@ -56,7 +56,7 @@ def render_risk_plot(result, schedule, fmt: str = "png", dpi: int = 150) -> byte
 def write_risk_plot(result, schedule, output: Path) -> None:
     fmt = FORMATS.get(Path(output).suffix.lower())
     if fmt is None:
-        from .errors import InvalidValue
+        from ..errors import InvalidValue
 
         raise InvalidValue(f"{output}: the plot is written as .png, .svg or .pdf; choose one of these extensions")
     write_atomic(output, render_risk_plot(result, schedule, fmt))

@@ -1,0 +1,57 @@
+"""Shared wording: the few phrases every view (terminal, feeds, chart, brief) must say the same way."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .scheduling import ScheduleEntry
+    from .status import StatusReport
+
+
+def iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def span_text(entry: ScheduleEntry) -> str:
+    """``2024-04-15..2024-04-19``, or one day when the step is a single day."""
+    if entry.start == entry.end:
+        return entry.start.isoformat()
+    return f"{entry.start.isoformat()}..{entry.end.isoformat()}"
+
+
+def float_text(value: int | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:+d}d"
+
+
+def shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def markdown_cell(text: object) -> str:
+    """Text safe inside a Markdown table cell: pipes escaped, line breaks as spaces."""
+    return " ".join(str(text).replace("|", "\\|").split())
+
+
+def headline(report: StatusReport) -> str:
+    """One sentence on the target: its forecast against its deadline, and its float."""
+    t = report.target
+    deadline = report.target_deadline
+    if t.state == "done":
+        return f"Target {t.id} ({t.title}): done {iso(t.actual_end or t.end)}"
+    text = f"Target {t.id} ({t.title}): forecast {iso(t.end)}"
+    if deadline:
+        gap = (deadline - t.end).days
+        text += f", deadline {iso(deadline)} ({'early' if gap > 0 else 'late'} by {abs(gap)} days)" \
+            if gap else f", deadline {iso(deadline)} (on the day)"
+    return text + f", float {float_text(t.total_float)}"
+
+
+DRIVING_REASONS = {
+    "predecessor": "set by its predecessor", "fixed": "fixed date", "actual": "actual dates",
+    "as-of": "cannot start before the as-of date", "not-before": "not before its 'not_before' date",
+    "window": "placed in a session's window", "none": "",
+}
