@@ -32,7 +32,7 @@ from roadmap_tracker.store.rules import UpdateRequest, decide_update
 url, worker, count, plan = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 roadmap = load_roadmap(plan)
 ids = [m.id for m in roadmap.milestones if m.status is None and m.actual_end is None]  # open steps
-store = Store(url, roadmap.id)
+store = Store.open(url, roadmap.id)
 for i in range(count):
     m = roadmap.get(ids[(worker * 7 + i) % len(ids)])
     store.record_update(m.id, lambda cur: decide_update(m, cur, UpdateRequest(progress=i % 101), date.today()),
@@ -59,7 +59,7 @@ def bench_updates(label: str, url: str, plan: Path, folder: Path) -> None:
         reset(url)
         if url.startswith("sqlite"):
             Path(url[len("sqlite:///"):]).unlink(missing_ok=True)
-        Store(url, load_roadmap(plan).id).close()
+        Store.open(url, load_roadmap(plan).id).close()
         t0 = time.perf_counter()
         procs = [subprocess.Popen([sys.executable, str(script), url, str(w), str(count), str(plan)])
                  for w in range(writers)]
@@ -102,7 +102,7 @@ def main() -> None:
         url = f"sqlite:///{db}"
         script = folder / "writer.py"
         subprocess.run([sys.executable, str(script), url, "0", "10000", str(plan)], check=True)
-        rows = len(Store(url, load_roadmap(plan).id).history())
+        rows = len(Store.open(url, load_roadmap(plan).id).history())
         full = status_time(plan, env)
         print(f"roadmap status on the shipped roadmap, median wall time: {empty:.3f} s with no store, "
               f"{full:.3f} s with {rows} history rows in the embedded store")

@@ -142,7 +142,7 @@ class Session:
         """The tracking store, created and migrated on first use."""
         from .store import Store
 
-        return Store(self.database_url(), self.roadmap().id)
+        return Store.open(self.database_url(), self.roadmap().id)
 
     def facts(self) -> dict:
         """Effective facts: the store's latest updates over what the file says.
@@ -160,11 +160,8 @@ class Session:
         path = sqlite_path(url)
         stored = read_sqlite_facts(path, roadmap.id) if path is not None else None
         if stored is None:
-            store = Store(url, roadmap.id)
-            try:
+            with Store.open(url, roadmap.id) as store:
                 stored = store.facts()
-            finally:
-                store.close()
         self._facts = merge_all(roadmap, stored)
         return self._facts
 
@@ -180,12 +177,9 @@ class Session:
         path = sqlite_path(url)
         if path is not None and not path.is_file():
             return {}
-        store = Store(url, roadmap.id)
-        try:
+        with Store.open(url, roadmap.id) as store:
             stored = store.facts_at(datetime(day.year, day.month, day.day, tzinfo=timezone.utc),
                                     {m.id: Facts.from_milestone(m) for m in roadmap.milestones})
-        finally:
-            store.close()
         return merge_all(roadmap, stored)
 
     def schedule(self, as_of: date | None):
@@ -351,11 +345,8 @@ def _baseline_schedule(session: "Session", baseline: str | None, as_of):
     elif Path(baseline).is_file():
         roadmap = load_roadmap(baseline)
     else:  # a baseline saved in the tracking store
-        store = session.store()
-        try:
+        with session.store() as store:
             return baseline_schedule(store, baseline)[0]
-        finally:
-            store.close()
     return compute_schedule(roadmap, as_of or date.today())
 
 
@@ -479,12 +470,9 @@ def update(session: Session, milestone_id, status, progress, started, finished, 
                             tuple(d.strip() for d in (documents or "").split(",") if d.strip()), reopen, force)
     milestone = roadmap.get(milestone_id)
     today = date.today()
-    store = session.store()
-    try:
+    with session.store() as store:
         record = store.record_update(milestone_id, lambda current: decide_update(milestone, current, request, today),
                                      author or _default_author(), note, seed=Facts.from_milestone(milestone))
-    finally:
-        store.close()
     if record is None:
         click.echo(f"{milestone_id}: nothing changed", err=True)
         return
@@ -507,12 +495,9 @@ def history(session: Session, milestone_id, since, fmt) -> None:
 
     if milestone_id:
         _known_id(session.roadmap(), milestone_id)
-    store = session.store()
-    try:
+    with session.store() as store:
         moment = datetime(since.year, since.month, since.day, tzinfo=timezone.utc) if since else None
         records = store.history(milestone_id, moment)
-    finally:
-        store.close()
     if fmt == "json":
         click.echo(json.dumps([{"id": r.id, "milestone": r.milestone_id, "recorded_at": r.recorded_at.isoformat(),
                                 "author": r.author, "note": r.note, "changes": r.changes} for r in records], indent=2))
@@ -551,12 +536,9 @@ def baseline_save(session: Session, name, note, author, as_of) -> None:
 
     schedule = session.schedule(as_of)
     plan = session.path().read_bytes()
-    store = session.store()
-    try:
+    with session.store() as store:
         store.save_baseline(name, note, author or _default_author(), plan, schedule.roadmap.content_hash,
                             schedule.as_of, facts_to_json(session.facts()), [schedule_row(e) for e in schedule])
-    finally:
-        store.close()
     click.echo(f"saved baseline '{name}' ({len(schedule.entries)} milestones as of {schedule.as_of})")
 
 
@@ -567,11 +549,8 @@ def baseline_list(session: Session) -> None:
 
     Example: roadmap baseline list
     """
-    store = session.store()
-    try:
+    with session.store() as store:
         rows = store.baselines()
-    finally:
-        store.close()
     if not rows:
         click.echo("no baselines; save one with 'roadmap baseline save NAME'")
     for row in rows:
@@ -607,11 +586,8 @@ def diff(session: Session, baseline_name, since, git_ref, fmt, as_of) -> None:
     now = session.schedule(as_of)
     history_since = None
     if baseline_name:
-        store = session.store()
-        try:
+        with session.store() as store:
             before, row = baseline_schedule(store, baseline_name)
-        finally:
-            store.close()
         title, history_since = f"What moved since baseline '{baseline_name}'", row["created_at"]
     elif since:
         then = now.as_of - timedelta(days=since)
@@ -624,11 +600,8 @@ def diff(session: Session, baseline_name, since, git_ref, fmt, as_of) -> None:
         title = f"What moved since {git_ref}"
     moves = compare_schedules(before, now)
     if history_since is not None:
-        store = session.store()
-        try:
+        with session.store() as store:
             moves = explain_reports(moves, store.history(since=history_since))
-        finally:
-            store.close()
     click.echo(render_moves(moves, fmt, title), nl=False)
 
 
@@ -649,11 +622,8 @@ def db_upgrade(session: Session) -> None:
     """
     from .store import SCHEMA_HEAD, Store
 
-    store = Store(session.database_url(), session.roadmap().id, upgrade=True)
-    try:
+    with Store.open(session.database_url(), session.roadmap().id, upgrade=True) as store:
         click.echo(f"{store.where}: schema {store.schema_version()} (this version's is {SCHEMA_HEAD})")
-    finally:
-        store.close()
 
 
 def _parse_slip(text: str, default_id: str) -> tuple[str, int]:

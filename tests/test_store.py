@@ -68,7 +68,7 @@ def _update(store, roadmap, milestone_id, today=date(2024, 3, 11), author="anna"
 
 
 def test_an_update_is_recorded_with_author_note_and_old_and_new_values(db_url, roadmap):
-    store = Store(db_url, roadmap.id)
+    store = Store.open(db_url, roadmap.id)
     record = _update(store, roadmap, "draft", status="in_progress", progress=40, note="Chapters 1-3")
     assert record.changes == {"status": [None, "in_progress"], "progress": [None, 40],
                               "actual_start": [None, "2024-03-11"]}
@@ -78,7 +78,7 @@ def test_an_update_is_recorded_with_author_note_and_old_and_new_values(db_url, r
 
 
 def test_history_is_append_only_and_in_order(db_url, roadmap):
-    store = Store(db_url, roadmap.id)
+    store = Store.open(db_url, roadmap.id)
     _update(store, roadmap, "draft", progress=10)
     _update(store, roadmap, "draft", progress=60, author="bob")
     _update(store, roadmap, "review", status="blocked")
@@ -88,7 +88,7 @@ def test_history_is_append_only_and_in_order(db_url, roadmap):
 
 
 def test_a_first_update_starts_from_what_the_file_says(db_url, roadmap):
-    store = Store(db_url, roadmap.id)
+    store = Store.open(db_url, roadmap.id)
     record = _update(store, roadmap, "old", status="in_progress", reopen=True)
     assert record.changes["actual_end"] == ["2024-01-10", None]
     assert store.facts()["old"].actual_start == date(2024, 1, 8)
@@ -100,14 +100,14 @@ def test_a_first_update_starts_from_what_the_file_says(db_url, roadmap):
     ({"finished": date(2024, 3, 20)}, "is in the future"),
 ])
 def test_bad_updates_are_refused_and_nothing_is_written(db_url, roadmap, request_fields, message):
-    store = Store(db_url, roadmap.id)
+    store = Store.open(db_url, roadmap.id)
     with pytest.raises(UpdateRefused, match=message):
         _update(store, roadmap, "draft", **request_fields)
     assert store.history() == [] and store.facts() == {}
 
 
 def test_future_dates_need_force_and_done_steps_need_reopen(db_url, roadmap):
-    store = Store(db_url, roadmap.id)
+    store = Store.open(db_url, roadmap.id)
     assert _update(store, roadmap, "draft", finished=date(2024, 3, 20), started=date(2024, 3, 1), force=True)
     with pytest.raises(UpdateRefused, match="pass --reopen"):
         _update(store, roadmap, "draft", status="in_progress")
@@ -121,7 +121,7 @@ def test_migrations_produce_exactly_the_models_schema(db_url):
 
     from roadmap_tracker.store.models import Base
 
-    store = Store(db_url, "x")
+    store = Store.open(db_url, "x")
     with store.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     assert store.schema_version() == SCHEMA_HEAD
@@ -142,7 +142,7 @@ def test_upgrading_a_database_from_the_first_migration_keeps_its_data(db_url, ro
             "INSERT INTO milestone_state (roadmap_id, milestone_id, progress, updated_at, last_update_id) VALUES "
             "('store-test', 'draft', 30, :t, 1)"), {"t": datetime.now(timezone.utc)})
     engine.dispose()
-    store = Store(db_url, roadmap.id)  # upgrades itself
+    store = Store.open(db_url, roadmap.id)  # upgrades itself
     assert store.schema_version() == SCHEMA_HEAD
     assert [r.note for r in store.history()] == ["kept"]
     assert store.facts()["draft"].progress == 30
@@ -152,12 +152,12 @@ def test_upgrading_a_database_from_the_first_migration_keeps_its_data(db_url, ro
 def test_a_database_from_a_newer_version_is_refused_and_left_alone(db_url):
     from sqlalchemy import text
 
-    store = Store(db_url, "x")
+    store = Store.open(db_url, "x")
     with store.engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     store.close()
     with pytest.raises(StoreError, match="newer than this roadmap-tracker knows"):
-        Store(db_url, "x")
+        Store.open(db_url, "x")
     from sqlalchemy import create_engine
 
     engine = create_engine(db_url)
@@ -236,7 +236,7 @@ from roadmap_tracker.store import Store
 from roadmap_tracker.store.rules import UpdateRequest, decide_update
 url, worker, count, plan = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 roadmap = parse_roadmap_bytes(open(plan, 'rb').read(), plan)[0]
-store = Store(url, roadmap.id)
+store = Store.open(url, roadmap.id)
 ids = ['draft', 'review']
 for i in range(count):
     m = roadmap.get(ids[i % 2])
@@ -249,7 +249,7 @@ for i in range(count):
 
 
 def test_eight_concurrent_writers_lose_nothing(db_url, plan_file, tmp_path):
-    Store(db_url, "store-test").close()  # create the schema once, as the first user would
+    Store.open(db_url, "store-test").close()  # create the schema once, as the first user would
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
     procs = [subprocess.Popen([sys.executable, str(script), db_url, str(w), "250", str(plan_file)],
@@ -257,7 +257,7 @@ def test_eight_concurrent_writers_lose_nothing(db_url, plan_file, tmp_path):
     for proc in procs:
         _, err = proc.communicate(timeout=600)
         assert proc.returncode == 0, err.decode()
-    store = Store(db_url, "store-test")
+    store = Store.open(db_url, "store-test")
     history = store.history()
     assert len(history) == 2000
     assert len({r.note for r in history}) == 2000
@@ -274,7 +274,7 @@ def test_eight_concurrent_writers_lose_nothing(db_url, plan_file, tmp_path):
 
 
 def test_a_killed_writer_leaves_a_consistent_database(db_url, plan_file, tmp_path):
-    Store(db_url, "store-test").close()
+    Store.open(db_url, "store-test").close()
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
     proc = subprocess.Popen([sys.executable, str(script), db_url, "1", "100000", str(plan_file), "progress"],
@@ -283,7 +283,7 @@ def test_a_killed_writer_leaves_a_consistent_database(db_url, plan_file, tmp_pat
         proc.stdout.readline()
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
-    store = Store(db_url, "store-test")
+    store = Store.open(db_url, "store-test")
     history = store.history()
     assert len(history) >= 30
     for milestone_id in ("draft", "review"):
@@ -320,3 +320,14 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(cli, plan_file):
         assert result.exit_code == 2, result.output
         assert "is not a tracking database" in result.stderr
     assert (folder / "tracking.sqlite").read_text() == "not a database at all"
+
+
+def test_store_closes_its_connections_when_the_block_ends(tmp_path):
+    url = f"sqlite:///{tmp_path / 'tracking.sqlite'}"
+    with Store.open(url, "x") as store:
+        assert store.history() == []
+        pool = store.engine.pool
+        with store.engine.connect():
+            assert pool.checkedout() == 1
+    assert pool.checkedout() == 0
+    assert store.engine.pool is not pool  # dispose() replaced the pool: the old connections are closed

@@ -124,7 +124,24 @@ def store_stamp(url: str) -> tuple:
 
 
 class Store:
-    """An open tracking database for one roadmap (``roadmap_id`` scopes every row)."""
+    """An open tracking database for one roadmap (``roadmap_id`` scopes every row).
+
+    Use it as a context manager, so the connection pool is closed however the block ends::
+
+        with Store.open(url, roadmap_id) as store:
+            store.history()
+    """
+
+    @classmethod
+    def open(cls, url: str, roadmap_id: str, *, upgrade: bool = True) -> "Store":
+        """Open (and on first use create and migrate) the tracking database at ``url``."""
+        return cls(url, roadmap_id, upgrade=upgrade)
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
     def __init__(self, url: str, roadmap_id: str, *, upgrade: bool = True):
         from sqlalchemy import create_engine, event
