@@ -92,8 +92,35 @@ class DaysType(click.ParamType):
         return duration.amount * (7 if duration.unit == "w" else 1)
 
 
+class SinceType(click.ParamType):
+    """A moment to look back to: a day (2024-03-01) or a span before the as-of date (7d, 2w)."""
+
+    name = "DATE|DAYS"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, Since):
+            return value
+        text = str(value).strip()
+        if text[:1].isdigit() and "-" in text[1:]:
+            return Since(day=DAY.convert(text, param, ctx))
+        return Since(days=DAYS.convert(text, param, ctx))
+
+
+class Since:
+    """``--since`` as given: a day, or a number of days before the as-of date."""
+
+    def __init__(self, day: date | None = None, days: int | None = None):
+        self._day, self._days = day, days
+
+    def day(self, as_of: date) -> date:
+        from datetime import timedelta
+
+        return self._day if self._day is not None else as_of - timedelta(days=self._days or 0)
+
+
 DAY = DayType()
 DAYS = DaysType()
+SINCE = SinceType()
 
 
 def _colour(stream) -> bool:
@@ -119,7 +146,8 @@ class Session:
         self.file = file
         self.db = db
         self._roadmap = None
-        self._facts = None
+        self._facts: dict | None = None
+        self._fact_warnings: list[Diagnostic] = []
 
     def path(self) -> Path:
         from .loading import find_roadmap_file
@@ -151,7 +179,7 @@ class Session:
         missing store simply means nothing was reported yet.
         """
         from .store import Store, read_sqlite_facts, sqlite_path
-        from .store.rules import merge_all
+        from .store.rules import fact_conflicts, merge_all
 
         if self._facts is not None:
             return self._facts  # one read per command: the schedule and its caller share it
@@ -163,6 +191,7 @@ class Session:
             with Store.open(url, roadmap.id) as store:
                 stored = store.facts()
         self._facts = merge_all(roadmap, stored)
+        self._fact_warnings = fact_conflicts(roadmap, stored)
         return self._facts
 
     def facts_at(self, roadmap, day: date) -> dict:
@@ -182,11 +211,31 @@ class Session:
                                     {m.id: Facts.from_milestone(m) for m in roadmap.milestones})
         return merge_all(roadmap, stored)
 
-    def schedule(self, as_of: date | None):
+    def baseline(self, spec: str, as_of: date | None):
+        """``--baseline NAME|FILE|git:REV``: (its schedule, a label, the moment it was saved or None).
+
+        A saved baseline is recomputed as it was saved (its own facts and as-of date); a file or a
+        git revision is scheduled with today's facts, so only the plan's differences show.
+        """
+        from .revisions import baseline_roadmap
+        from .scheduling import compute_schedule
+        from .store.baselines import baseline_schedule
+
+        found = baseline_roadmap(spec, self.path())
+        if found is not None:
+            roadmap, label = found
+            return compute_schedule(roadmap, as_of or date.today(), self.facts()), label, None
+        with self.store() as store:
+            schedule, row = baseline_schedule(store, spec)
+        return schedule, f"baseline '{spec}'", row["created_at"]
+
+    def schedule(self, as_of: date | None, quiet: bool = False):
+        """The schedule on ``as_of`` from the merged facts; its diagnostics include fact conflicts."""
         from .scheduling import compute_schedule
 
         schedule = compute_schedule(self.roadmap(), as_of or date.today(), self.facts())
-        if schedule.diagnostics:
+        schedule.diagnostics[:0] = self._fact_warnings
+        if schedule.diagnostics and not quiet:
             count = len(schedule.diagnostics)
             click.echo(f"note: {count} warning{'s' * (count != 1)} about this plan; run 'roadmap validate' "
                        "to see them", err=True)
@@ -196,6 +245,38 @@ class Session:
 def _as_of_option(func):
     return click.option("--as-of", type=DAY, default=None, metavar="DATE",
                         help="Compute as on this day (YYYY-MM-DD). Default: today.")(func)
+
+
+def format_option(*choices: str):
+    """``--format``: the same name, default and help in every command that prints a result."""
+    return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True,
+                        help=f"How to print the result: {', '.join(choices)}.")
+
+
+def output_option(help: str = "Write the result to this file instead of standard output.", required=False):
+    """``-o/--output``: a file written atomically; ``-`` (the default where it is optional) is standard output."""
+    return click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+                        required=required, default=None if required else "-", show_default=not required,
+                        help=f"{help} '-' writes to standard output.")
+
+
+def _emit(text: str | bytes, output: str | None) -> None:
+    """Print ``text``, or write it atomically to ``output`` and say so on stderr."""
+    if output in (None, "-"):
+        if isinstance(text, bytes):
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+        else:
+            click.echo(text, nl=False)
+        return
+    from ._util import write_atomic
+
+    write_atomic(output, text)
+    click.echo(f"wrote {output}", err=True)
+
+
+def _coloured(fmt: str, output: str | None) -> bool:
+    return fmt == "table" and output in (None, "-") and _colour(sys.stdout)
 
 
 def _check_id(schedule, milestone_id: str) -> None:
@@ -229,10 +310,10 @@ def main(ctx: click.Context, file: str | None, db: str | None) -> None:
 @click.option("--horizon", type=DAYS, default=30, show_default=True, help="Days ahead for 'next up' (30, 6w).")
 @click.option("--risk-float", type=DAYS, default=7, show_default=True,
               help="A movable step with less float than this is at risk.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
-              show_default=True)
+@format_option("table", "json", "markdown")
+@output_option()
 @click.pass_obj
-def status(session: Session, as_of, horizon, risk_float, fmt) -> None:
+def status(session: Session, as_of, horizon, risk_float, fmt, output) -> None:
     """Where the roadmap stands: overdue, at risk, blocked, in progress, next up, done, conditions.
 
     Example: roadmap status --as-of 2024-03-01 --horizon 6w
@@ -241,50 +322,60 @@ def status(session: Session, as_of, horizon, risk_float, fmt) -> None:
     from .status import build_status
 
     report = build_status(session.schedule(as_of), horizon=horizon, risk_float=risk_float)
-    click.echo(render_status(report, fmt, colour=fmt == "table" and _colour(sys.stdout)), nl=False)
+    _emit(render_status(report, fmt, colour=_coloured(fmt, output)), output)
 
 
 @main.command()
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
 @_as_of_option
+@format_option("text", "json")
 @click.pass_obj
-def validate(session: Session, file, as_of) -> None:
+def validate(session: Session, file, as_of, fmt) -> None:
     """Check a roadmap file and list every problem at once (exit 0 if no errors, 2 otherwise).
 
-    Example: roadmap validate data/milestones.yaml
+    The plan is checked with the facts reported in the tracking store, as every other command
+    sees them; a fact the file and the store disagree on is a warning naming both.
+
+    Example: roadmap validate data/milestones.yaml --as-of 2024-03-01
     """
     from .loading import find_roadmap_file, read_roadmap
-    from .scheduling import compute_schedule
 
-    path = find_roadmap_file(file or session.file)
+    checked = Session(file or session.file, session.db)
+    path = find_roadmap_file(checked.file)
     roadmap, diagnostics = read_roadmap(path)
     if roadmap is not None and not any(d.is_error for d in diagnostics):
-        diagnostics = diagnostics + compute_schedule(roadmap, as_of or date.today()).diagnostics
-    _print_diagnostics(diagnostics, str(path))
+        checked._roadmap = roadmap
+        diagnostics = diagnostics + checked.schedule(as_of, quiet=True).diagnostics
+    if fmt == "json":
+        click.echo(json.dumps([d.as_dict() for d in diagnostics], indent=2, ensure_ascii=False))
+    else:
+        _print_diagnostics(diagnostics, str(path))
     if roadmap is None or any(d.is_error for d in diagnostics):
         sys.exit(EXIT_INVALID)
 
 
 @main.command()
 @_as_of_option
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@format_option("table", "csv", "json")
+@output_option()
 @click.pass_obj
-def schedule(session: Session, as_of, fmt) -> None:
+def schedule(session: Session, as_of, fmt, output) -> None:
     """The whole computed schedule: dates, early/late dates, float, critical, driving predecessor.
 
-    Example: roadmap schedule --format csv > schedule.csv
+    Example: roadmap schedule --format csv -o schedule.csv
     """
     from .text import render_schedule
 
-    click.echo(render_schedule(session.schedule(as_of), fmt, colour=fmt == "table" and _colour(sys.stdout)), nl=False)
+    _emit(render_schedule(session.schedule(as_of), fmt, colour=_coloured(fmt, output)), output)
 
 
 @main.command()
 @click.option("--to", "to", metavar="ID", help="The milestone to explain (default: the target).")
 @_as_of_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option("table", "json")
+@output_option()
 @click.pass_obj
-def path(session: Session, to, as_of, fmt) -> None:
+def path(session: Session, to, as_of, fmt, output) -> None:
     """The chain of steps that drives a milestone's date, earliest first.
 
     Example: roadmap path --to ga-hlm
@@ -294,14 +385,15 @@ def path(session: Session, to, as_of, fmt) -> None:
     schedule = session.schedule(as_of)
     target = to or schedule.targets[0]
     _check_id(schedule, target)
-    click.echo(render_path(schedule, target, fmt), nl=False)
+    _emit(render_path(schedule, target, fmt), output)
 
 
 @main.command()
 @click.argument("milestone_id", metavar="ID")
 @_as_of_option
+@output_option()
 @click.pass_obj
-def show(session: Session, milestone_id, as_of) -> None:
+def show(session: Session, milestone_id, as_of, output) -> None:
     """Everything about one milestone: dates, float, what it waits for and what waits for it.
 
     Example: roadmap show synthesis-final
@@ -310,7 +402,7 @@ def show(session: Session, milestone_id, as_of) -> None:
 
     schedule = session.schedule(as_of)
     _check_id(schedule, milestone_id)
-    click.echo(render_show(schedule, milestone_id), nl=False)
+    _emit(render_show(schedule, milestone_id), output)
 
 
 @main.command()
@@ -328,26 +420,16 @@ def init(file, force) -> None:
         raise InvalidValue(f"{target} already exists; choose another name or pass --force to overwrite it")
     text = resources.files("roadmap_tracker").joinpath("templates/starter.yaml").read_text(encoding="utf-8")
     write_atomic(target, text)
-    click.echo(f"wrote {target}; check it with: roadmap validate {target}")
+    click.echo(f"wrote {target}; check it with: roadmap validate {target}", err=True)
 
 
 def _baseline_schedule(session: "Session", baseline: str | None, as_of):
-    """A baseline to compare with: a saved one, a roadmap file, or ``git:REV`` (the file at a revision)."""
-    if not baseline:
-        return None
-    from .loading import load_roadmap
-    from .revisions import roadmap_at_revision
-    from .store.baselines import baseline_schedule
-    from .scheduling import compute_schedule
+    """The schedule that ``--baseline NAME|FILE|git:REV`` names, or None without one."""
+    return session.baseline(baseline, as_of)[0] if baseline else None
 
-    if baseline.startswith("git:"):
-        roadmap = roadmap_at_revision(session.path(), baseline[4:])
-    elif Path(baseline).is_file():
-        roadmap = load_roadmap(baseline)
-    else:  # a baseline saved in the tracking store
-        with session.store() as store:
-            return baseline_schedule(store, baseline)[0]
-    return compute_schedule(roadmap, as_of or date.today())
+
+BASELINE_HELP = ("An earlier plan: the NAME of a saved baseline, another roadmap FILE, or git:REV (the roadmap "
+                 "file at a git revision).")
 
 
 @main.command()
@@ -359,8 +441,7 @@ def _baseline_schedule(session: "Session", baseline: str | None, as_of):
 @click.option("--track", "tracks", multiple=True, metavar="ID", help="Only this track (repeatable).")
 @click.option("--critical-only", is_flag=True, help="Only steps on the critical path.")
 @click.option("--arrows", type=click.Choice(["all", "critical", "none"]), default="critical", show_default=True)
-@click.option("--baseline", default=None, metavar="NAME|FILE|git:REV",
-              help="Ghost bars of a saved baseline, another roadmap file, or the file at a git revision.")
+@click.option("--baseline", default=None, metavar="NAME|FILE|git:REV", help="Ghost bars of " + BASELINE_HELP)
 @click.option("--dpi", type=click.IntRange(50, 600), default=200, show_default=True)
 @_as_of_option
 @click.pass_obj
@@ -463,6 +544,7 @@ def update(session: Session, milestone_id, status, progress, started, finished, 
     """
     from .model import Facts
     from .store.rules import UpdateRequest, decide_update
+    from .text import render_updates
 
     roadmap = session.roadmap()
     _known_id(roadmap, milestone_id)
@@ -474,42 +556,38 @@ def update(session: Session, milestone_id, status, progress, started, finished, 
         record = store.record_update(milestone_id, lambda current: decide_update(milestone, current, request, today),
                                      author or _default_author(), note, seed=Facts.from_milestone(milestone))
     if record is None:
-        click.echo(f"{milestone_id}: nothing changed", err=True)
+        click.echo(f"{milestone_id}: nothing changed; no update recorded", err=True)
         return
-    changed = ", ".join(f"{field} {old if old is not None else '-'} -> {new if new is not None else '-'}"
-                        for field, (old, new) in sorted(record.changes.items()))
-    click.echo(f"{milestone_id}: {changed} (update {record.id} by {record.author})")
+    click.echo(render_updates([record]), nl=False)
 
 
 @main.command()
 @click.argument("milestone_id", metavar="[ID]", required=False)
-@click.option("--since", type=DAY, default=None, metavar="DATE", help="Only updates recorded on or after this day.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--since", type=SINCE, default=None, metavar="DATE|DAYS",
+              help="Only updates recorded on or after this day (2024-03-01), or this long ago (7d, 2w).")
+@format_option("table", "json")
+@output_option()
 @click.pass_obj
-def history(session: Session, milestone_id, since, fmt) -> None:
+def history(session: Session, milestone_id, since, fmt, output) -> None:
     """Every update recorded: who, when, which fields changed (old -> new), and the note.
 
-    Example: roadmap history synthesis-draft --since 2024-03-01
+    Example: roadmap history synthesis-draft --since 2w
     """
     from datetime import datetime, timezone
 
+    from .text import render_updates
+
     if milestone_id:
         _known_id(session.roadmap(), milestone_id)
+    day = since.day(date.today()) if since else None
     with session.store() as store:
-        moment = datetime(since.year, since.month, since.day, tzinfo=timezone.utc) if since else None
-        records = store.history(milestone_id, moment)
-    if fmt == "json":
-        click.echo(json.dumps([{"id": r.id, "milestone": r.milestone_id, "recorded_at": r.recorded_at.isoformat(),
-                                "author": r.author, "note": r.note, "changes": r.changes} for r in records], indent=2))
+        records = store.history(milestone_id, datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+                                if day else None)
+    if not records and fmt == "table":
+        click.echo("no updates recorded" + (f" for {milestone_id}" if milestone_id else "")
+                   + (f" since {day}" if day else ""), err=True)
         return
-    if not records:
-        click.echo("no updates recorded" + (f" for {milestone_id}" if milestone_id else ""))
-        return
-    for r in records:
-        changed = "; ".join(f"{field}: {old if old is not None else '-'} -> {new if new is not None else '-'}"
-                            for field, (old, new) in sorted(r.changes.items()))
-        click.echo(f"#{r.id} {r.recorded_at.strftime('%Y-%m-%d %H:%M')} {r.author} {r.milestone_id}: {changed}"
-                   + (f"  \"{r.note}\"" if r.note else ""))
+    _emit(render_updates(records, fmt), output)
 
 
 @main.group()
@@ -539,70 +617,65 @@ def baseline_save(session: Session, name, note, author, as_of) -> None:
     with session.store() as store:
         store.save_baseline(name, note, author or _default_author(), plan, schedule.roadmap.content_hash,
                             schedule.as_of, facts_to_json(session.facts()), [schedule_row(e) for e in schedule])
-    click.echo(f"saved baseline '{name}' ({len(schedule.entries)} milestones as of {schedule.as_of})")
+    click.echo(f"saved baseline '{name}' ({len(schedule.entries)} milestones as of {schedule.as_of})", err=True)
 
 
 @baseline.command("list")
+@format_option("table", "json")
+@output_option()
 @click.pass_obj
-def baseline_list(session: Session) -> None:
+def baseline_list(session: Session, fmt, output) -> None:
     """The saved baselines, oldest first.
 
-    Example: roadmap baseline list
+    Example: roadmap baseline list --format json
     """
+    from .text import render_baselines
+
     with session.store() as store:
         rows = store.baselines()
-    if not rows:
-        click.echo("no baselines; save one with 'roadmap baseline save NAME'")
-    for row in rows:
-        created = row["created_at"].strftime("%Y-%m-%d %H:%M")
-        click.echo(f"{row['name']}  as of {row['as_of']}  saved {created} by {row['author']}  plan "
-                   f"{row['plan_hash'][:12]}" + (f"  {row['note']}" if row["note"] else ""))
+    if not rows and fmt == "table":
+        click.echo("no baselines; save one with 'roadmap baseline save NAME'", err=True)
+        return
+    _emit(render_baselines(rows, fmt), output)
 
 
 @main.command()
-@click.option("--baseline", "baseline_name", metavar="NAME", help="Compare with a saved baseline.")
-@click.option("--since", type=DAYS, metavar="DAYS", help="Compare with the plan and facts this long ago (7d, 2w).")
-@click.option("--git-ref", metavar="REV", help="Compare with the roadmap file at a git revision.")
-@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]), default="table",
-              show_default=True)
+@click.option("--baseline", metavar="NAME|FILE|git:REV", help="Compare with " + BASELINE_HELP)
+@click.option("--since", type=SINCE, metavar="DATE|DAYS",
+              help="Compare with the plan and facts on this day (2024-03-01) or this long ago (7d, 2w).")
+@format_option("table", "markdown", "json")
+@output_option()
 @_as_of_option
 @click.pass_obj
-def diff(session: Session, baseline_name, since, git_ref, fmt, as_of) -> None:
+def diff(session: Session, baseline, since, fmt, output, as_of) -> None:
     """What moved, by how much, and why: a plan edit, a reported fact, or a knock-on effect.
 
     Example: roadmap diff --since 7d --format markdown
     """
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timezone
 
     from .diff import compare_schedules, explain_reports
-    from .revisions import previous_roadmap, roadmap_at_revision
-    from .store.baselines import baseline_schedule
-    from .text import render_moves
+    from .revisions import previous_roadmap
     from .scheduling import compute_schedule
+    from .text import render_moves
 
-    chosen = [x for x in (baseline_name, since, git_ref) if x]
-    if len(chosen) != 1:
-        raise click.UsageError("give exactly one of --baseline NAME, --since DAYS or --git-ref REV")
+    if (baseline is None) == (since is None):
+        raise click.UsageError("give one of --baseline NAME|FILE|git:REV or --since DATE|DAYS")
     now = session.schedule(as_of)
-    history_since = None
-    if baseline_name:
-        with session.store() as store:
-            before, row = baseline_schedule(store, baseline_name)
-        title, history_since = f"What moved since baseline '{baseline_name}'", row["created_at"]
-    elif since:
-        then = now.as_of - timedelta(days=since)
+    if baseline:
+        before, label, history_since = session.baseline(baseline, now.as_of)
+        title = f"What moved since {label}"
+    else:
+        then = since.day(now.as_of)
         roadmap, _source = previous_roadmap(now.roadmap, then)
         history_since = datetime(then.year, then.month, then.day, tzinfo=timezone.utc)
         before = compute_schedule(roadmap, then, session.facts_at(roadmap, then))
         title = f"What moved since {then.isoformat()}"
-    else:
-        before = compute_schedule(roadmap_at_revision(session.path(), git_ref), now.as_of, session.facts())
-        title = f"What moved since {git_ref}"
     moves = compare_schedules(before, now)
     if history_since is not None:
         with session.store() as store:
             moves = explain_reports(moves, store.history(since=history_since))
-    click.echo(render_moves(moves, fmt, title), nl=False)
+    _emit(render_moves(moves, fmt, title), output)
 
 
 @main.group()
@@ -725,35 +798,6 @@ def export() -> None:
     """
 
 
-@export.command("ics")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .ics file to write.")
-@click.option("--track", "tracks", multiple=True, metavar="ID", help="Only this track (repeatable).")
-@click.option("--kind", "kinds", multiple=True, metavar="KIND", help="Only this kind (repeatable).")
-@click.option("--critical-only", is_flag=True, help="Only steps on the critical path.")
-@click.option("--from", "date_from", type=DAY, default=None, metavar="DATE", help="Only steps ending on or after.")
-@click.option("--to", "date_to", type=DAY, default=None, metavar="DATE", help="Only steps starting on or before.")
-@click.option("--alarm", type=DAYS, default=None, metavar="DAYS", help="Remind this long before deadlines (14d, 2w).")
-@_as_of_option
-@click.pass_obj
-def export_ics_command(session: Session, output, tracks, kinds, critical_only, date_from, date_to, alarm, as_of):
-    """A calendar file people subscribe to: one event per milestone, stable UIDs, SEQUENCE on moves.
-
-    The SEQUENCE numbers are kept in a small state file beside the export (.NAME.ics.state.json).
-
-    Example: roadmap export ics --critical-only --alarm 14d -o critical.ics
-    """
-    from .formats.ics import FeedOptions, export_ics
-
-    schedule = session.schedule(as_of)
-    known_tracks = {t.id for t in schedule.roadmap.tracks} | {e.milestone.track for e in schedule if e.milestone.track}
-    for track in tracks:
-        if track not in known_tracks:
-            raise InvalidValue(f"no track '{track}' in {schedule.roadmap.path}; tracks: {', '.join(sorted(known_tracks))}")
-    options = FeedOptions(tuple(tracks), tuple(kinds), critical_only, date_from, date_to, alarm)
-    count = export_ics(schedule, Path(output), options)
-    click.echo(f"wrote {count} events to {output}", err=True)
-
-
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
@@ -785,35 +829,52 @@ def serve(session: Session, host, port, state_file, as_of) -> None:
     run_server(path, host, port, state, as_of=as_of, facts=facts, facts_stamp=lambda: store_stamp(url))
 
 
-def _generic_export(name: str, description: str):
-    @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The file to write.")
-    @_as_of_option
-    @click.pass_obj
-    def command(session: Session, output, as_of) -> None:
-        from .formats import export as run_export
+# Options an exporter may accept (see Exporter.options); one meaning each, as everywhere else.
+EXPORT_OPTIONS = {
+    "tracks": click.option("--track", "tracks", multiple=True, metavar="ID", help="Only this track (repeatable)."),
+    "kinds": click.option("--kind", "kinds", multiple=True, metavar="KIND", help="Only this kind (repeatable)."),
+    "critical_only": click.option("--critical-only", is_flag=True, help="Only steps on the critical path."),
+    "date_from": click.option("--from", "date_from", type=DAY, default=None, metavar="DATE",
+                              help="Only steps ending on or after this day."),
+    "date_until": click.option("--until", "date_until", type=DAY, default=None, metavar="DATE",
+                               help="Only steps starting on or before this day."),
+    "alarm_days": click.option("--alarm", "alarm_days", type=DAYS, default=None, metavar="DAYS",
+                               help="Remind this long before deadlines (14d, 2w)."),
+}
 
-        run_export(name, session.schedule(as_of), Path(output))
-        click.echo(f"wrote {output}", err=True)
 
-    command.__doc__ = f"""Export {description}.
+def _export_command(exporter):
+    """``roadmap export NAME``, made from a registry entry."""
 
-    Example: roadmap export {name} -o roadmap{_extension(name)}
+    def command(session: Session, output, as_of, **options) -> None:
+        from .formats import export as write_export, render
+
+        schedule = session.schedule(as_of)
+        if output == "-":
+            _emit(render(exporter.name, schedule, **options), "-")
+            return
+        summary = write_export(exporter.name, schedule, Path(output), **options)
+        click.echo(f"wrote {output} ({summary})", err=True)
+
+    command.__doc__ = f"""Export {exporter.description}.
+
+    Example: roadmap export {exporter.name} -o roadmap{exporter.extension}
     """
-    return export.command(name)(command)
+    for name in reversed(exporter.options):
+        command = EXPORT_OPTIONS[name](command)
+    command = click.pass_obj(_as_of_option(output_option(f"The {exporter.extension} file to write.",
+                                                         required=True)(command)))
+    return export.command(exporter.name)(command)
 
 
-def _extension(name: str) -> str:
+def _register_exports() -> None:
     from .formats import EXPORTERS
 
-    return EXPORTERS[name].extension
+    for exporter in EXPORTERS.values():
+        _export_command(exporter)
 
 
-for _name, _description in (("mermaid", "a Mermaid gantt chart for GitHub or GitLab markdown"),
-                            ("mspdi", "MS Project XML (MS Project, ProjectLibre, GanttProject)"),
-                            ("tjp", "a TaskJuggler project of the same plan"),
-                            ("csv", "one row per milestone, for spreadsheets"),
-                            ("json", "the full computed schedule (its schema: roadmap schema --export-json)")):
-    _generic_export(_name, _description)
+_register_exports()
 
 
 @main.command("import")

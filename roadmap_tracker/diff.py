@@ -13,6 +13,7 @@ from datetime import date
 
 from .model import Milestone, Roadmap
 from .scheduling import Schedule
+from .wording import changes_text
 
 FACT_FIELDS = ("status", "progress", "actual_start", "actual_end")
 IGNORED_FIELDS = {"line", "index", "key_lines"} | set(FACT_FIELDS)
@@ -88,8 +89,7 @@ def explain_reports(moves: list[Move], history) -> list[Move]:
     for move in moves:
         record = latest.get(move.id)
         if move.cause == "reported" and record is not None:
-            changed = ", ".join(f"{field} {old or '-'} -> {new or '-'}" for field, (old, new) in
-                                sorted(record.changes.items()))
+            changed = changes_text(record.changes)
             note = f" ({record.note})" if record.note else ""
             move = dataclasses.replace(move, reason=f"reported by {record.author} on "
                                                     f"{record.recorded_at.date().isoformat()}: {changed}{note}")

@@ -15,7 +15,9 @@ class Diagnostic:
 
     ``level`` is ``"error"`` (the file cannot be understood) or ``"warning"`` (the plan is
     understood but in trouble); ``code`` is a stable identifier such as ``dependency-cycle``;
-    ``line`` is 1-based, or ``None`` when the problem has no single place.
+    ``line`` is 1-based, or ``None`` when the problem has no single place; ``milestone`` is the
+    id of the step the problem is about, when there is one (front ends read it from here, never
+    from the message).
     """
 
     level: str
@@ -24,6 +26,7 @@ class Diagnostic:
     file: str
     line: int | None = None
     hint: str | None = None
+    milestone: str | None = None
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -33,6 +36,11 @@ class Diagnostic:
     @property
     def is_error(self) -> bool:
         return self.level == "error"
+
+    def as_dict(self) -> dict:
+        """The documented JSON shape of one diagnostic (``roadmap validate --format json``)."""
+        return {"file": self.file, "line": self.line, "code": self.code, "severity": self.level,
+                "message": self.message, "hint": self.hint, "milestone": self.milestone}
 
 
 class RoadmapError(Exception):

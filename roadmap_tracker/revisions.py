@@ -52,3 +52,20 @@ def roadmap_at_revision(path: Path, rev: str) -> Roadmap:
     if roadmap is None or any(d.is_error for d in diagnostics):
         raise RoadmapInvalid(diagnostics)
     return roadmap
+
+
+def baseline_roadmap(spec: str, roadmap_path: Path) -> tuple[Roadmap, str] | None:
+    """The plan named by a ``--baseline`` value that is a file or ``git:REV`` (None for a saved name).
+
+    One syntax for every command that compares with an earlier plan: ``git:REV`` is the roadmap
+    file at a git revision, an existing path is another roadmap file, anything else is the name of
+    a baseline saved in the tracking store (see :mod:`roadmap_tracker.store.baselines`).
+    Returns the roadmap and a label for titles ("git v2024-03", "file old.yaml").
+    """
+    from .loading import load_roadmap
+
+    if spec.startswith("git:"):
+        return roadmap_at_revision(roadmap_path, spec[4:]), f"git {spec[4:]}"
+    if Path(spec).is_file():
+        return load_roadmap(spec), f"file {spec}"
+    return None

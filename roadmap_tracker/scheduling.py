@@ -509,25 +509,25 @@ def _post_checks(schedule: Schedule, steps: dict[str, _Step], preds) -> None:
                     "warning", "fixed-date-infeasible",
                     f"'{m.id}' is fixed to start {entry.start} but its dependencies allow {late} day(s) later at "
                     f"the earliest (driving chain: {chain})", name, m.line_of("start"),
-                    "shorten or start the chain earlier, or move the date"))
+                    "shorten or start the chain earlier, or move the date", m.id))
         if m.during and step.session_window is None and step.state == "planned":
             diags.append(Diagnostic(
                 "warning", "no-window-fits",
                 f"'{m.id}' fits in none of the windows it may use ({', '.join(m.during)}); scheduled at "
-                f"{entry.start} instead", name, m.line_of("during"), "add a later session to 'during' or start earlier"))
+                f"{entry.start} instead", name, m.line_of("during"), "add a later session to 'during' or start earlier", m.id))
         if step.state == "done":
             undone = [p for p, _ in preds[m.id] if steps[p].state not in ("done", "cancelled")]
             if undone:
                 diags.append(Diagnostic(
                     "warning", "done-before-predecessor",
                     f"'{m.id}' is done but its predecessor(s) {', '.join(undone)} are not", name, m.line,
-                    "record the predecessors' progress, or remove the dependency"))
+                    "record the predecessors' progress, or remove the dependency", m.id))
         if entry.deadline is not None and step.state not in ("done", "cancelled") and entry.deadline < today:
             diags.append(Diagnostic(
                 "warning", "deadline-missed",
                 f"'{m.id}' was due {entry.deadline} and is not done ({(today - entry.deadline).days} day(s) ago)",
                 name, m.line_of("deadline") if m.deadline else m.line,
-                "record it as done with its actual dates, or move the deadline"))
+                "record it as done with its actual dates, or move the deadline", m.id))
 
 
 def window_text(entry: ScheduleEntry) -> str | None:

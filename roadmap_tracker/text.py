@@ -13,7 +13,7 @@ from datetime import date
 
 from .scheduling import Schedule, ScheduleEntry, window_text
 from .status import SECTION_TITLES, SECTIONS, StatusReport
-from .wording import DRIVING_REASONS, float_text, headline, iso, markdown_cell, shorten, span_text
+from .wording import DRIVING_REASONS, changes_text, float_text, headline, iso, markdown_cell, shorten, span_text
 
 SCHEDULE_COLUMNS = ("id", "title", "kind", "track", "start", "end", "early_start", "early_finish",
                     "late_start", "late_finish", "total_float", "free_float", "critical", "fixed",
@@ -298,3 +298,33 @@ def render_risk(result, fmt: str = "table", titles: dict | None = None) -> str:
         rows = [("input", "correlation")] + [(k, f"{v:+.2f}") for k, v in result.sensitivity[:10]]
         out.append(_table(rows, False))
     return "\n".join(out)
+
+
+# -- tracking history ----------------------------------------------------------------------------
+
+def update_dict(record) -> dict:
+    """The documented JSON shape of one recorded update."""
+    return {"id": record.id, "milestone": record.milestone_id, "recorded_at": record.recorded_at.isoformat(),
+            "author": record.author, "note": record.note, "changes": record.changes}
+
+
+def render_updates(records, fmt: str = "table") -> str:
+    """Recorded updates (``roadmap history``, and the reply of ``roadmap update``) as a table or JSON."""
+    if fmt == "json":
+        return json.dumps([update_dict(r) for r in records], indent=2, ensure_ascii=False) + "\n"
+    rows = [("#", "recorded (UTC)", "by", "milestone", "changes", "note")]
+    rows += [(str(r.id), r.recorded_at.strftime("%Y-%m-%d %H:%M"), r.author, r.milestone_id, changes_text(r.changes),
+              r.note or "") for r in records]
+    return _table(rows, False)
+
+
+def render_baselines(rows: list[dict], fmt: str = "table") -> str:
+    """Saved baselines (``roadmap baseline list``) as a table or JSON."""
+    data = [{"name": r["name"], "as_of": str(r["as_of"]), "saved_at": r["created_at"].isoformat(),
+             "author": r["author"], "plan_hash": r["plan_hash"], "note": r["note"]} for r in rows]
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    table = [("name", "as of", "saved (UTC)", "by", "plan", "note")]
+    table += [(d["name"], d["as_of"], r["created_at"].strftime("%Y-%m-%d %H:%M"), d["author"], d["plan_hash"][:12],
+               d["note"] or "") for d, r in zip(data, rows)]
+    return _table(table, False)

@@ -84,10 +84,9 @@ def what_if(schedule: Schedule, slips: dict[str, int] | None = None, finishes: d
         before = schedule[entry.id]
         if entry.late_by > before.late_by:
             result.deadlines_missed.append((entry.id, entry.deadline, before.late_by, entry.late_by))
-    infeasible_before = {d.message.split("'")[1] for d in schedule.diagnostics if d.code == "fixed-date-infeasible"}
-    result.infeasible_sessions = [d.message.split("'")[1] for d in after.diagnostics
-                                  if d.code == "fixed-date-infeasible"
-                                  and d.message.split("'")[1] not in infeasible_before]
+    infeasible_before = {d.milestone for d in schedule.diagnostics if d.code == "fixed-date-infeasible"}
+    result.infeasible_sessions = [d.milestone for d in after.diagnostics
+                                  if d.code == "fixed-date-infeasible" and d.milestone not in infeasible_before]
     result.critical_path = [e.id for e in after.driving_chain(after.targets[0])]
     result.critical_path_before = [e.id for e in schedule.driving_chain(schedule.targets[0])]
     return result

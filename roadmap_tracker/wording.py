@@ -31,6 +31,20 @@ def shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def value_text(value) -> str:
+    """A recorded value for people: '-' only for nothing (a progress of 0 is '0')."""
+    if value is None or value == "" or value == []:
+        return "-"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def changes_text(changes: dict) -> str:
+    """``progress 40 -> 60; status planned -> in_progress``: the fields an update changed."""
+    return "; ".join(f"{field} {value_text(old)} -> {value_text(new)}" for field, (old, new) in sorted(changes.items()))
+
+
 def markdown_cell(text: object) -> str:
     """Text safe inside a Markdown table cell: pipes escaped, line breaks as spaces."""
     return " ".join(str(text).replace("|", "\\|").split())

@@ -190,7 +190,7 @@ def test_cli_refusals_exit_2_and_suggest(cli, plan_file, db_url):
     assert unknown.exit_code == 2 and "did you mean 'draft'?" in unknown.stderr
     reopen = cli("--file", str(plan_file), "--db", db_url, "update", "old", "--status", "in_progress")
     assert reopen.exit_code == 2 and "--reopen" in reopen.stderr
-    assert "no updates recorded" in cli("--file", str(plan_file), "--db", db_url, "history").stdout
+    assert "no updates recorded" in cli("--file", str(plan_file), "--db", db_url, "history").stderr
 
 
 def test_embedded_default_lives_beside_the_roadmap_and_is_git_ignored(cli, plan_file):
@@ -210,8 +210,8 @@ def test_baseline_and_diff_say_what_moved_and_why(cli, plan_file, db_url):
     assert by_id["draft"]["cause"] == "plan-edit" and by_id["draft"]["end_moved"] == 6
     assert by_id["review"]["reason"] == "knock-on: its driving predecessor draft moved"
     assert "session" not in by_id
-    listing = cli(*base, "baseline", "list").stdout
-    assert listing.startswith("agreed  as of 2024-03-01")
+    listing = json.loads(cli(*base, "baseline", "list", "--format", "json").stdout)
+    assert [(b["name"], b["as_of"], b["note"]) for b in listing] == [("agreed", "2024-03-01", "as agreed")]
 
 
 def test_diff_since_names_the_update_behind_a_move(cli, plan_file, db_url):

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from ..errors import InvalidValue
-from ..model import STATUSES, Milestone
-from ..model import Facts
+from ..errors import Diagnostic, InvalidValue
+from ..model import STATUSES, Facts, Milestone
+
+_FILE_KEYS = {"status": "status", "progress": "progress", "actual_start": "actual", "actual_end": "actual"}
 
 
 class UpdateRefused(InvalidValue):
@@ -43,6 +44,33 @@ def effective_facts(milestone: Milestone, stored: Facts | None) -> Facts:
 def merge_all(roadmap, stored: dict) -> dict:
     """Effective facts for every milestone the store knows about."""
     return {mid: effective_facts(roadmap.get(mid), facts) for mid, facts in stored.items() if mid in roadmap}
+
+
+def fact_conflicts(roadmap, stored: dict) -> list[Diagnostic]:
+    """A warning for each step whose file records a fact that the tracking store contradicts.
+
+    The store's latest update wins (it is what people reported last); the warning names both
+    values so that someone can make the file agree. Facts the file leaves out are no conflict.
+    """
+    warnings = []
+    for mid, facts in stored.items():
+        if mid not in roadmap:
+            continue
+        m = roadmap.get(mid)
+        written = Facts.from_milestone(m)
+        differ = [(name, getattr(written, name), getattr(facts, name)) for name in _FILE_KEYS
+                  if getattr(written, name) is not None and getattr(written, name) != getattr(facts, name)]
+        if not differ:
+            continue
+        said = ", ".join(f"{name} {file_value}" for name, file_value, _ in differ)
+        stored_said = ", ".join(f"{name} {store_value if store_value is not None else '(none)'}"
+                                for name, _, store_value in differ)
+        warnings.append(Diagnostic(
+            "warning", "file-disagrees-with-store",
+            f"'{mid}': the file says {said}, but the tracking store says {stored_said}; the store's latest "
+            "update is used", roadmap.path, m.line_of(_FILE_KEYS[differ[0][0]]),
+            f"make the file agree, or record the right facts with 'roadmap update {mid} ...'", mid))
+    return warnings
 
 
 def decide_update(milestone: Milestone, current: Facts, request: UpdateRequest, today: date) -> dict:
