@@ -534,11 +534,15 @@ def _known_id(roadmap, milestone_id: str) -> None:
 @click.option("--note", help="Why, in a sentence: shown in history and in 'roadmap diff'.")
 @click.option("--by", "author", default=None, help="Who reports it (default: your user name).")
 @click.option("--reopen", is_flag=True, help="Allow marking a done step as not done.")
-@click.option("--force", is_flag=True, help="Allow dates in the future.")
+@click.option("--force", is_flag=True, help="Allow dates in the future, or 'done' before the planned end.")
+@click.option("--as-of", type=DAY, default=None, metavar="DATE",
+              help="The day this update describes: the default for --started and --finished. Default: today.")
 @click.pass_obj
 def update(session: Session, milestone_id, status, progress, started, finished, documents, note, author, reopen,
-           force) -> None:
+           force, as_of) -> None:
     """Report progress on a milestone; kept with its history in the tracking database.
+
+    The reply lists what was recorded, dates included. An update that changes nothing records nothing.
 
     Example: roadmap update synthesis-draft --status in_progress --progress 40 --note "Chapters 1-3" --by anna
     """
@@ -548,17 +552,27 @@ def update(session: Session, milestone_id, status, progress, started, finished, 
 
     roadmap = session.roadmap()
     _known_id(roadmap, milestone_id)
+    today = date.today()
+    as_of = as_of or today
     request = UpdateRequest(status, progress, started, finished,
                             tuple(d.strip() for d in (documents or "").split(",") if d.strip()), reopen, force)
     milestone = roadmap.get(milestone_id)
-    today = date.today()
+    before = session.schedule(as_of, quiet=True)
+    planned_end = before[milestone_id].end
     with session.store() as store:
-        record = store.record_update(milestone_id, lambda current: decide_update(milestone, current, request, today),
-                                     author or _default_author(), note, seed=Facts.from_milestone(milestone))
+        record = store.record_update(
+            milestone_id, lambda current: decide_update(milestone, current, request, today, as_of, planned_end),
+            author or _default_author(), note, seed=Facts.from_milestone(milestone))
     if record is None:
         click.echo(f"{milestone_id}: nothing changed; no update recorded", err=True)
         return
     click.echo(render_updates([record]), nl=False)
+    if (record.changes.get("status") or [None, None])[1] == "done":
+        undone = [d.predecessor for d in milestone.dependencies
+                  if before[d.predecessor].state not in ("done", "cancelled")]
+        if undone:
+            click.echo(f"warning: {milestone_id} is done but its predecessor(s) {', '.join(undone)} are not; "
+                       "record their progress with 'roadmap update'", err=True)
 
 
 @main.command()

@@ -73,8 +73,16 @@ def fact_conflicts(roadmap, stored: dict) -> list[Diagnostic]:
     return warnings
 
 
-def decide_update(milestone: Milestone, current: Facts, request: UpdateRequest, today: date) -> dict:
-    """The fields an update sets, given the facts in force, or :class:`UpdateRefused` saying why not."""
+def decide_update(milestone: Milestone, current: Facts, request: UpdateRequest, today: date,
+                  as_of: date | None = None, planned_end: date | None = None) -> dict:
+    """The fields an update sets, given the facts in force, or :class:`UpdateRefused` saying why not.
+
+    ``today`` is the real date (no fact may lie after it without ``force``); ``as_of`` is the day
+    the update describes, the default for a start or finish it implies; ``planned_end`` is the
+    step's scheduled end, so that "done" without a finish day cannot silently record a day
+    before the work was due to end.
+    """
+    as_of = as_of or today
     where = f"milestone '{milestone.id}'"
     if request.status is not None and request.status not in STATUSES:
         raise UpdateRefused(f"{where}: status '{request.status}' is not one of {', '.join(STATUSES)}")
@@ -94,10 +102,13 @@ def decide_update(milestone: Milestone, current: Facts, request: UpdateRequest, 
     fields: dict = {}
     started = request.started or current.actual_start
     if status == "in_progress" and started is None:
-        started = today
+        started = as_of
     finished = request.finished
     if status == "done" and finished is None and not was_done:
-        finished = today
+        if planned_end is not None and planned_end > as_of and not request.force:
+            raise UpdateRefused(f"{where} is planned to end on {planned_end}, after {as_of}; say when it "
+                                f"really finished with --finished YYYY-MM-DD (or --as-of that day)")
+        finished = as_of
     if started and finished and finished < started:
         raise UpdateRefused(f"{where}: finished {finished} is before it started ({started}); check the dates")
     if status is not None:
