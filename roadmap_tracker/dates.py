@@ -153,11 +153,17 @@ class Duration:
     def is_zero(self) -> bool:
         return self.amount == 0
 
+    def approx_days(self) -> float:
+        """Calendar days this usually spans (a working week is 7 days, a month 30.44): for
+        comparing and sampling lengths in different units, never for scheduling."""
+        return self.amount * _APPROX_DAYS[self.unit]
+
     def __str__(self) -> str:
         return "0" if self.amount == 0 else f"{self.amount}{self.unit}"
 
 
 ZERO = Duration(0, "d")
+_APPROX_DAYS = {"d": 1.0, "w": 7.0, "bd": 7 / 5, "mo": 30.44}
 
 
 def parse_duration(value: object, *, allow_negative: bool = False) -> Duration:
@@ -294,16 +300,3 @@ def unshift(bound: int, lag: Duration, calendar: WorkCalendar) -> int:
         x += 1
     return x
 
-
-def duration_days(duration: Duration, start: int, calendar: WorkCalendar) -> int:
-    """Calendar days that ``duration`` spans when it starts at instant ``start``."""
-    s, e = calendar.finish(start, duration)
-    return e - start
-
-
-def weekday_index(name: str) -> int:
-    return WEEKDAY_NAMES.index(name[:3].lower())
-
-
-def iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None

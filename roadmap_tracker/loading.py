@@ -26,7 +26,7 @@ from .yamlsource import Mapping, Sequence, YamlProblem, parse_yaml
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 DEFAULT_LOCATIONS = ("data/milestones.yaml", "milestones.yaml")
-SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+SLUG = re.compile(spec.SLUG_PATTERN)
 
 
 def find_roadmap_file(explicit: str | os.PathLike | None = None, cwd: Path | None = None) -> Path:
@@ -416,10 +416,6 @@ def _lag(reader: _Reader, value: object, line: int) -> Duration:
         raise _Bad(str(exc), "invalid-duration") from None
 
 
-def _approx_days(duration: Duration) -> float:
-    return duration.amount * {"d": 1, "w": 7, "bd": 7 / 5, "mo": 30.44}[duration.unit]
-
-
 def _duration_or_estimate(reader: _Reader, value: object, line: int):
     if not isinstance(value, Mapping):
         return _duration(reader, value, line)
@@ -427,7 +423,7 @@ def _duration_or_estimate(reader: _Reader, value: object, line: int):
     points = tuple(reader.convert(entry, key, "duration", "estimate") for key in spec.ESTIMATE)
     if any(p is None for p in points):
         raise _Bad("a three-point estimate needs optimistic, likely and pessimistic", "invalid-estimate")
-    optimistic, likely, pessimistic = (_approx_days(p) for p in points)
+    optimistic, likely, pessimistic = (p.approx_days() for p in points)
     if not optimistic <= likely <= pessimistic:
         raise _Bad(f"the estimate must grow: optimistic ({points[0]}) <= likely ({points[1]}) <= pessimistic "
                    f"({points[2]})", "invalid-estimate")

@@ -93,8 +93,7 @@ def _sample_amounts(rng, estimate: tuple[Duration, Duration, Duration], distribu
         points = [p.amount for p in estimate]
     else:
         unit = "d"
-        scale = {"d": 1, "w": 7, "bd": 7 / 5, "mo": 30.44}
-        points = [p.amount * scale[p.unit] for p in estimate]
+        points = [p.approx_days() for p in estimate]
     low, likely, high = points
     if high == low:
         return np.full(runs, int(round(likely))), unit
@@ -171,7 +170,7 @@ def simulate(schedule: Schedule, runs: int = 10000, seed: int | None = None, all
                 if m.slip is not None:
                     probability, by = m.slip
                     moved = rng.random(n) < probability
-                    days = by.amount * {"d": 1, "w": 7, "bd": 7 / 5, "mo": 30.44}[by.unit]
+                    days = by.approx_days()
                     offset = (moved * int(round(days))).astype(np.int64)
                     samples.setdefault(mid, []).append(offset)
                     S[i] += offset

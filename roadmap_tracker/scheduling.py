@@ -114,6 +114,19 @@ class Schedule:
     def project_end(self) -> date:
         return max(e.end for e in self.entries.values())
 
+    def by_track(self, entries=None) -> list[tuple[str | None, list[ScheduleEntry]]]:
+        """``entries`` (default: all) grouped by track: declared tracks first, in the header's order,
+        then undeclared ones as they appear, then steps without a track (``None``); empty groups
+        are left out. Every view that groups by track uses this order."""
+        entries = list(self if entries is None else entries)
+        order = [t.id for t in self.roadmap.tracks]
+        order += [e.milestone.track for e in entries if e.milestone.track and e.milestone.track not in order]
+        groups: dict[str | None, list[ScheduleEntry]] = {track: [] for track in order}
+        groups[None] = []
+        for e in entries:
+            groups[e.milestone.track].append(e)
+        return [(track, items) for track, items in groups.items() if items]
+
     def driving_chain(self, milestone_id: str) -> list[ScheduleEntry]:
         """The chain of driving predecessors ending at ``milestone_id``, earliest first."""
         chain, seen = [], set()

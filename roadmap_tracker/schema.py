@@ -13,7 +13,6 @@ _DATE_PATTERN = (r"^\d{4}(-(H[12]|Q[1-4]|W\d{2}|\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d
                  r"(Z|[+-]\d{2}:?\d{2})?)?)?))?$")
 _DURATION_PATTERN = r"^\s*\d+\s*(d|bd|w|mo)\s*$"
 _LAG_PATTERN = r"^\s*[+-]?\s*\d+\s*(d|bd|w|mo)\s*$"
-_SLUG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 
 def _object(fields: dict, title: str | None = None) -> dict:
@@ -31,7 +30,7 @@ def _object(fields: dict, title: str | None = None) -> dict:
 
 
 def _type(name: str) -> dict:
-    slug = {"type": "string", "pattern": _SLUG_PATTERN}
+    slug = {"type": "string", "pattern": spec.SLUG_PATTERN}
     date = {"type": "string", "pattern": _DATE_PATTERN}
     simple = {
         "string": {"type": "string"},

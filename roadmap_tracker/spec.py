@@ -18,6 +18,8 @@ class FieldSpec:
     required: bool = False
 
 
+SLUG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"  # ids of roadmaps, tracks and milestones
+
 TOP_LEVEL = {
     "roadmap": FieldSpec("header", "The roadmap's header: id, title, time zone, target, calendar, tracks.", True),
     "milestones": FieldSpec("milestones", "The steps of the roadmap, in the order they should be shown.", True),

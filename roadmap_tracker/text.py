@@ -128,7 +128,7 @@ def render_status(report: StatusReport, fmt: str = "table", colour: bool = False
             for item in items:
                 e = item.entry
                 cells = [e.id, e.title, span_text(e), float_text(e.total_float), e.milestone.lead or "", item.why]
-                lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+                lines.append("| " + " | ".join(markdown_cell(c) for c in cells) + " |")
             continue
         lines.append(paint(heading, _SECTION_COLOURS[name], colour))
         rows = [(e.id, shorten(e.title, 44), span_text(e), float_text(e.total_float), e.milestone.lead or "")
@@ -221,7 +221,7 @@ def render_moves(moves, fmt: str = "table", title: str = "What moved") -> str:
         if not rows:
             return "\n".join(lines + ["Nothing moved.", ""])
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
+        lines += ["| " + " | ".join(markdown_cell(c) for c in row) + " |" for row in rows]
         return "\n".join(lines) + "\n"
     if not rows:
         return f"{title}: nothing moved.\n"

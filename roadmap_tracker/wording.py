@@ -46,8 +46,9 @@ def changes_text(changes: dict) -> str:
 
 
 def markdown_cell(text: object) -> str:
-    """Text safe inside a Markdown table cell: pipes escaped, line breaks as spaces."""
-    return " ".join(str(text).replace("|", "\\|").split())
+    """Text safe inside a Markdown table cell: backslashes and pipes escaped, line breaks as
+    spaces, ``<`` as an entity (so a title cannot open HTML in a rendered brief)."""
+    return " ".join(str(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").split())
 
 
 def headline(report: StatusReport) -> str:

@@ -45,10 +45,6 @@ class Sequence(list):
     item_lines: list
 
 
-def line_of(value: object, default: int | None = None) -> int | None:
-    return getattr(value, "line", default) or default
-
-
 def parse_yaml(text: str) -> object:
     """Parse one YAML document into :class:`Mapping`/:class:`Sequence`/scalars with lines."""
     try:

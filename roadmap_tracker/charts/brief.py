@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from ..diff import Move, compare_schedules
-from ..wording import float_text, span_text
+from ..wording import float_text, markdown_cell, span_text
 from ..scheduling import Schedule, ScheduleEntry
 from ..status import build_status
 
@@ -110,7 +110,7 @@ def render_markdown(brief: Brief, chart_name: str = "gantt.png") -> str:
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+    return markdown_cell(text)
 
 
 def render_html(brief: Brief, png: bytes) -> str:

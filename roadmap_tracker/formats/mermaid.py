@@ -41,13 +41,7 @@ def to_mermaid(schedule: Schedule) -> str:
     roadmap = schedule.roadmap
     lines = ["gantt", f"    title {mermaid_text(roadmap.title)} (as of {schedule.as_of.isoformat()})",
              "    dateFormat YYYY-MM-DD", "    axisFormat %b %Y"]
-    tracks = [t.id for t in roadmap.tracks]
-    tracks += [e.milestone.track for e in schedule if e.milestone.track and e.milestone.track not in tracks]
-    groups = [(t, [e for e in schedule if e.milestone.track == t]) for t in tracks]
-    groups.append((None, [e for e in schedule if e.milestone.track is None]))
-    for track, entries in groups:
-        if not entries:
-            continue
+    for track, entries in schedule.by_track():
         lines.append(f"    section {mermaid_text(roadmap.track_title(track) if track else 'Other')}")
         for entry in entries:
             tags = []
