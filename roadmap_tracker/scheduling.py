@@ -3,7 +3,9 @@
 Phases (as in TaskJuggler's ``Project#schedule``): *prepare* the graph and each step's facts as of
 a date, *forward* pass (early dates, forecast), *backward* pass (late dates, float), *finish*
 (critical flags and warnings: fixed dates made impossible, windows that do not fit, deadlines
-missed). Every front end uses this one function; none computes dates of its own.
+missed). Every view reads the schedule this module computes. The one other forward pass is the
+Monte Carlo one in :mod:`roadmap_tracker.risk` (the same arithmetic on arrays of runs); a property
+test keeps it equal to this one when nothing is uncertain.
 
 Arithmetic works on *instants* (see :mod:`roadmap_tracker.dates`): a step on days ``s..e``
 inclusive runs from instant ``s`` to ``e + 1``. Finish-to-start means

@@ -94,9 +94,8 @@ def _attributes(m: Milestone, ids: dict[str, str], project_start: date) -> list[
     if floor is not None:
         # "not before": a dependency on a milestone at that day (a plain 'start' would fix the date)
         floor_anchor = f"nb_{ids[m.id]}"
-    if m.deadline is not None or (m.end is not None):
-        if m.end is not None:
-            raise InvalidValue("a window of dates")
+    if m.end is not None:
+        raise InvalidValue("a window of dates")
     if duration is None:
         duration = Duration(0) if m.kind == "milestone" else Duration(1)
     if duration.is_zero:
