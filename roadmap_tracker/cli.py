@@ -338,14 +338,14 @@ def validate(session: Session, file, as_of, fmt) -> None:
 
     Example: roadmap validate data/milestones.yaml --as-of 2024-03-01
     """
-    from .loading import find_roadmap_file, read_roadmap
+    from .loading import find_roadmap_file, portability_diagnostics, read_roadmap
 
     checked = Session(file or session.file, session.db)
     path = find_roadmap_file(checked.file)
     roadmap, diagnostics = read_roadmap(path)
     if roadmap is not None and not any(d.is_error for d in diagnostics):
         checked._roadmap = roadmap
-        diagnostics = diagnostics + checked.schedule(as_of, quiet=True).diagnostics
+        diagnostics = diagnostics + portability_diagnostics(path) + checked.schedule(as_of, quiet=True).diagnostics
     if fmt == "json":
         click.echo(json.dumps([d.as_dict() for d in diagnostics], indent=2, ensure_ascii=False))
     else:

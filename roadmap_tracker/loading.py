@@ -22,7 +22,7 @@ from .dates import (WEEKDAY_NAMES, DateWindow, Duration, WorkCalendar, parse_dat
 from .errors import Diagnostic, RoadmapInvalid, RoadmapNotFound
 from ._util import without_gc
 from .model import KINDS, LINK_TYPES, STATUSES, Dependency, Milestone, Roadmap, Track
-from .yamlsource import Mapping, Sequence, YamlProblem, parse_yaml
+from .yamlsource import Mapping, Sequence, YamlProblem, parse_yaml, portability_problem
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 DEFAULT_LOCATIONS = ("data/milestones.yaml", "milestones.yaml")
@@ -71,6 +71,19 @@ def read_roadmap(path: str | os.PathLike) -> tuple[Roadmap | None, list[Diagnost
     except OSError as exc:
         return None, [Diagnostic("error", "unreadable-file", f"cannot read the file: {exc.strerror}", name, 1)]
     return parse_roadmap_bytes(data, name)
+
+
+def portability_diagnostics(path: str | os.PathLike) -> list[Diagnostic]:
+    """A warning when other YAML readers cannot read the file that we read (for ``roadmap validate``)."""
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return []  # read_roadmap has said so already
+    problem = portability_problem(text)
+    if problem is None:
+        return []
+    return [Diagnostic("warning", problem.code, problem.message, str(path), problem.line,
+                       "quote the value (a web address with '?' in a [flow, list] especially)")]
 
 
 def parse_roadmap_bytes(data: bytes, name: str = "<memory>") -> tuple[Roadmap | None, list[Diagnostic]]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 
-try:  # libyaml is an optional speed-up of PyYAML; the pure-Python composer gives the same nodes
+try:  # libyaml is an optional speed-up of PyYAML. The two composers give the same nodes for the text
+    # both accept, but libyaml accepts a little more (an unquoted `?` inside a flow list, as in
+    # `[https://host/?p=1]`): `roadmap validate` warns about that (see portability_problem).
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader
@@ -64,6 +66,27 @@ def parse_yaml(text: str) -> object:
     if node is None:
         return None
     return _Builder().build(node)
+
+
+def portability_problem(text: str) -> YamlProblem | None:
+    """Why PyYAML's pure-Python parser cannot read ``text``, which libyaml read (None when it can).
+
+    Other tools reading the same file (editors, linters, scripts without libyaml) use stricter
+    parsers; only ``roadmap validate`` pays for this second parse.
+    """
+    if _Loader is yaml.SafeLoader:
+        return None
+    try:
+        yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "cannot be read"
+        return YamlProblem(f"PyYAML's pure-Python parser, like other strict YAML readers, cannot read this "
+                           f"line ({problem}); only libyaml accepts it", mark.line + 1 if mark else None,
+                           "yaml-portability")
+    except yaml.YAMLError:
+        return None  # not a difference between the parsers: parse_yaml reports it
+    return None
 
 
 class _Builder:

@@ -132,3 +132,22 @@ def test_status_today_shows_no_invented_side_event(cli):
     listed = {item["id"] for name, section in data.items() if isinstance(section, list) for item in section}
     assert listed.isdisjoint({"consultation-eclac", "wsis-forum-2025-joint-event"})
     assert all((item["deadline"] or item["end"]) >= "2026" for item in data["overdue"] + data["at_risk"])
+
+
+def test_validate_warns_where_only_libyaml_reads_the_file(cli, write_roadmap):
+    if not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("this PyYAML is built without libyaml")
+    path = write_roadmap("roadmap: {id: r, title: R}\nmilestones:\n"
+                         "  - id: a\n    title: A\n    links: [https://www.diplomacy.edu/?p=252225]\n")
+    result = cli("validate", str(path))
+    assert result.exit_code == 0
+    assert f"{path}:5: warning[yaml-portability]: " in result.stderr
+    assert "quote the value" in result.stderr
+
+
+def test_validate_says_nothing_of_portability_when_values_are_quoted(cli, write_roadmap):
+    path = write_roadmap("roadmap: {id: r, title: R}\nmilestones:\n"
+                         "  - id: a\n    title: A\n    links: [\"https://www.diplomacy.edu/?p=252225\"]\n")
+    result = cli("validate", str(path))
+    assert result.exit_code == 0
+    assert "yaml-portability" not in result.stderr
