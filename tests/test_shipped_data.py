@@ -43,7 +43,7 @@ WITHOUT_ADDRESS = {
     "roadmap-presented", "ga-2023-ict4sd", "adjust-to-guidance", "ecosoc-2024-resolution",
     "cstd-28-resolution", "ecosoc-2025-resolution", "written-inputs", "synthesis-draft", "synthesis-final",
     "consultations-programme", "survey-itu", "cstd-webpage", "cstd-intersessional-2025", "ungis-roadmap",
-    "cstd-29", "itu-pp-26-report", "cstd-30",
+    "cstd-29", "cstd-30",
 }
 
 
@@ -125,6 +125,14 @@ def test_status_today_lists_the_unconfirmed_follow_up_as_open_conditions(cli):
     assert data["target"]["status"] == "done"
     assert {item["id"] for item in data["open_conditions"]} >= {
         "cstd-29", "ungis-roadmap", "financing-task-force-report", "cstd-30"}
+
+
+def test_every_open_step_has_a_date_a_window_or_a_deadline(shipped):
+    """A step with none would be forecast for whatever day one looks, and briefed as due then."""
+    schedule = compute_schedule(shipped, date(2026, 11, 28))
+    undated = [e.id for e in schedule if e.state == "planned" and not (
+        e.milestone.start or e.milestone.not_before or e.milestone.during or e.milestone.deadline)]
+    assert undated == []
 
 
 def test_status_today_shows_no_invented_side_event(cli):
