@@ -43,7 +43,7 @@ WITHOUT_ADDRESS = {
     "roadmap-presented", "ga-2023-ict4sd", "adjust-to-guidance", "ecosoc-2024-resolution",
     "cstd-28-resolution", "ecosoc-2025-resolution", "written-inputs", "synthesis-draft", "synthesis-final",
     "consultations-programme", "survey-itu", "cstd-webpage", "cstd-intersessional-2025", "ungis-roadmap",
-    "cstd-29", "cstd-30",
+    "cstd-29", "cstd-30", "wsis-forum-2026",
 }
 
 
