@@ -891,23 +891,105 @@ def _register_exports() -> None:
 _register_exports()
 
 
-@main.command("import")
-@click.argument("source_format", type=click.Choice(["mspdi", "csv"]))
-@click.argument("source", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The roadmap file to write.")
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def import_(source_format, source, output, force) -> None:
-    """Make a roadmap file from MS Project XML or CSV; it is validated before it is written.
+@main.group("import")
+def import_() -> None:
+    """Make a roadmap file from MS Project XML, CSV, Excel or a calendar; validated before it is written.
 
     Example: roadmap import mspdi plan.xml -o milestones.yaml
     """
-    from .formats.importers import import_file
 
-    target = Path(output)
-    if target.exists() and not force:
-        raise InvalidValue(f"{target} already exists; choose another name or pass --force to overwrite it")
-    count = import_file(source_format, Path(source), target)
-    click.echo(f"wrote {target} ({count} milestones); check it with: roadmap validate {target}", err=True)
+
+def _file_import(name: str, what: str, example: str):
+    @click.argument("source", type=click.Path(dir_okay=False))
+    @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The roadmap file to write.")
+    @click.option("--force", is_flag=True, help="Overwrite an existing file.")
+    def command(source, output, force) -> None:
+        from .formats.importers import import_file
+
+        target = Path(output)
+        if target.exists() and not force:
+            raise InvalidValue(f"{target} already exists; choose another name or pass --force to overwrite it")
+        count = import_file(name, Path(source), target)
+        click.echo(f"wrote {target} ({count} milestones); check it with: roadmap validate {target}", err=True)
+
+    command.__doc__ = f"""Make a roadmap file from {what}; nothing is written unless it validates.
+
+    Example: roadmap import {name} {example} -o milestones.yaml
+    """
+    return import_.command(name)(command)
+
+
+for _name, _what, _example in (("mspdi", "MS Project XML (MS Project, ProjectLibre, our export)", "plan.xml"),
+                               ("csv", "CSV with the documented columns (docs/format.md)", "plan.csv"),
+                               ("xlsx", "an Excel workbook's Schedule sheet (and Roadmap sheet)", "plan.xlsx")):
+    _file_import(_name, _what, _example)
+
+
+@import_.command("ics")
+@click.argument("source", metavar="URL-OR-FILE")
+@click.option("--match", "match", required=True, metavar="REGEX",
+              help="Keep events whose title matches (case-insensitive), e.g. 'CSTD|Commission on Science'.")
+@click.option("--track", default=None, metavar="ID", help="Put the steps in this track.")
+@click.option("--kind", default="session", show_default=True, metavar="KIND", help="The kind of the steps.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="The roadmap file to write; if it exists, the steps made earlier are updated.")
+@click.option("--merge", is_flag=True, help="Merge into the roadmap (--file) instead of writing a new file.")
+@click.pass_obj
+def import_ics_command(session: Session, source, match, track, kind, output, merge) -> None:
+    """Sessions from a calendar (file or URL): fixed-date steps; a re-import updates their dates.
+
+    Each step keeps the event's UID as a link (ics-uid:...), which finds it again next time: its
+    dates are updated in place and every move is reported. Steps not made from the calendar are
+    never touched.
+
+    Example: roadmap import ics cstd.ics --match "CSTD|Commission on Science" --track sessions -o sessions.yaml
+    """
+    from .formats.icsimport import calendar_steps, merge_text, read_calendar_source, steps_document
+    from .formats.importers import Imported, checked_yaml
+    from .loading import load_roadmap
+    from .model import KINDS
+    from ._util import write_atomic
+
+    if merge == (output is not None):
+        raise InvalidValue("give either -o FILE (a roadmap of the sessions) or --merge (into the roadmap)")
+    if kind not in KINDS:
+        raise InvalidValue(f"--kind '{kind}' is not one of {', '.join(KINDS)}")
+    target = session.path() if merge else Path(output)
+    data, name = read_calendar_source(source)
+    if not target.exists():
+        steps = calendar_steps(data, name, match, kind, track)
+        if not steps:
+            raise InvalidValue(f"no event of {name} has a title matching '{match}'; nothing was written")
+        document = steps_document(steps, name)
+        if track:
+            document["roadmap"]["tracks"] = [{"id": track, "title": track}]
+        text, count = checked_yaml(Imported(document, [(name, s.line) for s in steps]), name, str(target))
+        write_atomic(target, text)
+        click.echo(f"wrote {target} ({count} steps from {name}); check it with: roadmap validate {target}", err=True)
+        return
+    roadmap = load_roadmap(target)
+    known = {link[len("ics-uid:"):]: m.id for m in roadmap.milestones for link in m.links if link.startswith("ics-uid:")}
+    steps = calendar_steps(data, name, match, kind, track, known_ids=known, taken=set(roadmap.ids))
+    before = target.read_text(encoding="utf-8")
+    text, result = merge_text(before, roadmap, steps)
+    from .loading import parse_roadmap_bytes
+
+    merged, diagnostics = parse_roadmap_bytes(text.encode("utf-8"), str(target))
+    if merged is None or any(d.is_error for d in diagnostics):
+        raise RoadmapInvalid(diagnostics)
+    if len(merged.milestones) != len(roadmap.milestones) + len(result.added):
+        raise InvalidValue(f"{target}: cannot append to its milestones list (it is not the last key of the file, "
+                           "or is written inline); write the sessions to their own file with -o instead")
+    if text != before:
+        write_atomic(target, text)
+    for ident, old, new in result.moved:
+        click.echo(f"moved {ident}: {old} -> {new}")
+    for ident in result.added:
+        click.echo(f"added {ident}")
+    for ident in result.gone:
+        click.echo(f"no longer in the calendar (kept): {ident}")
+    click.echo(f"{target}: {len(result.added)} added, {len(result.moved)} moved, {result.unchanged} unchanged",
+               err=True)
 
 
 @main.command()

@@ -85,6 +85,12 @@ def _json(schedule: Schedule) -> str:
     return to_json(schedule)
 
 
+def _xlsx(schedule: Schedule) -> bytes:
+    from .xlsx import to_xlsx
+
+    return to_xlsx(schedule)
+
+
 FEED_OPTIONS = ("tracks", "kinds", "critical_only", "date_from", "date_until", "alarm_days")
 
 EXPORTERS: dict[str, Exporter] = {e.name: e for e in (
@@ -95,6 +101,7 @@ EXPORTERS: dict[str, Exporter] = {e.name: e for e in (
     Exporter("mspdi", ".xml", "MS Project XML, for MS Project, ProjectLibre and GanttProject", _mspdi),
     Exporter("tjp", ".tjp", "a TaskJuggler project of the same plan", _tjp),
     Exporter("csv", ".csv", "one row per milestone, for spreadsheets", _csv),
+    Exporter("xlsx", ".xlsx", "an Excel workbook: schedule, status, links (opens in LibreOffice too)", _xlsx),
     Exporter("json", ".json", "the full computed schedule (schema: roadmap schema --export-json)", _json),
 )}
 

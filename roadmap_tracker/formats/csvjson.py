@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from ..text import schedule_row
 from ..wording import iso
@@ -18,6 +19,31 @@ PLAN_COLUMNS = ("id", "title", "kind", "track", "lead", "start", "end", "duratio
                 "depends_on", "during", "condition", "status", "progress", "actual_start", "actual_end")
 COMPUTED_COLUMNS = ("forecast_start", "forecast_end", "total_float", "critical")
 CSV_COLUMNS = PLAN_COLUMNS + COMPUTED_COLUMNS
+
+#: A cell starting with one of these is a formula to Excel and LibreOffice (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def safe_cell(value: object) -> object:
+    """``value`` as a spreadsheet may show it without running it: text that would start a formula
+    gets a leading ``'`` (the OWASP rule), except plain numbers. A value that already starts with
+    ``'`` before such a character gets one more, so :func:`unsafe_cell` gives back the exact text.
+    """
+    if not isinstance(value, str) or not value:
+        return value
+    if value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    if value.startswith("'") and value.lstrip("'").startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unsafe_cell(value: str) -> str:
+    """The text :func:`safe_cell` protected."""
+    if value.startswith("'") and value.lstrip("'").startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
 
 
 def dependency_text(milestone) -> str:
@@ -37,7 +63,7 @@ def to_csv(schedule: Schedule) -> str:
     writer.writeheader()
     for e in schedule:
         m = e.milestone
-        writer.writerow({
+        writer.writerow({key: safe_cell(value) for key, value in {
             "id": m.id, "title": m.title, "kind": m.kind, "track": m.track or "", "lead": m.lead or "",
             "start": m.start.text if m.start else "", "end": m.end.text if m.end else "",
             "duration": str(m.duration) if m.duration is not None else "",
@@ -47,7 +73,7 @@ def to_csv(schedule: Schedule) -> str:
             "actual_start": iso(m.actual_start) or "", "actual_end": iso(m.actual_end) or "",
             "forecast_start": iso(e.start), "forecast_end": iso(e.end),
             "total_float": "" if e.total_float is None else e.total_float, "critical": str(e.critical).lower(),
-        })
+        }.items()})
     return out.getvalue()
 
 

@@ -1,0 +1,82 @@
+"""Round trips that keep everything: export -> import gives back the same plan and schedule.
+
+Three plans: the shipped roadmap, a generated 400-step plan with every link type, lags in every
+unit and a working-day calendar, and a plan with fuzzy windows, 'during', timed events and every
+descriptive key. Each goes out as MS Project XML and as Excel and comes back; the plan (every
+key of every step, the header, the calendar) and the schedule on several as-of dates are equal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from roadmap_tracker.formats import EXPORTERS
+from roadmap_tracker.formats.importers import import_file
+from roadmap_tracker.loading import load_roadmap
+from roadmap_tracker.scheduling import compute_schedule
+
+from .conftest import SHIPPED
+from .synthetic import synthetic_calendar_yaml
+
+HERE = Path(__file__).parent
+WINDOWS = HERE / "roundtrip" / "windows.yaml"
+AS_OF = (date(2023, 1, 1), date(2024, 2, 1), date(2024, 6, 4), date(2025, 6, 1), date(2027, 1, 1))
+
+
+@pytest.fixture(scope="module")
+def calendar_plan(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("plans") / "calendar400.yaml"
+    path.write_text(synthetic_calendar_yaml(400), encoding="utf-8")
+    return path
+
+
+def plan_of(roadmap) -> dict:
+    """Everything the file declares, without where it was written (lines, positions)."""
+    def bare(m):
+        return dataclasses.replace(m, line=0, key_lines={}, dependencies=tuple(
+            dataclasses.replace(d, line=None) for d in m.dependencies))
+
+    return {"id": roadmap.id, "title": roadmap.title, "timezone": roadmap.timezone, "target": roadmap.target,
+            "tracks": roadmap.tracks, "workdays": sorted(roadmap.calendar.workdays),
+            "holidays": sorted(roadmap.calendar.holidays), "milestones": [bare(m) for m in roadmap.milestones]}
+
+
+def schedule_of(roadmap, as_of: date) -> dict:
+    schedule = compute_schedule(roadmap, as_of)
+    return {"entries": {e.id: dataclasses.replace(e, milestone=None) for e in schedule},
+            "targets": schedule.targets,
+            "diagnostics": sorted((d.code, d.message) for d in schedule.diagnostics)}
+
+
+def round_trip(source: Path, fmt: str, tmp_path: Path, as_of: date = date(2024, 3, 1)):
+    schedule = compute_schedule(load_roadmap(source), as_of)
+    exported = tmp_path / f"out{EXPORTERS[fmt].extension}"
+    data = EXPORTERS[fmt].render(schedule)
+    exported.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    back = tmp_path / "back.yaml"
+    import_file(fmt, exported, back)
+    return load_roadmap(source), load_roadmap(back)
+
+
+PLANS = {"shipped": lambda _: SHIPPED, "generated-400": lambda plan: plan, "windows": lambda _: WINDOWS}
+
+
+@pytest.mark.parametrize("fmt", ["mspdi", "xlsx"])
+@pytest.mark.parametrize("plan", list(PLANS))
+def test_export_then_import_keeps_the_plan_and_its_schedule_on_every_as_of(fmt, plan, calendar_plan, tmp_path):
+    original, imported = round_trip(PLANS[plan](calendar_plan), fmt, tmp_path)
+    assert plan_of(imported) == plan_of(original)
+    for as_of in AS_OF:
+        assert schedule_of(imported, as_of) == schedule_of(original, as_of), as_of
+
+
+def test_the_as_of_of_the_export_does_not_change_what_comes_back(tmp_path):
+    early, late = tmp_path / "early", tmp_path / "late"
+    early.mkdir(), late.mkdir()
+    _, first = round_trip(WINDOWS, "mspdi", early, date(2023, 1, 1))
+    _, second = round_trip(WINDOWS, "mspdi", late, date(2026, 1, 1))
+    assert plan_of(first) == plan_of(second)
