@@ -80,3 +80,61 @@ def test_the_as_of_of_the_export_does_not_change_what_comes_back(tmp_path):
     _, first = round_trip(WINDOWS, "mspdi", early, date(2023, 1, 1))
     _, second = round_trip(WINDOWS, "mspdi", late, date(2026, 1, 1))
     assert plan_of(first) == plan_of(second)
+
+
+# -- MPXJ (the library behind ProjectLibre and many converters) reads what MS Project would show ----------
+
+def _mpxj():
+    from .test_interop import _mpxj as reader
+
+    return reader()
+
+
+def test_mpxj_sees_working_day_durations_calendar_exceptions_and_constraints(calendar_plan, tmp_path):
+    reader = _mpxj()
+    from java.time import DayOfWeek
+    from org.mpxj import ConstraintType, TimeUnit
+
+    roadmap = load_roadmap(calendar_plan)
+    schedule = compute_schedule(roadmap, date(2024, 1, 1))
+    path = tmp_path / "plan.xml"
+    path.write_text(EXPORTERS["mspdi"].render(schedule), encoding="utf-8")
+    project = reader().read(str(path))
+    calendar = project.getDefaultCalendar()
+    holidays = {date.fromisoformat(str(x.getFromDate())) for x in calendar.getCalendarExceptions()}
+    assert holidays == {date.fromordinal(d) for d in roadmap.calendar.holidays}
+    assert not calendar.isWorkingDay(DayOfWeek.SATURDAY) and not calendar.isWorkingDay(DayOfWeek.SUNDAY)
+    assert calendar.isWorkingDay(DayOfWeek.MONDAY)
+    tasks = {str(t.getWBS()): t for t in project.getTasks() if t.getWBS() is not None and not t.hasChildTasks()}
+    working = 0
+    for e in schedule:
+        task, m = tasks[e.id], e.milestone
+        if e.fixed:
+            assert task.getConstraintType() == ConstraintType.MUST_START_ON
+            assert str(task.getConstraintDate())[:10] == e.start.isoformat()
+        elif m.not_before is not None:
+            assert task.getConstraintType() == ConstraintType.START_NO_EARLIER_THAN
+            assert str(task.getConstraintDate())[:10] == m.not_before.first.isoformat()
+        if e.deadline:
+            assert str(task.getDeadline())[:10] == e.deadline.isoformat()
+        if m.duration is not None and m.duration.unit == "bd" and not e.fixed and not m.duration.is_zero:
+            working += 1
+            duration = task.getDuration()
+            assert (duration.getDuration(), duration.getUnits()) == (float(m.duration.amount), TimeUnit.DAYS)
+            # MS Project's own working-time arithmetic on the exported calendar ends where we do
+            assert str(calendar.getDate(task.getStart(), duration))[:10] == e.end.isoformat(), e.id
+    assert working > 100
+
+
+def test_a_plan_edited_in_ms_project_comes_back_with_the_edits(tmp_path):
+    schedule = compute_schedule(load_roadmap(WINDOWS), date(2024, 2, 1))
+    text = EXPORTERS["mspdi"].render(schedule)
+    started = text.index("<WBS>started</WBS>")
+    edited = text[:started] + text[started:].replace("<Duration>PT80H0M0S</Duration>", "<Duration>PT96H0M0S</Duration>", 1)
+    assert edited != text
+    (tmp_path / "edited.xml").write_text(edited, encoding="utf-8")
+    import_file("mspdi", tmp_path / "edited.xml", tmp_path / "back.yaml")
+    back = load_roadmap(tmp_path / "back.yaml")
+    assert str(back.get("started").duration) == "12bd"  # the edit, on MS Project's 8-hour day
+    assert back.get("prep").estimate == load_roadmap(WINDOWS).get("prep").estimate  # untouched steps: exact
+    assert back.get("survey").start.text == "2024-Q1"
