@@ -174,7 +174,8 @@ def _event_entry(event, summary: str, kind: str, track: str | None) -> dict:
         links.append(str(event["URL"]))
     if links:
         entry["links"] = links
-    return entry
+    order = ("title", "kind", "track", "venue", "timezone", "links", "start", "end")
+    return {k: entry[k] for k in order if k in entry}
 
 
 def steps_document(steps: list[CalendarStep], name: str, title: str | None = None) -> dict:

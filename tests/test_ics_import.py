@@ -1,0 +1,94 @@
+"""Official calendars in: events as fixed-date session steps; a re-import updates them and says what moved."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from roadmap_tracker.loading import load_roadmap
+from roadmap_tracker.scheduling import compute_schedule
+
+from .conftest import SHIPPED
+
+UN = Path(__file__).parent / "roundtrip" / "un-calendar.ics"
+
+
+def test_matching_events_become_fixed_session_steps_with_venue_zone_and_uid(cli, tmp_path):
+    out = tmp_path / "sessions.yaml"
+    result = cli("import", "ics", str(UN), "--match", "CSTD|Commission on Science", "--track", "sessions",
+                 "-o", str(out))
+    assert result.exit_code == 0, result.output
+    roadmap = load_roadmap(out)
+    assert [m.title for m in roadmap.milestones] == [
+        "Commission on Science and Technology for Development, 29th session", "CSTD 29 opening plenary"]
+    session, opening = roadmap.milestones
+    assert (session.kind, session.track, session.fixed) == ("session", "sessions", True)
+    assert (session.start.first, session.end.last) == (date(2026, 4, 13), date(2026, 4, 17))  # DTEND exclusive
+    assert session.venue == "Palais des Nations, Geneva"
+    assert session.links == ("ics-uid:cstd29-2026@example.un.org", "https://unctad.org/meeting/cstd-29")
+    assert opening.timezone == "Europe/Zurich" and opening.start.text == "2026-04-13T10:00"
+    assert opening.end.text == "2026-04-13T13:00"
+
+
+def test_re_import_updates_the_dates_it_made_and_reports_the_move(cli, tmp_path):
+    out = tmp_path / "sessions.yaml"
+    assert cli("import", "ics", str(UN), "--match", "CSTD|Commission", "-o", str(out)).exit_code == 0
+    moved = tmp_path / "moved.ics"
+    moved.write_text(UN.read_text().replace("DTSTART;VALUE=DATE:20260413", "DTSTART;VALUE=DATE:20260420")
+                     .replace("DTEND;VALUE=DATE:20260418", "DTEND;VALUE=DATE:20260425"))
+    result = cli("import", "ics", str(moved), "--match", "CSTD|Commission", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    ident = load_roadmap(out).milestones[0].id
+    assert f"moved {ident}: 2026-04-13..2026-04-17 -> 2026-04-20..2026-04-24" in result.stdout
+    assert "0 added, 1 moved, 1 unchanged" in result.stderr
+    again = load_roadmap(out).milestones[0]
+    assert (again.start.first, again.end.last) == (date(2026, 4, 20), date(2026, 4, 24))
+
+
+def test_merge_into_the_roadmap_keeps_its_comments_and_touches_nothing_else(cli, tmp_path):
+    plan = tmp_path / "milestones.yaml"
+    plan.write_text("# Our plan; keep this comment\nroadmap: {id: ours, title: Ours}\nmilestones:\n"
+                    "  - id: prep  # and this one\n    title: Preparation\n    duration: 10d\n"
+                    "    not_before: 2026-03-02\n", encoding="utf-8")
+    result = cli("--file", str(plan), "import", "ics", str(UN), "--match", "29th session", "--merge")
+    assert result.exit_code == 0, result.output
+    text = plan.read_text()
+    assert text.startswith("# Our plan; keep this comment\n") and "  - id: prep  # and this one\n" in text
+    roadmap = load_roadmap(plan)
+    assert [m.id for m in roadmap.milestones][0] == "prep" and len(roadmap.milestones) == 2
+
+
+def test_our_own_feed_comes_back_with_our_ids_and_dates(cli, tmp_path):
+    schedule = compute_schedule(load_roadmap(SHIPPED), date(2024, 3, 1))
+    feed = tmp_path / "feed.ics"
+    assert cli("--file", str(SHIPPED), "export", "ics", "-o", str(feed), "--as-of", "2024-03-01").exit_code == 0
+    out = tmp_path / "sessions.yaml"
+    assert cli("import", "ics", str(feed), "--match", r"^CSTD 2\d", "-o", str(out)).exit_code == 0
+    steps = load_roadmap(out).milestones
+    assert {"cstd-27", "cstd-28"} <= {m.id for m in steps}
+    for m in steps:
+        if not m.timed:
+            assert (m.start.first, m.end.last) == (schedule[m.id].start, schedule[m.id].end), m.id
+
+
+def test_a_recurring_event_that_matches_is_refused_at_its_line(cli, tmp_path):
+    result = cli("import", "ics", str(UN), "--match", "Weekly", "-o", str(tmp_path / "s.yaml"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{UN}:48: error[invalid-event]: event 'Weekly coordination call': is a "
+                                    "recurring event")
+    assert not (tmp_path / "s.yaml").exists()
+
+
+@pytest.mark.parametrize("text", ["not a calendar\n", "BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:CSTD\nEND:VEVENT\n"])
+def test_a_broken_calendar_is_a_clear_error(cli, tmp_path, text):
+    source = tmp_path / "bad.ics"
+    source.write_text(text)
+    result = cli("import", "ics", str(source), "--match", "CSTD", "-o", str(tmp_path / "s.yaml"))
+    assert result.exit_code == 2 and "internal error" not in result.stderr and str(source) in result.stderr
+
+
+def test_no_matching_event_writes_nothing(cli, tmp_path):
+    result = cli("import", "ics", str(UN), "--match", "no such meeting", "-o", str(tmp_path / "s.yaml"))
+    assert result.exit_code == 2 and "nothing was written" in result.stderr
