@@ -92,3 +92,29 @@ def test_a_broken_calendar_is_a_clear_error(cli, tmp_path, text):
 def test_no_matching_event_writes_nothing(cli, tmp_path):
     result = cli("import", "ics", str(UN), "--match", "no such meeting", "-o", str(tmp_path / "s.yaml"))
     assert result.exit_code == 2 and "nothing was written" in result.stderr
+
+
+def test_events_made_in_khal_come_in(cli, tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("khal") is None:
+        pytest.skip("khal (Debian package 'khal') is not installed; .ci/run installs it")
+    from .test_khal import CONFIG
+
+    (tmp_path / "cal").mkdir()
+    config = tmp_path / "khal.conf"
+    config.write_text(CONFIG.format(path=tmp_path / "cal").replace("[[roadmap]]", "[[un]]"))
+    for args in (["2026-04-13", "2026-04-17", "CSTD 29th session"], ["2026-04-13", "10:00", "12:30", "CSTD opening"],
+                 ["2026-05-01", "Something else"]):
+        subprocess.run(["khal", "-c", str(config), "new", "-a", "un", *args], check=True, capture_output=True,
+                       timeout=60)
+    joined = tmp_path / "khal.ics"
+    joined.write_bytes(b"".join(p.read_bytes() for p in sorted((tmp_path / "cal").glob("*.ics"))))
+    out = tmp_path / "sessions.yaml"
+    assert cli("import", "ics", str(joined), "--match", "CSTD", "-o", str(out)).exit_code == 0
+    steps = {m.title: m for m in load_roadmap(out).milestones}
+    assert set(steps) == {"CSTD 29th session", "CSTD opening"}
+    assert (steps["CSTD 29th session"].start.first, steps["CSTD 29th session"].end.last) == \
+        (date(2026, 4, 13), date(2026, 4, 17))
+    assert steps["CSTD opening"].start.text == "2026-04-13T10:00" and steps["CSTD opening"].timezone == "UTC"
