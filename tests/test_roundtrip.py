@@ -138,3 +138,20 @@ def test_a_plan_edited_in_ms_project_comes_back_with_the_edits(tmp_path):
     assert str(back.get("started").duration) == "12bd"  # the edit, on MS Project's 8-hour day
     assert back.get("prep").estimate == load_roadmap(WINDOWS).get("prep").estimate  # untouched steps: exact
     assert back.get("survey").start.text == "2024-Q1"
+
+
+@pytest.mark.parametrize("fmt", ["mspdi", "xlsx", "csv"])
+def test_a_roadmap_without_steps_goes_out_and_comes_back(fmt, tmp_path):
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("roadmap: {id: empty, title: Nothing yet}\nmilestones: []\n", encoding="utf-8")
+    original, imported = round_trip(empty, fmt, tmp_path)
+    assert imported.milestones == ()
+
+
+@pytest.mark.parametrize("fmt", ["mspdi", "xlsx"])
+def test_control_characters_never_make_an_unreadable_file(fmt, tmp_path):
+    plan = tmp_path / "ctl.yaml"
+    plan.write_text('roadmap: {id: c, title: "Ctl\\x01"}\nmilestones:\n'
+                    '  - {id: a, title: "A\\x01b\\x1fc", duration: 2d, notes: "x\\x0by"}\n', encoding="utf-8")
+    _, imported = round_trip(plan, fmt, tmp_path)
+    assert imported.get("a").title == "Abc"

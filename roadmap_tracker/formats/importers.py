@@ -214,7 +214,8 @@ def roadmap_yaml(document: dict, source: str) -> tuple[str, list[int]]:
     """The YAML text of a roadmap document, and the line each milestone starts on."""
     header = f"# Imported from {source} by roadmap-tracker. Check it with: roadmap validate FILE\n"
     dump = lambda value: yaml.safe_dump(value, sort_keys=False, allow_unicode=True, width=110)  # noqa: E731
-    parts = [header, dump({"roadmap": document["roadmap"]}), "milestones:\n"]
+    parts = [header, dump({"roadmap": document["roadmap"]}), "milestones:\n" if document["milestones"]
+             else "milestones: []\n"]
     starts = []
     line = sum(p.count("\n") for p in parts) + 1
     for entry in document["milestones"]:

@@ -59,6 +59,9 @@ _FIELD_IDS = {1: 188743731, 2: 188743734, 3: 188743737, 4: 188743740, 5: 1887437
 _FIELD_IDS.update({n: 188743997 + n - 11 for n in range(11, 31)})
 
 
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
+
+
 def field_id(number: int) -> int:
     """MS Project's FieldID of task field TextN."""
     return _FIELD_IDS[number]
@@ -111,7 +114,7 @@ def to_mspdi(schedule: Schedule) -> str:
     def sub(parent, tag, text=None):
         element = ET.SubElement(parent, f"{{{NS}}}{tag}")
         if text is not None:
-            element.text = str(text)
+            element.text = _XML_ILLEGAL.sub("", str(text))
         return element
 
     entries = list(schedule)

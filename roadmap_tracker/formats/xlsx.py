@@ -46,7 +46,13 @@ _EXACT_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _text(cell, value: str) -> None:
-    """Store ``value`` as text, quote-prefixed when a spreadsheet would read a formula into it."""
+    """Store ``value`` as text, quote-prefixed when a spreadsheet would read a formula into it.
+
+    Control characters, which a workbook cannot hold, are left out.
+    """
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell.value = value
     cell.data_type = "s"
     if value.startswith(FORMULA_STARTS):
@@ -74,8 +80,8 @@ def _plan_day(text: str | None):
 def schedule_rows(schedule: Schedule) -> list[dict]:
     from ..status import build_status
 
-    report = build_status(schedule)
-    section = {item.entry.id: name for name, items in report.sections.items()
+    report = build_status(schedule) if schedule.targets else None
+    section = {} if report is None else {item.entry.id: name for name, items in report.sections.items()
                if name not in ("open_conditions",) for item in items}
     rows = []
     for e in schedule:
@@ -146,7 +152,9 @@ def to_xlsx(schedule: Schedule) -> bytes:
     _status_sheet(book.create_sheet("Status"), schedule, bold)
     _links_sheet(book.create_sheet("Links"), schedule, bold)
     _roadmap_sheet(book.create_sheet("Roadmap"), roadmap, bold)
-    book.properties.title = roadmap.title[:250]
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    book.properties.title = ILLEGAL_CHARACTERS_RE.sub("", roadmap.title)[:250]
     book.properties.creator = "roadmap-tracker"
     out = io.BytesIO()
     book.save(out)
@@ -157,13 +165,13 @@ def _status_sheet(sheet, schedule: Schedule, bold) -> None:
     from ..status import SECTION_TITLES, SECTIONS, build_status
     from ..wording import headline
 
-    report = build_status(schedule)
+    report = build_status(schedule) if schedule.targets else None
     _text(sheet.cell(row=1, column=1), f"Status as of {schedule.as_of.isoformat()}")
     sheet.cell(row=1, column=1).font = bold
-    _text(sheet.cell(row=2, column=1), headline(report))
+    _text(sheet.cell(row=2, column=1), headline(report) if schedule.targets else "The roadmap has no steps yet.")
     row = 4
     for name in SECTIONS:
-        items = report.sections.get(name, [])
+        items = report.sections.get(name, []) if report else []
         _text(sheet.cell(row=row, column=1), f"{SECTION_TITLES[name]} ({len(items)})")
         sheet.cell(row=row, column=1).font = bold
         row += 1
