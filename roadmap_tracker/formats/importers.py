@@ -10,6 +10,7 @@ a refused import writes nothing.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import csv
 import io
 import math
@@ -250,7 +251,7 @@ def checked_yaml(imported: Imported, source: str, target: str) -> tuple[str, int
 def _to_source(d: Diagnostic, starts: list[int], origins, source: str) -> Diagnostic:
     index = bisect.bisect_right(starts, d.line or 0) - 1
     file, line = origins[index] if 0 <= index < len(origins) else (source, None)
-    return Diagnostic(d.level, d.code, d.message, file, line, d.hint)
+    return dataclasses.replace(d, file=file, line=line)
 
 
 def import_file(source_format: str, source: Path, target: Path) -> int:

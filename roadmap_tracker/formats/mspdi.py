@@ -158,14 +158,8 @@ def to_mspdi(schedule: Schedule) -> str:
         row += 1
         return sub(tasks, "Task")
 
-    tracks = [t.id for t in roadmap.tracks]
-    tracks += [e.milestone.track for e in entries if e.milestone.track and e.milestone.track not in tracks]
-    groups = [(t, [e for e in entries if e.milestone.track == t]) for t in tracks]
-    groups.append((None, [e for e in entries if e.milestone.track is None]))
     outline_top = 0
-    for track, members in groups:
-        if not members:
-            continue
+    for track, members in schedule.by_track():
         level = 2 if track is not None else 1
         if track is not None:
             outline_top += 1
