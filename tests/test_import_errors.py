@@ -152,3 +152,103 @@ def test_csv_export_quotes_formulas_and_import_restores_the_titles(cli, tmp_path
     back = load_roadmap(tmp_path / "back.yaml")
     assert [m.title for m in back.milestones] == ['=HYPERLINK("http://x")', "-minus"]
     assert back.get("a").lead == "@boss" and back.get("b").condition == "+if funded"
+
+
+# -- fuzz: whatever a file holds, an import either succeeds or refuses with located errors ------------------
+
+HOSTILE = ["", "X", "NaN", "inf", "-inf", "1e999", "-1", "0", "9" * 40, "PT-5H0M0S", "PT1e9H0M0S",
+           "9999-12-31T00:00:00", "0001-01-01T00:00:00", "2024-02-30T00:00:00", "{\"a\": [1,", "[]", "{}",
+           "null", "true", "2024-Q5", "-1bd", "100001d", "x" * 5000, "=cmd|' /C calc'!A0", "../../etc/passwd"]
+
+
+def _import_must_not_crash(fmt: str, data: bytes, tmp_path) -> None:
+    from roadmap_tracker.errors import RoadmapError
+    from roadmap_tracker.formats.importers import import_file
+    from roadmap_tracker.loading import load_roadmap
+
+    source, target = tmp_path / f"in.{fmt}", tmp_path / "out.yaml"
+    source.write_bytes(data)
+    target.unlink(missing_ok=True)
+    try:
+        import_file(fmt, source, target)
+    except RoadmapError as exc:
+        assert not target.exists()
+        for d in getattr(exc, "diagnostics", []):
+            assert d.file.startswith(str(source)), d  # always the input, never the unwritten output
+        return
+    load_roadmap(target)  # what was written is a valid roadmap
+
+
+@pytest.fixture(scope="module")
+def windows_export():
+    from datetime import date
+    from pathlib import Path
+
+    from roadmap_tracker.formats import EXPORTERS
+    from roadmap_tracker.loading import load_roadmap
+    from roadmap_tracker.scheduling import compute_schedule
+
+    schedule = compute_schedule(load_roadmap(Path(__file__).parent / "roundtrip" / "windows.yaml"), date(2024, 2, 1))
+    return {fmt: EXPORTERS[fmt].render(schedule) for fmt in ("mspdi", "xlsx", "csv")}
+
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+FUZZ = settings(max_examples=int(__import__("os").environ.get("ROADMAP_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@FUZZ
+@given(picks=st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(HOSTILE)), min_size=1, max_size=4))
+def test_any_field_of_our_ms_project_xml_may_be_damaged(windows_export, tmp_path, picks):
+    import re
+    from xml.sax.saxutils import escape
+
+    text = windows_export["mspdi"]
+    fields = list(re.finditer(r">([^<>\n]*)</", text))
+    for index, value in picks:
+        match = fields[index % len(fields)]
+        text = text[:match.start(1)] + escape(value) + text[match.end(1):]
+        fields = list(re.finditer(r">([^<>\n]*)</", text))
+    _import_must_not_crash("mspdi", text.encode("utf-8"), tmp_path)
+
+
+@FUZZ
+@given(picks=st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(HOSTILE)), min_size=1, max_size=4))
+def test_any_cell_of_our_csv_may_be_damaged(windows_export, tmp_path, picks):
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(windows_export["csv"])))
+    for index, value in picks:
+        row = rows[1 + index % (len(rows) - 1)]
+        row[index % len(row)] = value
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    _import_must_not_crash("csv", out.getvalue().encode("utf-8"), tmp_path)
+
+
+@FUZZ
+@given(picks=st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(HOSTILE + [3.5, -2, 10**20, True])),
+                      min_size=1, max_size=4))
+def test_any_cell_of_our_workbook_may_be_damaged(windows_export, tmp_path, picks):
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(windows_export["xlsx"]))
+    for index, value in picks:
+        sheet = book[("Schedule", "Roadmap")[index % 2]]
+        cell = sheet.cell(row=1 + index % sheet.max_row, column=1 + index % sheet.max_column)
+        cell.value = value
+        cell.data_type = "s" if isinstance(value, str) else cell.data_type
+    out = io.BytesIO()
+    book.save(out)
+    _import_must_not_crash("xlsx", out.getvalue(), tmp_path)
+
+
+@FUZZ
+@given(data=st.binary(max_size=400) | st.text(max_size=400).map(lambda t: t.encode("utf-8")))
+def test_any_bytes_at_all_are_refused_cleanly_or_imported(tmp_path, data):
+    for fmt in ("csv", "mspdi", "xlsx"):
+        _import_must_not_crash(fmt, data, tmp_path)

@@ -42,6 +42,7 @@ IMPORTED = PLAN_COLUMNS + EXTRA
 LIST_KEYS = ("partners", "links", "documents", "tags")
 DAY_FORMAT = "yyyy-mm-dd"
 FILLS = {"overdue": "F4CCCC", "at_risk": "FCE5CD", "done": "D9EAD3", "cancelled": "EEEEEE"}
+MAX_ROWS = 100_000
 _EXACT_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -273,6 +274,10 @@ def xlsx_to_roadmap(data: bytes, name: str):
     def records():
         for number, values in enumerate(rows, 2):
             if len(problems) > 200:
+                return
+            if number > MAX_ROWS:
+                problems.append(Diagnostic("error", "too-many-rows", f"more than {MAX_ROWS:,} rows",
+                                           f"{name}:Schedule!A{number}", None, "split the plan"))
                 return
             texts = [_cell_text(v) for v in values]
             if not any(t.strip() for t in texts):
