@@ -118,3 +118,30 @@ def test_events_made_in_khal_come_in(cli, tmp_path):
     assert (steps["CSTD 29th session"].start.first, steps["CSTD 29th session"].end.last) == \
         (date(2026, 4, 13), date(2026, 4, 17))
     assert steps["CSTD opening"].start.text == "2026-04-13T10:00" and steps["CSTD opening"].timezone == "UTC"
+
+
+def test_a_calendar_is_fetched_from_a_url(cli, tmp_path):
+    import http.server
+    import threading
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(UN.parent), **kwargs)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/{UN.name}"
+        out = tmp_path / "sessions.yaml"
+        result = cli("import", "ics", url, "--match", "29th session", "-o", str(out))
+        assert result.exit_code == 0, result.output
+        assert load_roadmap(out).milestones[0].start.first == date(2026, 4, 13)
+        missing = cli("import", "ics", url + ".gone", "--match", "CSTD", "-o", str(tmp_path / "x.yaml"))
+        assert missing.exit_code == 2 and "cannot fetch the calendar" in missing.stderr
+    finally:
+        server.shutdown()
+        server.server_close()
