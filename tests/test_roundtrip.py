@@ -155,3 +155,27 @@ def test_control_characters_never_make_an_unreadable_file(fmt, tmp_path):
                     '  - {id: a, title: "A\\x01b\\x1fc", duration: 2d, notes: "x\\x0by"}\n', encoding="utf-8")
     _, imported = round_trip(plan, fmt, tmp_path)
     assert imported.get("a").title == "Abc"
+
+
+@pytest.mark.parametrize("plan", list(PLANS))
+def test_exporting_the_imported_plan_again_gives_the_same_ms_project_file(plan, calendar_plan, tmp_path):
+    original, imported = round_trip(PLANS[plan](calendar_plan), "mspdi", tmp_path)
+    for as_of in (date(2024, 3, 1), date(2026, 1, 1)):
+        assert EXPORTERS["mspdi"].render(compute_schedule(imported, as_of)) == \
+            EXPORTERS["mspdi"].render(compute_schedule(original, as_of))
+
+
+@pytest.mark.parametrize("plan", ["shipped", "windows"])
+def test_mpxj_reads_every_export_with_our_dates(plan, calendar_plan, tmp_path):
+    reader = _mpxj()
+    schedule = compute_schedule(load_roadmap(PLANS[plan](calendar_plan)), date(2024, 2, 1))
+    path = tmp_path / "plan.xml"
+    path.write_text(EXPORTERS["mspdi"].render(schedule), encoding="utf-8")
+    project = reader().read(str(path))
+    tasks = {str(t.getWBS()): t for t in project.getTasks() if t.getWBS() is not None and not t.hasChildTasks()
+             and int(t.getUniqueID()) != 0}
+    assert set(tasks) == set(schedule.entries)
+    for e in schedule:
+        assert (str(tasks[e.id].getStart())[:10], str(tasks[e.id].getFinish())[:10]) == \
+            (e.start.isoformat(), e.end.isoformat()), e.id
+        assert str(tasks[e.id].getName()) == e.title
