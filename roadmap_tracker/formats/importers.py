@@ -214,7 +214,8 @@ def csv_to_roadmap(data: bytes, name: str) -> Imported:
 def roadmap_yaml(document: dict, source: str) -> tuple[str, list[int]]:
     """The YAML text of a roadmap document, and the line each milestone starts on."""
     header = f"# Imported from {source} by roadmap-tracker. Check it with: roadmap validate FILE\n"
-    dump = lambda value: yaml.safe_dump(value, sort_keys=False, allow_unicode=True, width=110)  # noqa: E731
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter, when installed, is 20x faster
+    dump = lambda value: yaml.dump(value, Dumper=dumper, sort_keys=False, allow_unicode=True, width=110)  # noqa: E731
     parts = [header, dump({"roadmap": document["roadmap"]}), "milestones:\n" if document["milestones"]
              else "milestones: []\n"]
     starts = []
