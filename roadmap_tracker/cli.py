@@ -944,7 +944,8 @@ def import_ics_command(session: Session, source, match, track, kind, output, mer
 
     Example: roadmap import ics cstd.ics --match "CSTD|Commission on Science" --track sessions -o sessions.yaml
     """
-    from .formats.icsimport import calendar_steps, merge_text, read_calendar_source, steps_document
+    from .formats.icsimport import (calendar_steps, located_in_calendar, merge_text, read_calendar_source,
+                                    steps_document)
     from .formats.importers import Imported, checked_yaml
     from .loading import load_roadmap
     from .model import KINDS
@@ -976,7 +977,7 @@ def import_ics_command(session: Session, source, match, track, kind, output, mer
 
     merged, diagnostics = parse_roadmap_bytes(text.encode("utf-8"), str(target))
     if merged is None or any(d.is_error for d in diagnostics):
-        raise RoadmapInvalid(diagnostics)
+        raise RoadmapInvalid(located_in_calendar(diagnostics, result, name))
     if len(merged.milestones) != len(roadmap.milestones) + len(result.added):
         raise InvalidValue(f"{target}: cannot append to its milestones list (it is not the last key of the file, "
                            "or is written inline); write the sessions to their own file with -o instead")

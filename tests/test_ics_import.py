@@ -145,3 +145,15 @@ def test_a_calendar_is_fetched_from_a_url(cli, tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_merge_the_roadmap_refuses_names_the_event_and_changes_nothing(cli, tmp_path):
+    plan = tmp_path / "milestones.yaml"
+    original = "roadmap:\n  id: ours\n  title: Ours\n  tracks: [{id: prep, title: Preparation}]\nmilestones:\n" \
+               "  - {id: prep, title: Preparation, track: prep, duration: 10d, not_before: 2026-03-02}\n"
+    plan.write_text(original, encoding="utf-8")
+    result = cli("--file", str(plan), "import", "ics", str(UN), "--match", "29th session", "--track", "sessions",
+                 "--merge")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{UN}:24: error[unknown-track]"), result.stderr
+    assert plan.read_text() == original

@@ -41,6 +41,7 @@ class Merge:
     moved: list[tuple[str, str, str]] = field(default_factory=list)
     unchanged: int = 0
     gone: list[str] = field(default_factory=list)
+    appended: list[tuple[int, int]] = field(default_factory=list)  # (line in the merged file, event line)
 
 
 def read_calendar_source(source: str, timeout: float = 30) -> tuple[bytes, str]:
@@ -204,7 +205,7 @@ def merge_text(text: str, roadmap, steps: list[CalendarStep]) -> tuple[str, Merg
         existing = by_uid.get(step.uid)
         seen.add(step.uid)
         if existing is None:
-            new_entries.append(step.entry)
+            new_entries.append(step)
             result.added.append(step.entry["id"])
             continue
         old = f"{existing.start.text if existing.start else ''}..{existing.end.text if existing.end else ''}"
@@ -229,8 +230,10 @@ def merge_text(text: str, roadmap, steps: list[CalendarStep]) -> tuple[str, Merg
         if merged and not merged.endswith("\n"):
             merged += "\n"
         indent = _item_indent(text, roadmap)
-        block = yaml.safe_dump(new_entries, sort_keys=False, allow_unicode=True, width=110)
-        merged += "".join(indent + line if line.strip() else line for line in block.splitlines(keepends=True))
+        for step in new_entries:
+            result.appended.append((merged.count("\n") + 1, step.line))
+            block = yaml.safe_dump([step.entry], sort_keys=False, allow_unicode=True, width=110)
+            merged += "".join(indent + line if line.strip() else line for line in block.splitlines(keepends=True))
     return merged, result
 
 
@@ -241,4 +244,17 @@ def _item_indent(text: str, roadmap) -> str:
     return "  "
 
 
-__all__ = ["calendar_steps", "merge_text", "read_calendar_source", "steps_document", "Merge", "UID_LINK"]
+def located_in_calendar(diagnostics, result: Merge, calendar: str) -> list:
+    """Problems in the steps appended by a merge, named at the calendar's event instead."""
+    import bisect
+    import dataclasses
+
+    starts = [line for line, _ in result.appended]
+    out = []
+    for d in diagnostics:
+        index = bisect.bisect_right(starts, d.line or 0) - 1
+        out.append(dataclasses.replace(d, file=calendar, line=result.appended[index][1]) if index >= 0 else d)
+    return out
+
+
+__all__ = ["located_in_calendar", "calendar_steps", "merge_text", "read_calendar_source", "steps_document", "Merge", "UID_LINK"]

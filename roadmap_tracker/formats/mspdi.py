@@ -332,7 +332,7 @@ def mspdi_import(data: bytes, name: str):
             return default
         return found.text.strip()[:MAX_TEXT]
 
-    def number(element, tag, default: int, low: int, high: int, what: str) -> int:
+    def number(element, tag, default: int, low: int, high: int, what: str, hint: str | None = None) -> int:
         value = text(element, tag)
         if value is None:
             return default
@@ -341,14 +341,15 @@ def mspdi_import(data: bytes, name: str):
             if not math.isfinite(result):
                 raise ValueError
         except ValueError:
-            bad(f"<{tag}> is '{value[:40]}', not {what}", element.find(q(tag)))
+            bad(f"<{tag}> is '{value[:40]}', not {what}", element.find(q(tag)), hint)
             return default
         if not low <= result <= high:
-            bad(f"<{tag}> is {value[:40]}, out of range ({what}: {low} to {high})", element.find(q(tag)))
+            bad(f"<{tag}> is {value[:40]}, out of range ({what}: {low} to {high})", element.find(q(tag)), hint)
             return default
         return int(result)
 
-    minutes_per_day = number(root, "MinutesPerDay", MINUTES_PER_DAY, 1, 1440, "minutes in a working day")
+    minutes_per_day = number(root, "MinutesPerDay", MINUTES_PER_DAY, 1, 1440, "minutes in a working day",
+                             "MS Project writes 480 for an 8-hour day")
     title = text(root, "Title") or text(root, "Name") or "Imported plan"
     tasks = root.findall(f"{q('Tasks')}/{q('Task')}")
     aliases = {}
