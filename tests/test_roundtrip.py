@@ -131,13 +131,15 @@ def test_a_plan_edited_in_ms_project_comes_back_with_the_edits(tmp_path):
     text = EXPORTERS["mspdi"].render(schedule)
     started = text.index("<WBS>started</WBS>")
     edited = text[:started] + text[started:].replace("<Duration>PT80H0M0S</Duration>", "<Duration>PT96H0M0S</Duration>", 1)
-    assert edited != text
+    edited = edited.replace("<Contact>=HYPERLINK(\"http://evil\")</Contact>", "<Contact>Secretariat</Contact>")
+    assert edited.count("<Contact>Secretariat</Contact>") == 1
     (tmp_path / "edited.xml").write_text(edited, encoding="utf-8")
     import_file("mspdi", tmp_path / "edited.xml", tmp_path / "back.yaml")
     back = load_roadmap(tmp_path / "back.yaml")
     assert str(back.get("started").duration) == "12bd"  # the edit, on MS Project's 8-hour day
     assert back.get("prep").estimate == load_roadmap(WINDOWS).get("prep").estimate  # untouched steps: exact
     assert back.get("survey").start.text == "2024-Q1"
+    assert back.get("prep").lead == "Secretariat"  # MS Project's Contact field
 
 
 @pytest.mark.parametrize("fmt", ["mspdi", "xlsx", "csv"])

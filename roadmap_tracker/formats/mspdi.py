@@ -37,7 +37,6 @@ ELAPSED_DAYS = 8  # "ed"
 ELAPSED_WEEKS = 10  # "ew"
 ELAPSED_MONTHS = 12  # "emo" (MS Project's month is 30 elapsed days)
 MUST_START_ON, START_NO_EARLIER_THAN = 2, 4
-CONSTRAINT_TYPES = range(0, 8)
 TENTHS_PER_DAY = 24 * 60 * 10
 ELAPSED_FORMATS = {"4", "6", "8", "10", "12", "20", "36", "38", "40", "42", "44", "52"}
 MINUTES_PER_DAY = 480
@@ -466,8 +465,8 @@ def mspdi_import(data: bytes, name: str):
         for keys, kept in ((TIMING_KEYS, timing_kept), (TRACKING_KEYS, tracking_kept)):
             source = decoded if kept else native
             entry.update({k: source[k] for k in keys if source.get(k) is not None})
-        for key in ("lead", "notes"):  # MS Project's Contact and Notes when we did not write them
-            if key not in entry and native.get(key):
+        for key in ("lead", "notes"):  # MS Project's Contact and Notes, which may have been edited there
+            if native.get(key):
                 entry[key] = native[key]
         if "links" not in entry and native.get("links"):
             entry["links"] = native["links"]
