@@ -181,3 +181,18 @@ def test_mpxj_reads_every_export_with_our_dates(plan, calendar_plan, tmp_path):
         assert (str(tasks[e.id].getStart())[:10], str(tasks[e.id].getFinish())[:10]) == \
             (e.start.isoformat(), e.end.isoformat()), e.id
         assert str(tasks[e.id].getName()) == e.title
+
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10**6), fmt=st.sampled_from(["mspdi", "xlsx"]),
+       as_of=st.dates(date(2023, 6, 1), date(2027, 1, 1)))
+def test_any_generated_plan_round_trips_on_any_as_of(tmp_path, seed, fmt, as_of):
+    plan = tmp_path / f"plan{seed}.yaml"
+    plan.write_text(synthetic_calendar_yaml(60, seed=seed), encoding="utf-8")
+    original, imported = round_trip(plan, fmt, tmp_path, as_of)
+    assert plan_of(imported) == plan_of(original)
+    assert schedule_of(imported, as_of) == schedule_of(original, as_of)
