@@ -196,3 +196,21 @@ def test_any_generated_plan_round_trips_on_any_as_of(tmp_path, seed, fmt, as_of)
     original, imported = round_trip(plan, fmt, tmp_path, as_of)
     assert plan_of(imported) == plan_of(original)
     assert schedule_of(imported, as_of) == schedule_of(original, as_of)
+
+
+@pytest.mark.parametrize("plan", list(PLANS))
+def test_a_plan_saved_again_by_another_ms_project_writer_comes_back_exactly(plan, calendar_plan, tmp_path):
+    reader = _mpxj()
+    from org.mpxj.mspdi import MSPDIWriter
+
+    source = PLANS[plan](calendar_plan)
+    ours, theirs = tmp_path / "ours.xml", tmp_path / "resaved.xml"
+    ours.write_text(EXPORTERS["mspdi"].render(compute_schedule(load_roadmap(source), date(2024, 3, 1))),
+                    encoding="utf-8")
+    MSPDIWriter().write(reader().read(str(ours)), str(theirs))  # MPXJ writes its own MS Project XML
+    assert theirs.read_text(encoding="utf-8") != ours.read_text(encoding="utf-8")
+    import_file("mspdi", theirs, tmp_path / "back.yaml")
+    original, imported = load_roadmap(source), load_roadmap(tmp_path / "back.yaml")
+    assert plan_of(imported) == plan_of(original)
+    for as_of in AS_OF[:3]:
+        assert schedule_of(imported, as_of) == schedule_of(original, as_of)

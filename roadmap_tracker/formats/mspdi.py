@@ -98,9 +98,12 @@ def _native_lag(lag: Duration) -> tuple[int, int]:
     return lag.amount * TENTHS_PER_DAY, ELAPSED_DAYS
 
 
+_UNSET = {"ConstraintType": "0", "Milestone": "0", "PercentComplete": "0"}  # what an absent field means
+
+
 def _check(values: dict, tags: tuple[str, ...], links: list[tuple] = ()) -> str:
     """A short digest of some of a task's native fields (and its links), as written."""
-    text = "\n".join([f"{k}={str(values.get(k, '')).strip()}" for k in tags]
+    text = "\n".join([f"{k}={str(values.get(k) or _UNSET.get(k, '')).strip()}" for k in tags]
                       + ["link=" + ",".join(str(v).strip() for v in link) for link in links])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
