@@ -821,15 +821,16 @@ def export() -> None:
               help="Serve the roadmap as on this day. Default: today, following the calendar.")
 @click.pass_obj
 def serve(session: Session, host, port, state_file, as_of) -> None:
-    """Serve calendar feeds over HTTP: /calendar.ics, /calendar/TRACK.ics, ?critical=1, /healthz.
+    """Serve the roadmap in a browser (/, /gantt, /calendars, /m/ID) and its calendar feeds.
 
-    Read-only; follows edits to the roadmap file without a restart.
+    Feeds: /calendar.ics, /calendar/TRACK.ics, ?critical=1; JSON: /status.json, /schedule.json;
+    /healthz. Read-only; follows edits to the roadmap file and the tracking store without a restart.
 
     Example: roadmap serve --host 127.0.0.1 --port 8080
     """
     from .server import serve as run_server
-
-    from .store import store_stamp
+    from .store import sqlite_path, store_stamp
+    from .web.routes import WebOptions
 
     path = session.path()
     state = Path(state_file) if state_file else path.parent / ".roadmap" / "feed-state.json"
@@ -839,8 +840,20 @@ def serve(session: Session, host, port, state_file, as_of) -> None:
         session._roadmap, session._facts = roadmap, None  # the freshly loaded file, facts read anew
         return session.facts()
 
-    click.echo(f"serving {path} on http://{host}:{port}/calendar.ics (Ctrl-C to stop)", err=True)
-    run_server(path, host, port, state, as_of=as_of, facts=facts, facts_stamp=lambda: store_stamp(url))
+    def history(milestone_id):
+        database = sqlite_path(url)
+        if database is not None and not database.is_file():
+            return []
+        store = session.store()
+        try:
+            return store.history(milestone_id)
+        finally:
+            store.close()
+
+    web = WebOptions(history=history)
+    click.echo(f"serving {path} on http://{host}:{port}/ (feeds: /calendar.ics; read-only; Ctrl-C to stop)",
+               err=True)
+    run_server(path, host, port, state, as_of=as_of, facts=facts, facts_stamp=lambda: store_stamp(url), web=web)
 
 
 # Options an exporter may accept (see Exporter.options); one meaning each, as everywhere else.

@@ -112,8 +112,8 @@ def _without_dtstamps(body: bytes) -> bytes:
     return b"\r\n".join(line for line in body.split(b"\r\n") if not line.startswith(b"DTSTAMP"))
 
 
-def create_app(source: FeedSource):
-    """The WSGI application serving ``source``'s feeds."""
+def create_app(source: FeedSource, web=None):
+    """The WSGI application serving ``source``'s feeds and pages (``web``: :class:`~.web.routes.WebOptions`)."""
     from flask import Flask, Response, request
 
     app = Flask("roadmap_tracker")
@@ -170,18 +170,21 @@ def create_app(source: FeedSource):
         app.logger.exception("error while serving %s", request.path)
         return Response("internal error\n", status=500, mimetype="text/plain")
 
+    from .web.routes import register
+
+    register(app, source, web)
     return app
 
 
 def serve(roadmap_path: Path, host: str, port: int, state_path: Path | None = None, threads: int = 4,
-          as_of: date | None = None, facts=None, facts_stamp=None) -> None:
+          as_of: date | None = None, facts=None, facts_stamp=None, web=None) -> None:
     """Run the feed server until interrupted; ``as_of`` pins the day (default: today, every day)."""
     from waitress import serve as waitress_serve
 
     source = FeedSource(roadmap_path, state_path, today=(lambda: as_of) if as_of else date.today,
                         facts=facts, facts_stamp=facts_stamp)
     source.refresh()
-    waitress_serve(create_app(source), host=host, port=port, threads=threads, ident="roadmap-tracker")
+    waitress_serve(create_app(source, web), host=host, port=port, threads=threads, ident="roadmap-tracker")
 
 
 __all__ = ["FeedSource", "create_app", "serve"]

@@ -154,15 +154,16 @@ def render_path(schedule: Schedule, milestone_id: str, fmt: str = "table") -> st
     return _table(rows, False)
 
 
-def render_show(schedule: Schedule, milestone_id: str) -> str:
+def show_fields(schedule: Schedule, milestone_id: str) -> list[tuple[str, str]]:
+    """Everything about one milestone as (label, text) pairs, in the order ``roadmap show`` prints them."""
     e = schedule[milestone_id]
     m = e.milestone
     roadmap = schedule.roadmap
-    out = [f"{m.id}: {m.title}", ""]
+    out: list[tuple[str, str]] = []
 
     def field(label: str, value) -> None:
         if value not in (None, "", (), []):
-            out.append(f"  {label + ':':<14}{value}")
+            out.append((label, str(value)))
 
     field("kind", m.kind)
     field("track", roadmap.track_title(m.track) if m.track else None)
@@ -194,6 +195,13 @@ def render_show(schedule: Schedule, milestone_id: str) -> str:
     for link in m.links:
         field("link", link)
     field("notes", m.notes)
+    return out
+
+
+def render_show(schedule: Schedule, milestone_id: str) -> str:
+    m = schedule[milestone_id].milestone
+    out = [f"{m.id}: {m.title}", ""]
+    out += [f"  {label + ':':<14}{value}" for label, value in show_fields(schedule, milestone_id)]
     return "\n".join(out) + "\n"
 
 

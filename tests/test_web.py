@@ -1,0 +1,303 @@
+"""The roadmap in a browser: the read-only pages, through Flask's test client on a real roadmap file."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from html.parser import HTMLParser
+
+import pytest
+
+from roadmap_tracker import web
+from roadmap_tracker.web import pages as _pages  # noqa: F401  (web.pages below)
+from roadmap_tracker.server import FeedSource, create_app
+from roadmap_tracker.status import SECTION_TITLES, StatusItem, build_status
+from roadmap_tracker.wording import headline
+
+from .test_ics import SMALL
+
+AS_OF = date(2024, 3, 1)
+PAGES = ["/", "/m/draft", "/gantt", "/calendars"]
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+HOSTILE = f"""\
+roadmap:
+  id: hostile
+  title: 'Roadmap {XSS}'
+  tracks: [{{id: work, title: 'Work {XSS}'}}]
+milestones:
+  - id: evil
+    title: 'Step {XSS}'
+    track: work
+    start: 2024-03-04
+    duration: 5d
+    deadline: 2024-02-20
+    lead: '{XSS}'
+    notes: 'Notes {XSS}'
+    condition: 'if {XSS}'
+    documents: ['A/RES/<b>1</b>']
+    links: ['javascript:alert(1)', 'https://example.org/?a=1&b="2"']
+  - id: next
+    title: Next
+    track: work
+    after: [evil]
+    duration: 2d
+"""
+
+
+class Page(HTMLParser):
+    """The parts of a page the tests look at: elements, attributes, links, text."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def all(self, tag: str) -> list[dict]:
+        return [attrs for t, attrs in self.tags if t == tag]
+
+    @property
+    def words(self) -> str:
+        return " ".join(" ".join(self.text).split())
+
+
+@pytest.fixture
+def roadmap_file(write_roadmap):
+    return write_roadmap(SMALL)
+
+
+@pytest.fixture
+def source(roadmap_file):
+    feeds = FeedSource(roadmap_file, today=lambda: AS_OF)
+    feeds.refresh()
+    return feeds
+
+
+@pytest.fixture
+def client(source):
+    return create_app(source).test_client()
+
+
+def get_page(client, path: str) -> Page:
+    response = client.get(path)
+    assert response.status_code == 200, response.data[:500]
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    return Page(response.get_data(as_text=True))
+
+
+def test_status_page_says_the_library_headline(client, source):
+    report = build_status(source.schedule)
+    assert headline(report) in get_page(client, "/").words
+
+
+def test_status_page_has_every_section_with_the_library_counts(client, source):
+    report = build_status(source.schedule)
+    words = get_page(client, "/").words
+    for name, items in report.sections.items():
+        assert f"{SECTION_TITLES[name]} ({len(items)})" in words
+
+
+def test_status_page_links_each_item_to_its_page_with_the_reason(client, source):
+    report = build_status(source.schedule)
+    page = get_page(client, "/")
+    hrefs = {a.get("href") for a in page.all("a")}
+    items = [item for items in report.sections.values() for item in items]
+    assert items
+    for item in items:
+        assert f"/m/{item.entry.id}" in hrefs
+        assert item.why in page.words
+
+
+def test_status_page_shows_sections_the_library_adds(client, monkeypatch, source):
+    def with_extra_section(schedule, *args, **kwargs):
+        report = build_status(schedule, *args, **kwargs)
+        report.sections["late_to_start"] = [StatusItem(schedule["draft"], "should have started by 2024-02-26")]
+        return report
+
+    monkeypatch.setattr(web.pages, "build_status", with_extra_section)
+    words = get_page(client, "/").words
+    assert "Late to start (1)" in words and "should have started by 2024-02-26" in words
+
+
+def test_status_page_shows_the_critical_path_of_the_target(write_roadmap):
+    path = write_roadmap(SMALL.replace("  timezone: Europe/Zurich\n", "  timezone: Europe/Zurich\n  target: session\n", 1),
+                         "target.yaml")
+    source = FeedSource(path, today=lambda: AS_OF)
+    page = get_page(create_app(source).test_client(), "/")
+    chain = source.schedule.driving_chain("session")
+    assert [e.id for e in chain] == ["draft", "session"]
+    text = page.words[page.words.index("Critical path ("):]
+    positions = [text.index(e.title) for e in chain]
+    assert positions == sorted(positions)
+
+
+def test_milestone_page_says_what_roadmap_show_says(client, source):
+    from roadmap_tracker.text import show_fields
+
+    words = get_page(client, "/m/draft").words
+    for label, value in show_fields(source.schedule, "draft"):
+        if label not in web.pages.LINKED_FIELDS:
+            assert f"{label} {' '.join(value.split())}" in words
+
+
+def test_milestone_page_links_what_it_waits_for_and_what_waits_for_it(client):
+    hrefs = {a.get("href") for a in get_page(client, "/m/ready").all("a")}
+    assert "/m/draft" in hrefs
+    hrefs = {a.get("href") for a in get_page(client, "/m/draft").all("a")}
+    assert {"/m/ready", "/m/session"} <= hrefs
+
+
+def test_unknown_milestone_is_a_404_page(client):
+    response = client.get("/m/nope")
+    assert response.status_code == 404
+    assert "There is no milestone 'nope' in this roadmap." in Page(response.get_data(as_text=True)).words
+
+
+def test_gantt_page_has_the_chart_inline_as_svg_with_text(client):
+    response = client.get("/gantt")
+    body = response.get_data(as_text=True)
+    svg = body[body.index("<svg"):body.index("</svg>")]
+    assert "<text" in svg and "Draft report" in svg
+    assert 'role="img"' in svg and "<script" not in body
+
+
+def test_gantt_window_comes_from_get_parameters(client):
+    words = get_page(client, "/gantt?from=2024-01-01&weeks=4").words
+    assert "2024-01-01 to 2024-01-29" in words
+
+
+@pytest.mark.parametrize("query, message", [
+    ("from=2024-13-01", "from:"), ("weeks=0", "weeks: '0' is not a number of weeks"),
+    ("weeks=abc", "weeks: 'abc'"), ("track=nope", "track: no track 'nope'; tracks: sessions, work")])
+def test_bad_gantt_parameters_get_400_and_say_why(client, query, message):
+    response = client.get(f"/gantt?{query}")
+    assert response.status_code == 400
+    assert message in Page(response.get_data(as_text=True)).words
+
+
+def test_calendar_page_links_every_feed_and_each_resolves(client):
+    page = get_page(client, "/calendars")
+    feeds = [a["href"] for a in page.all("a") if a["href"].startswith("/calendar") and ".ics" in a["href"]]
+    assert set(feeds) == {"/calendar.ics", "/calendar.ics?critical=1", "/calendar/sessions.ics", "/calendar/work.ics"}
+    for href in feeds:
+        response = client.get(href)
+        assert response.status_code == 200 and response.data.startswith(b"BEGIN:VCALENDAR")
+    webcal = [a["href"] for a in page.all("a") if a["href"].startswith("webcal:")]
+    assert "webcal://localhost/calendar.ics" in webcal
+    for name in ("Outlook", "Google Calendar", "Apple Calendar"):
+        assert name in page.words
+
+
+def test_status_json_is_what_the_cli_prints(client, cli, roadmap_file):
+    printed = cli("--file", str(roadmap_file), "status", "--as-of", AS_OF.isoformat(), "--format", "json")
+    response = client.get("/status.json")
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert response.get_json() == json.loads(printed.stdout)
+
+
+def test_schedule_json_is_what_the_cli_prints(client, cli, roadmap_file):
+    printed = cli("--file", str(roadmap_file), "schedule", "--as-of", AS_OF.isoformat(), "--format", "json")
+    assert client.get("/schedule.json").get_json() == json.loads(printed.stdout)
+
+
+@pytest.mark.parametrize("path", PAGES + ["/status.json", "/schedule.json", "/assets/site.css"])
+def test_every_page_has_an_etag_and_answers_304_when_unchanged(client, path):
+    first = client.get(path)
+    assert first.headers["ETag"]
+    again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_the_etag_changes_when_the_roadmap_changes(client, roadmap_file):
+    import os
+
+    before = client.get("/").headers["ETag"]
+    stamp = roadmap_file.stat().st_mtime_ns + 2_000_000_000
+    roadmap_file.write_text(SMALL.replace("Draft report", "Draft report, revised"), encoding="utf-8")
+    os.utime(roadmap_file, ns=(stamp, stamp))
+    response = client.get("/", headers={"If-None-Match": before})
+    assert response.status_code == 200 and "Draft report, revised" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_have_landmarks_one_h1_and_a_language(client, path):
+    page = get_page(client, path)
+    tags = [t for t, _ in page.tags]
+    assert page.all("html")[0]["lang"] == "en"
+    assert tags.count("h1") == 1 and tags.count("main") == 1
+    assert {"header", "nav", "footer"} <= set(tags)
+    assert page.all("a")[0]["href"] == "#main"  # skip link first, for keyboard users
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_load_nothing_from_elsewhere_and_run_no_script(client, path):
+    response = client.get(path)
+    page = Page(response.get_data(as_text=True))
+    assert not page.all("script") and not page.all("iframe")
+    loaded = [a.get("src") for a in page.all("img")] + [a["href"] for a in page.all("link")]
+    assert all(url.startswith("/") for url in loaded if url)
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_every_form_field_has_a_label(client):
+    page = get_page(client, "/gantt")
+    labelled = {a.get("for") for a in page.all("label")}
+    for field in page.all("input") + page.all("select"):
+        assert field["id"] in labelled
+
+
+@pytest.fixture
+def hostile(write_roadmap):
+    path = write_roadmap(HOSTILE, "hostile.yaml")
+    return create_app(FeedSource(path, today=lambda: AS_OF)).test_client()
+
+
+@pytest.mark.parametrize("path", ["/", "/m/evil", "/m/next", "/gantt", "/calendars", "/gantt?track=<script>"])
+def test_markup_in_the_roadmap_is_shown_as_text(hostile, path):
+    body = hostile.get(path).get_data(as_text=True)
+    assert "<script" not in body and "<img" not in body and "<b>" not in body
+    assert "onerror=alert" not in re.sub(r"&[a-z]+;|&#\d+;", "", body.replace("&lt;img src=x onerror=alert(1)&gt;", ""))
+
+
+def test_markup_in_the_roadmap_is_still_readable(hostile):
+    words = get_page(hostile, "/m/evil").words
+    assert f"Step {XSS}" in words and f"Notes {XSS}" in words
+
+
+def test_only_web_addresses_become_links(hostile):
+    page = get_page(hostile, "/m/evil")
+    hrefs = [a["href"] for a in page.all("a")]
+    assert not any(h.lower().startswith("javascript:") for h in hrefs)
+    assert 'https://example.org/?a=1&b="2"' in hrefs
+    assert "javascript:alert(1)" in page.words
+
+
+def test_document_symbols_link_to_the_un_document_system(client, write_roadmap):
+    path = write_roadmap(SMALL.replace("lead: Secretariat", "lead: Secretariat\n    documents: [E/CN.16/2024/2]"), "docs.yaml")
+    page = get_page(create_app(FeedSource(path, today=lambda: AS_OF)).test_client(), "/m/draft")
+    assert "https://docs.un.org/en/E/CN.16/2024/2" in [a["href"] for a in page.all("a")]
+
+
+def test_a_broken_file_keeps_the_last_good_pages_with_a_warning(client, roadmap_file):
+    import os
+
+    get_page(client, "/")
+    stamp = roadmap_file.stat().st_mtime_ns + 2_000_000_000
+    roadmap_file.write_text(SMALL.replace("after: [draft]", "after: [draftt]"), encoding="utf-8")
+    os.utime(roadmap_file, ns=(stamp, stamp))
+    page = get_page(client, "/")
+    assert "The roadmap file has errors;" in page.words and "did you mean 'draft'?" in page.words
+    assert "Draft report" in page.words
+
+
+def test_no_write_route_without_allow_updates(client):
+    for path in ["/", "/m/draft", "/sign-in", "/sign-out", "/m/draft/report"]:
+        assert client.post(path).status_code in (404, 405)
