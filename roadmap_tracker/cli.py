@@ -829,7 +829,7 @@ def serve(session: Session, host, port, state_file, as_of) -> None:
     Example: roadmap serve --host 127.0.0.1 --port 8080
     """
     from .server import serve as run_server
-    from .store import sqlite_path, store_stamp
+    from .store import store_stamp
     from .web.routes import WebOptions
 
     path = session.path()
@@ -840,20 +840,55 @@ def serve(session: Session, host, port, state_file, as_of) -> None:
         session._roadmap, session._facts = roadmap, None  # the freshly loaded file, facts read anew
         return session.facts()
 
-    def history(milestone_id):
-        database = sqlite_path(url)
-        if database is not None and not database.is_file():
-            return []
-        store = session.store()
-        try:
-            return store.history(milestone_id)
-        finally:
-            store.close()
-
-    web = WebOptions(history=history)
+    web = WebOptions(history=lambda milestone_id: _stored_history(session, milestone_id))
     click.echo(f"serving {path} on http://{host}:{port}/ (feeds: /calendar.ics; read-only; Ctrl-C to stop)",
                err=True)
     run_server(path, host, port, state, as_of=as_of, facts=facts, facts_stamp=lambda: store_stamp(url), web=web)
+
+
+def _stored_history(session: Session, milestone_id: str | None = None) -> list:
+    """The updates recorded for a milestone (or all), without creating a store that does not exist yet."""
+    from .store import sqlite_path
+
+    database = sqlite_path(session.database_url())
+    if database is not None and not database.is_file():
+        return []
+    with session.store() as store:
+        return store.history(milestone_id)
+
+
+@main.command()
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+              help="The folder to write the site to; it is replaced as a whole.")
+@click.option("--base-url", metavar="URL",
+              help="Where the site will be published (https://...): the calendar page then gives full "
+                   "subscription addresses and webcal:// links.")
+@_as_of_option
+@click.pass_obj
+def publish(session: Session, output, base_url, as_of) -> None:
+    """The pages of 'roadmap serve' and every calendar feed as static files with relative links.
+
+    For an intranet share, SharePoint or GitHub Pages. Same input, same bytes; the feeds' SEQUENCE
+    numbers are kept beside the folder (.NAME.state.json).
+
+    Example: roadmap publish -o site/ --base-url https://example.org/wsis20/
+    """
+    from .formats.ics import SequenceState, state_path_for
+    from .web.publish import site_files, write_site
+
+    if base_url and not base_url.lower().startswith(("https://", "http://")):
+        raise InvalidValue(f"--base-url '{base_url}' must start with https:// or http://")
+    schedule = session.schedule(as_of)
+    records: dict[str, list] = {}
+    for record in _stored_history(session):
+        records.setdefault(record.milestone_id, []).append(record)
+    target = Path(output)
+    state_file = state_path_for(target)
+    state = SequenceState.load(state_file)
+    files = site_files(schedule, base_url, lambda milestone_id: records.get(milestone_id, []), state)
+    write_site(files, target)
+    state.save(state_file)
+    click.echo(f"wrote {len(files)} files to {target} (open {target / 'index.html'})", err=True)
 
 
 # Options an exporter may accept (see Exporter.options); one meaning each, as everywhere else.
