@@ -819,12 +819,15 @@ def export() -> None:
               help="Where to keep SEQUENCE numbers (default: .roadmap/feed-state.json beside the roadmap).")
 @click.option("--as-of", type=DAY, default=None, metavar="DATE",
               help="Serve the roadmap as on this day. Default: today, following the calendar.")
+@click.option("--allow-updates", is_flag=True,
+              help="Let signed-in editors report progress from the browser (accounts: 'roadmap users').")
 @click.pass_obj
-def serve(session: Session, host, port, state_file, as_of) -> None:
+def serve(session: Session, host, port, state_file, as_of, allow_updates) -> None:
     """Serve the roadmap in a browser (/, /gantt, /calendars, /m/ID) and its calendar feeds.
 
     Feeds: /calendar.ics, /calendar/TRACK.ics, ?critical=1; JSON: /status.json, /schedule.json;
-    /healthz. Read-only; follows edits to the roadmap file and the tracking store without a restart.
+    /healthz. Read-only unless --allow-updates; follows edits to the roadmap file and the tracking
+    store without a restart.
 
     Example: roadmap serve --host 127.0.0.1 --port 8080
     """
@@ -841,7 +844,12 @@ def serve(session: Session, host, port, state_file, as_of) -> None:
         return session.facts()
 
     web = WebOptions(history=lambda milestone_id: _stored_history(session, milestone_id))
-    click.echo(f"serving {path} on http://{host}:{port}/ (feeds: /calendar.ics; read-only; Ctrl-C to stop)",
+    if allow_updates:
+        from .web.accounts import BrowserUpdates
+
+        web.accounts = BrowserUpdates(session.store())
+    click.echo(f"serving {path} on http://{host}:{port}/ (feeds: /calendar.ics; "
+               f"{'progress reports from signed-in editors' if allow_updates else 'read-only'}; Ctrl-C to stop)",
                err=True)
     run_server(path, host, port, state, as_of=as_of, facts=facts, facts_stamp=lambda: store_stamp(url), web=web)
 
@@ -889,6 +897,108 @@ def publish(session: Session, output, base_url, as_of) -> None:
     write_site(files, target)
     state.save(state_file)
     click.echo(f"wrote {len(files)} files to {target} (open {target / 'index.html'})", err=True)
+
+
+@main.group()
+def users() -> None:
+    """Who may sign in to 'roadmap serve --allow-updates', and what they may report on.
+
+    Example: roadmap users add ohchr-focal --role editor --track consultations
+    """
+
+
+def _sign_in_link(url: str, token: str) -> str:
+    return f"{url.rstrip('/')}/sign-in?token={token}"
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), required=True,
+              help="viewer: reads; editor: reports on their steps; admin: reports on every step.")
+@click.option("--steps", metavar="ID,...", help="The steps an editor may report on (comma-separated ids).")
+@click.option("--track", metavar="T", help="The track whose steps an editor may report on.")
+@click.option("--url", default="http://127.0.0.1:8080", show_default=True, help="Where the server is reached.")
+@click.option("--valid", type=DAYS, default=3, show_default=True, metavar="DAYS", help="How long the link works.")
+@click.pass_obj
+def users_add(session: Session, name, role, steps, track, url, valid) -> None:
+    """Add an account and print its one-time sign-in link (the only time it is shown).
+
+    Example: roadmap users add ohchr-focal --role editor --steps consultation-eclac,elements-comments
+    """
+    from datetime import timedelta
+
+    from .store.accounts import Accounts
+
+    roadmap = session.roadmap()
+    if steps and track:
+        raise click.UsageError("give --steps or --track, not both")
+    step_ids = tuple(s.strip() for s in (steps or "").split(",") if s.strip()) or None
+    for step in step_ids or ():
+        _known_id(roadmap, step)
+    tracks = [t.id for t in roadmap.tracks]
+    if track and track not in tracks:
+        raise InvalidValue(f"no track '{track}' in {roadmap.path}; tracks: {', '.join(tracks)}")
+    if role != "editor" and (step_ids or track):
+        raise click.UsageError("--steps and --track are for editors (admins report on every step, viewers on none)")
+    with session.store() as store:
+        accounts = Accounts(store)
+        account = accounts.add(name, role, step_ids, track)
+        token = accounts.issue_link(account.name, timedelta(days=valid))
+    click.echo(f"added {account.name} ({account.role}: {account.scope}); one-time sign-in link, valid {valid} "
+               f"days (give it to {account.name} only):", err=True)
+    click.echo(_sign_in_link(url, token))
+
+
+@users.command("link")
+@click.argument("name")
+@click.option("--url", default="http://127.0.0.1:8080", show_default=True, help="Where the server is reached.")
+@click.option("--valid", type=DAYS, default=3, show_default=True, metavar="DAYS", help="How long the link works.")
+@click.pass_obj
+def users_link(session: Session, name, url, valid) -> None:
+    """Print a new one-time sign-in link for an account (when the last one expired or was used).
+
+    Example: roadmap users link ohchr-focal
+    """
+    from datetime import timedelta
+
+    from .store.accounts import Accounts
+
+    with session.store() as store:
+        token = Accounts(store).issue_link(name, timedelta(days=valid))
+    click.echo(_sign_in_link(url, token))
+
+
+@users.command("list")
+@click.pass_obj
+def users_list(session: Session) -> None:
+    """The accounts: name, role, what they may report on, when added or revoked.
+
+    Example: roadmap users list
+    """
+    from .store.accounts import Accounts
+
+    with session.store() as store:
+        rows = Accounts(store).list()
+    if not rows:
+        click.echo("no accounts; add one with 'roadmap users add NAME --role editor'")
+    for a in rows:
+        state = f"revoked {a.revoked_at:%Y-%m-%d %H:%M}" if a.revoked_at else f"added {a.created_at:%Y-%m-%d %H:%M}"
+        click.echo(f"{a.name}  {a.role}  {a.scope}  {state}")
+
+
+@users.command("revoke")
+@click.argument("name")
+@click.pass_obj
+def users_revoke(session: Session, name) -> None:
+    """Revoke an account: its sessions end and its sign-in links stop working at once.
+
+    Example: roadmap users revoke ohchr-focal
+    """
+    from .store.accounts import Accounts
+
+    with session.store() as store:
+        account = Accounts(store).revoke(name)
+    click.echo(f"revoked {account.name}")
 
 
 # Options an exporter may accept (see Exporter.options); one meaning each, as everywhere else.

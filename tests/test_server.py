@@ -35,6 +35,15 @@ class Server:
         finally:
             connection.close()
 
+    def request_body(self, method: str, path: str, body: str, headers: dict | None = None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.request(method, path, body=body.encode(), headers=headers or {})
+            response = connection.getresponse()
+            return response.status, response.headers, response.read()
+        finally:
+            connection.close()
+
     def touch(self, text: str) -> None:
         """Rewrite the roadmap so that the server sees a new modification time."""
         before = self.roadmap.stat().st_mtime_ns

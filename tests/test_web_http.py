@@ -37,3 +37,57 @@ def test_a_reported_update_shows_on_the_milestone_page_at_once(server, cli):  # 
     assert status == 200
     assert b"by &lt;i&gt;anna&lt;/i&gt;" in body and b"Chapters &lt;b&gt;1-3&lt;/b&gt;" in body
     assert "progress: - → 20".encode() in body
+
+
+def test_an_editor_signs_in_and_reports_over_http_with_allow_updates(tmp_path, cli):
+    import re
+    import subprocess
+    import sys
+    import time
+
+    from .test_ics import SMALL
+    from .test_server import Server, _free_port
+    from .test_web import Page
+
+    roadmap = tmp_path / "roadmap.yaml"
+    roadmap.write_text(SMALL, encoding="utf-8")
+    port = _free_port()
+    added = cli("--file", str(roadmap), "users", "add", "anna", "--role", "editor", "--url", f"http://127.0.0.1:{port}")
+    link = added.stdout.strip().split(f":{port}", 1)[1]
+    process = subprocess.Popen([sys.executable, "-m", "roadmap_tracker.cli", "--file", str(roadmap), "serve", "--port",
+                                str(port), "--as-of", "2024-03-01", "--allow-updates"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    srv = Server(roadmap, port)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if srv.request("GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.1)
+        status, headers, body = srv.request("GET", link)
+        assert status == 200
+        pre_cookie = headers["Set-Cookie"].split(";")[0]
+        pre = next(i["value"] for i in Page(body.decode()).all("input") if i.get("name") == "csrf")
+        form = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": pre_cookie}
+        status, headers, _ = srv.request_body("POST", link, f"csrf={pre}", form)
+        assert status == 303
+        session = next(c for c in headers.get_all("Set-Cookie") if c.startswith("roadmap_session")).split(";")[0]
+        _, _, page = srv.request("GET", "/m/draft", {"Cookie": session})
+        csrf = re.search(rb'name="csrf" value="([0-9a-f]+)"', page).group(1).decode()
+        data = f"csrf={csrf}&status=in_progress&progress=30&started=2024-02-26&note=Under+way"
+        status, headers, _ = srv.request_body("POST", "/m/draft/report", data,
+                                              {"Content-Type": "application/x-www-form-urlencoded", "Cookie": session})
+        assert status == 303
+        _, _, feed = srv.request("GET", "/calendar.ics")
+        assert b"in progress (30%)" in feed
+        history = cli("--file", str(roadmap), "history", "draft")
+        assert "anna draft:" in history.stdout and "Under way" in history.stdout
+        assert srv.request_body("POST", "/m/draft/report", data, {"Content-Type": "application/x-www-form-urlencoded"})[0] == 403
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert link.split("token=")[1] not in process.stderr.read().decode()

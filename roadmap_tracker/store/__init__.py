@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import RoadmapError
 
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 ENV_URL = "ROADMAP_DATABASE_URL"
 FACT_FIELDS = ("status", "progress", "actual_start", "actual_end", "documents")
 

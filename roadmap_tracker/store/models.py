@@ -62,6 +62,62 @@ class Baseline(Base):
     schedule: Mapped[str] = mapped_column(Text)  # JSON rows as `roadmap schedule --format json`
 
 
+class Account(Base):
+    """A person who may sign in to the pages: role, and the steps they may report on (``--steps``/``--track``)."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("roadmap_id", "name", name="uq_accounts_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    roadmap_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # viewer | editor | admin
+    steps: Mapped[str | None] = mapped_column(Text)  # JSON list of milestone ids, or null
+    track: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SignInLink(Base):
+    """A one-time sign-in link: only a salted scrypt hash of its secret is kept."""
+
+    __tablename__ = "sign_in_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(Integer, index=True)
+    salt: Mapped[str] = mapped_column(String(64))
+    secret_hash: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebSession(Base):
+    """A signed-in browser: a hash of the session secret in its cookie, until it expires or signs out."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(Integer, index=True)
+    secret_hash: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebKey(Base):
+    """The key that signs session cookies and CSRF tokens, made once per roadmap."""
+
+    __tablename__ = "web_keys"
+
+    roadmap_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(128))
+
+
 updates = Update.__table__
 milestone_state = MilestoneState.__table__
 baselines = Baseline.__table__
+accounts = Account.__table__
+sign_in_links = SignInLink.__table__
+web_sessions = WebSession.__table__
+web_keys = WebKey.__table__

@@ -15,6 +15,7 @@ from datetime import date
 from urllib.parse import quote, urlencode
 
 from .. import __version__
+from ..model import STATUSES
 from ..scheduling import Schedule
 from ..status import SECTION_TITLES, build_status
 from ..text import schedule_row, show_fields
@@ -153,7 +154,7 @@ def status_context(pages: PageSet) -> dict:
 # -- one milestone ------------------------------------------------------------------------------------
 
 def milestone_context(pages: PageSet, milestone_id: str, history=(), can_report: bool = False,
-                      form: dict | None = None, message: str | None = None) -> dict:
+                      form: dict | None = None, message: str | None = None, refused: str | None = None) -> dict:
     """Everything ``roadmap show`` says, with links, the driving chain and the history of updates."""
     schedule = pages.schedule
     e = schedule[milestone_id]
@@ -171,7 +172,8 @@ def milestone_context(pages: PageSet, milestone_id: str, history=(), can_report:
     return {**pages.common("milestone"), "page_title": f"{m.id}: {m.title}", "entry": e, "m": m,
             "fields": fields, "chain": chain, "waits": waits, "waited_on": waited_on,
             "during": [schedule[s] for s in m.during if s in schedule.entries], "history": records,
-            "can_report": can_report, "form": form or {}, "message": message}
+            "can_report": can_report, "form": form or {}, "message": message, "refused": refused,
+            "statuses": STATUSES}
 
 
 # -- the chart ----------------------------------------------------------------------------------------

@@ -31,8 +31,8 @@ SECURITY_HEADERS = {
 class WebOptions:
     """What the pages need beyond the schedule: the history of updates, and the accounts when writes are on."""
 
-    history: Callable[[str], list] = lambda milestone_id: []
-    accounts: object = None  # a roadmap_tracker.web.accounts.Accounts when --allow-updates
+    history: Callable[[str], list] | None = None  # milestone id -> updates (default: the accounts' store, or none)
+    accounts: object = None  # a roadmap_tracker.web.accounts.BrowserUpdates when --allow-updates
     cache: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -44,6 +44,7 @@ def create_blueprint(source, options: WebOptions | None = None):
     options = options or WebOptions()
     web = Blueprint("web", __name__)
     css = resources.files("roadmap_tracker.web").joinpath("static/site.css").read_bytes()
+    history = options.history or (options.accounts.store.history if options.accounts else lambda milestone_id: [])
 
     def respond(body: str | bytes, mimetype: str = "text/html", status: int = 200, private: bool = False):
         data = body.encode("utf-8") if isinstance(body, str) else body
@@ -108,10 +109,15 @@ def create_blueprint(source, options: WebOptions | None = None):
             pages = page_set(schedule, problem)
             return respond(render("message.html", **pages.common("milestone"), page_title="Not found",
                                   message=f"There is no milestone '{milestone_id}' in this roadmap."), status=404)
-        if options.accounts is not None:
-            return options.accounts.milestone_page(schedule, problem, milestone_id, page_set, respond)
-        return page(("m", milestone_id), lambda pages: milestone_context(pages, milestone_id,
-                                                                          options.history(milestone_id)),
+        pages = page_set(schedule, problem)
+        if pages.user is not None:  # signed in: the report form where the account may report, never cached
+            reported = request.args.get("reported")
+            message = None if reported is None else "Your report was recorded." if reported != "0" else \
+                "Nothing changed, so nothing was recorded."
+            may = pages.user.may_report_on(schedule.roadmap.get(milestone_id))
+            context = milestone_context(pages, milestone_id, history(milestone_id), may, None, message)
+            return respond(render("milestone.html", **context), private=True)
+        return page(("m", milestone_id), lambda pages: milestone_context(pages, milestone_id, history(milestone_id)),
                     "milestone.html")
 
     @web.get("/gantt")
