@@ -84,8 +84,10 @@ def test_an_editor_signs_in_and_reports_over_http_with_allow_updates(tmp_path, c
         assert status == 303
         _, _, feed = srv.request("GET", "/calendar.ics")
         assert b"in progress (30%)" in feed
-        history = cli("--file", str(roadmap), "history", "draft")
-        assert "anna draft:" in history.stdout and "Under way" in history.stdout
+        import json
+
+        [record] = json.loads(cli("--file", str(roadmap), "history", "draft", "--format", "json").stdout)
+        assert record["author"] == "anna" and record["note"] == "Under way"
         assert srv.request_body("POST", "/m/draft/report", data, {"Content-Type": "application/x-www-form-urlencoded"})[0] == 403
     finally:
         process.terminate()

@@ -197,8 +197,9 @@ class BrowserUpdates:
                 update = parse_report(form)
                 note = " ".join(form["note"].split()) or None
                 record = self.store.record_update(
-                    milestone_id, lambda facts: decide_update(milestone, facts, update, self.today()), user.name,
-                    note, seed=Facts.from_milestone(milestone))
+                    milestone_id, lambda facts: decide_update(milestone, facts, update, self.today(), schedule.as_of,
+                                                              schedule[milestone_id].end),
+                    user.name, note, seed=Facts.from_milestone(milestone))
             except RoadmapError as exc:
                 pages = page_set(schedule, problem)
                 context = milestone_context(pages, milestone_id, self.store.history(milestone_id), True, form, None,

@@ -19,7 +19,7 @@ from ..model import STATUSES
 from ..scheduling import Schedule
 from ..status import SECTION_TITLES, build_status
 from ..text import schedule_row, show_fields
-from ..wording import DRIVING_REASONS, float_text, headline, span_text
+from ..wording import DRIVING_REASONS, float_text, headline, span_text, value_text
 
 DOCUMENT_SYSTEM = "https://docs.un.org/en/"  # the UN Official Document System, by symbol
 # fields of `roadmap show` that the milestone page shows as links of their own instead
@@ -167,8 +167,8 @@ def milestone_context(pages: PageSet, milestone_id: str, history=(), can_report:
              for d in m.dependencies]
     waited_on = [schedule[s] for s in schedule.successors.get(m.id, ())]
     records = [{"when": r.recorded_at.strftime("%Y-%m-%d %H:%M UTC"), "author": r.author, "note": r.note,
-                "changes": [(f, "-" if old is None else old, "-" if new is None else new)
-                            for f, (old, new) in sorted(r.changes.items())]} for r in history]
+                "changes": [(f, value_text(old), value_text(new)) for f, (old, new) in sorted(r.changes.items())]}
+               for r in history]
     return {**pages.common("milestone"), "page_title": f"{m.id}: {m.title}", "entry": e, "m": m,
             "fields": fields, "chain": chain, "waits": waits, "waited_on": waited_on,
             "during": [schedule[s] for s in m.during if s in schedule.entries], "history": records,
