@@ -15,6 +15,7 @@ from roadmap_tracker.web.accounts import FAILURES_ALLOWED, SESSION_COOKIE, Brows
 from roadmap_tracker.web.routes import WebOptions
 
 from .test_ics import SMALL
+from .test_store import db_url  # noqa: F401  (SQLite, and PostgreSQL when configured)
 from .test_web import Page
 
 AS_OF = date(2024, 3, 1)
@@ -274,3 +275,22 @@ def test_the_cli_manages_accounts_and_prints_the_link_once(cli, write_roadmap, t
 def test_the_cli_refuses_bad_accounts(cli, write_roadmap, args, message):
     result = cli("--file", str(write_roadmap(SMALL)), "users", "add", "x", *args)
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+
+
+def test_accounts_links_and_sessions_work_the_same_on_both_databases(db_url):
+    from roadmap_tracker.store.accounts import SignInRefused
+
+    with Store.open(db_url, "small") as store:
+        accounts = Accounts(store)
+        accounts.add("anna", "editor", steps=("draft",))
+        token = accounts.issue_link("anna")
+        assert accounts.check_link(token).name == "anna"
+        account = accounts.redeem_link(token)
+        with pytest.raises(SignInRefused):
+            accounts.redeem_link(token)
+        session = accounts.start_session(account, timedelta(hours=1))
+        assert accounts.session_account(session).steps == ("draft",)
+        assert accounts.signing_key() == accounts.signing_key()
+        accounts.revoke("anna")
+        assert accounts.session_account(session) is None
+        assert [a.name for a in accounts.list()] == ["anna"] and accounts.list()[0].revoked_at is not None
