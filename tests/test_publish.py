@@ -57,7 +57,7 @@ def test_every_local_link_of_the_site_resolves_to_a_published_file(publish, tmp_
         parsed = Page(page.read_text(encoding="utf-8"))
         for attrs in parsed.all("a") + parsed.all("link"):
             href = attrs.get("href", "")
-            if href.startswith(("#", "https://", "http://", "webcal://")):
+            if href.startswith(("#", "https://", "http://", "webcal://", "data:")):
                 continue
             assert not href.startswith("/"), f"{page}: {href} is not relative"
             target = (page.parent / unquote(urlsplit(href).path)).resolve()

@@ -140,8 +140,8 @@ def status_context(pages: PageSet) -> dict:
     schedule = pages.schedule
     report = build_status(schedule)
     sections = [{"name": name, "title": SECTION_TITLES.get(name, name.replace("_", " ").capitalize()),
-                 "items": items} for name, items in report.sections.items()]
-    summary = ", ".join(f"{len(s['items'])} {s['title'].lower()}" for s in sections if s["items"])
+                 "entries": items} for name, items in report.sections.items()]
+    summary = ", ".join(f"{len(s['entries'])} {s['title'].lower()}" for s in sections if s["entries"])
     target = schedule.targets[0]
     chain = [{**schedule_row(e), "span": span_text(e), "float": float_text(e.total_float),
               "reason": DRIVING_REASONS.get(e.driving_reason, "")} for e in schedule.driving_chain(target)]
