@@ -27,6 +27,9 @@ SECURITY_HEADERS = {
 }
 
 
+CACHE_LIMIT = 500  # pages kept per schedule (each window of the chart and each host name is one)
+
+
 @dataclass
 class WebOptions:
     """What the pages need beyond the schedule: the history of updates, and the accounts when writes are on."""
@@ -69,7 +72,7 @@ def create_blueprint(source, options: WebOptions | None = None):
     def cached(schedule, key, make):
         """Pages for anonymous readers, rendered once per schedule."""
         with options.lock:
-            if options.cache.get("schedule") is not schedule:
+            if options.cache.get("schedule") is not schedule or len(options.cache) > CACHE_LIMIT:
                 options.cache.clear()
                 options.cache["schedule"] = schedule
             if key in options.cache:
