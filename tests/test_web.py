@@ -304,3 +304,29 @@ def test_a_broken_file_keeps_the_last_good_pages_with_a_warning(client, roadmap_
 def test_no_write_route_without_allow_updates(client):
     for path in ["/", "/m/draft", "/sign-in", "/sign-out", "/m/draft/report"]:
         assert client.post(path).status_code in (404, 405)
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_text_colours_meet_wcag_aa_contrast():
+    from importlib import resources
+
+    css = resources.files("roadmap_tracker.web").joinpath("static/site.css").read_text()
+    colours = dict(re.findall(r"--([a-z]+):\s*(#[0-9a-f]{6})", css))
+    for name in ("ink", "muted", "link", "critical", "late", "risk", "ok", "blocked"):
+        assert contrast(colours[name], colours["paper"]) >= 4.5, name
+        assert contrast(colours[name], colours["band"]) >= 4.5, name  # on the headline's background too
+    assert contrast("#ffffff", "#1f2d3d") >= 4.5  # the page header
+    assert contrast(colours["focus"], colours["paper"]) >= 3 and contrast(colours["focus"], colours["band"]) >= 3
+    header_focus = re.search(r"header.site :focus-visible \{ outline-color: (#[0-9a-f]{6})", css).group(1)
+    assert contrast(header_focus, "#1f2d3d") >= 3  # focus rings are drawn to be seen (non-text contrast)
+    assert contrast(colours["late"], "#fff3f4") >= 4.5 and contrast(colours["ok"], "#f0f8f2") >= 4.5
