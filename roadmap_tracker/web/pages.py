@@ -208,7 +208,7 @@ def chart_window(args, schedule: Schedule) -> tuple[ChartWindow, list[str]]:
             problems.append(f"weeks: '{text}' is not a number of weeks from 1 to 520")
     text = (args.get("track") or "").strip()
     if text:
-        known = [t.id for t in schedule.roadmap.tracks]
+        known = feed_tracks(schedule)
         if text in known:
             track = text
         else:
@@ -233,7 +233,7 @@ def chart_svg(schedule: Schedule, window: ChartWindow) -> tuple[str, int]:
         svg = render_gantt(layout, "svg").decode("utf-8")
     svg = svg[svg.index("<svg"):]
     label = f"Gantt chart: {layout.title}, {layout.subtitle}, {len(layout.bars)} steps"
-    svg = svg.replace("<svg ", f'<svg role="img" aria-labelledby="chart-title" focusable="false" ', 1)
+    svg = svg.replace("<svg ", '<svg role="img" aria-labelledby="chart-title" focusable="false" ', 1)
     svg = svg.replace(">", f'><title id="chart-title">{_xml_text(label)}</title>', 1)
     return svg, len(layout.bars)
 
@@ -250,7 +250,7 @@ def gantt_context(pages: PageSet, window: ChartWindow, problems: list[str], svg:
     first, last = default_window(pages.schedule.as_of, window.weeks, window.date_from)
     return {**pages.common("gantt"), "page_title": "Gantt chart", "window": window, "problems": problems,
             "svg": svg, "steps": steps, "first": first, "last": last,
-            "tracks": pages.schedule.roadmap.tracks}
+            "tracks": [(t, pages.schedule.roadmap.track_title(t)) for t in feed_tracks(pages.schedule)]}
 
 
 # -- calendars ----------------------------------------------------------------------------------------
