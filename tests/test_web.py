@@ -304,6 +304,7 @@ def test_a_broken_file_keeps_the_last_good_pages_with_a_warning(client, roadmap_
 def test_no_write_route_without_allow_updates(client):
     for path in ["/", "/m/draft", "/sign-in", "/sign-out", "/m/draft/report"]:
         assert client.post(path).status_code in (404, 405)
+    assert client.get("/sign-in?token=1.abcdefghijklmnopqrstuvwxyz").status_code == 404
 
 
 def _luminance(colour: str) -> float:
