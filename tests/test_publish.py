@@ -138,3 +138,10 @@ def test_a_failed_write_keeps_the_previous_site_and_leaves_no_temporary_folder(p
         write_site({f"page{i}.html": b"new" for i in range(10)} | {MARKER: b"x"}, site)
     assert files_of(site) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [".site.state.json", "roadmap.yaml", "site"]
+
+
+def test_a_broken_roadmap_publishes_nothing_and_says_where(cli, write_roadmap, tmp_path):
+    path = write_roadmap(SMALL.replace("after: [draft]", "after: [draftt]"), "broken.yaml")
+    result = cli("--file", str(path), "publish", "-o", str(tmp_path / "site"))
+    assert result.exit_code == 2 and "broken.yaml:" in result.stderr and "did you mean 'draft'?" in result.stderr
+    assert not (tmp_path / "site").exists()

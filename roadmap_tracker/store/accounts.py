@@ -175,11 +175,14 @@ class Accounts:
         """The account a sign-in token is for, without using it up; :class:`SignInRefused` if it is not valid."""
         return self._link(token, now, use=False)
 
-    def redeem_link(self, token: str, now: datetime | None = None) -> Account:
-        """Use a sign-in token up (once only) and return its account."""
-        return self._link(token, now, use=True)
+    def sign_in(self, token: str, lasts: timedelta, now: datetime | None = None) -> tuple[Account, str]:
+        """Use a sign-in token up (once only) and start a session, in one transaction.
 
-    def _link(self, token: str, now: datetime | None, use: bool) -> Account:
+        Returns the account and the session's ``ID.SECRET`` for the cookie (only its hash is stored).
+        """
+        return self._link(token, now, use=True, lasts=lasts)
+
+    def _link(self, token: str, now: datetime | None, use: bool, lasts: timedelta | None = None):
         from sqlalchemy import select, update
 
         from .models import accounts, sign_in_links
@@ -205,32 +208,32 @@ class Accounts:
             ).mappings().first()
             if account is None or account["revoked_at"] is not None:
                 raise refused
-            if use:
-                done = connection.execute(update(sign_in_links).where(
-                    (sign_in_links.c.id == ident) & sign_in_links.c.used_at.is_(None)).values(used_at=moment))
-                if done.rowcount != 1:
-                    raise refused
-            return _account(account)
+            if not use:
+                return _account(account)
+            done = connection.execute(update(sign_in_links).where(
+                (sign_in_links.c.id == ident) & sign_in_links.c.used_at.is_(None)).values(used_at=moment))
+            if done.rowcount != 1:
+                raise refused
+            return _account(account), self._new_session(connection, account["id"], lasts, moment)
 
         return self.store._write(work)
 
-    # -- sessions -------------------------------------------------------------------------------
-    def start_session(self, account: Account, lasts: timedelta, now: datetime | None = None) -> str:
-        """A new session for ``account``: returns ``ID.SECRET`` for the cookie; only a hash is stored."""
+    @staticmethod
+    def _new_session(connection, account_id: int, lasts: timedelta, moment: datetime) -> str:
         from sqlalchemy import insert
 
         from .models import web_sessions
 
         secret = secrets.token_urlsafe(32)
-        moment = _now(now)
+        result = connection.execute(insert(web_sessions).values(
+            account_id=account_id, secret_hash=hashlib.sha256(secret.encode()).hexdigest(), created_at=moment,
+            expires_at=moment + lasts, ended_at=None))
+        return f"{result.inserted_primary_key[0]}.{secret}"
 
-        def work(connection):
-            result = connection.execute(insert(web_sessions).values(
-                account_id=account.id, secret_hash=hashlib.sha256(secret.encode()).hexdigest(), created_at=moment,
-                expires_at=moment + lasts, ended_at=None))
-            return result.inserted_primary_key[0]
-
-        return f"{self.store._write(work)}.{secret}"
+    # -- sessions -------------------------------------------------------------------------------
+    def start_session(self, account: Account, lasts: timedelta, now: datetime | None = None) -> str:
+        """A new session for ``account``: returns ``ID.SECRET`` for the cookie; only a hash is stored."""
+        return self.store._write(lambda connection: self._new_session(connection, account.id, lasts, _now(now)))
 
     def session_account(self, token: str, now: datetime | None = None) -> Account | None:
         """The account of a live session (None when unknown, ended, expired or revoked)."""

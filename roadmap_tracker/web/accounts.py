@@ -147,11 +147,10 @@ class BrowserUpdates:
                 return message(403, "Sign-in refused", "This form has expired or did not come from this site; "
                                                        "open your sign-in link again.")
             try:
-                account = self.accounts.redeem_link(request.args.get("token", ""))
+                _account, token = self.accounts.sign_in(request.args.get("token", ""), self.lasts)
             except SignInRefused as exc:
                 self._failed(address)
                 return message(403, "Sign-in refused", str(exc))
-            token = self.accounts.start_session(account, self.lasts)
             response = redirect("/", code=303)
             response.set_cookie(SESSION_COOKIE, self._serializer().dumps(token),
                                 max_age=int(self.lasts.total_seconds()), httponly=True, samesite="Strict",
