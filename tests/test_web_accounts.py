@@ -75,7 +75,18 @@ def test_signing_in_sets_an_http_only_same_site_strict_cookie(site):
     response = client.post(link, data={"csrf": hidden(client, link)})
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith(SESSION_COOKIE + "="))
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Max-Age=" in cookie
+    assert "Secure" not in cookie  # plain HTTP on loopback: a Secure cookie would never come back
     assert "Signed in as anna (editor)" in Page(client.get("/").get_data(as_text=True)).words
+
+
+def test_the_cookie_is_secure_behind_https(site):
+    client = site.app.test_client()
+    site.accounts.add("anna", "editor")
+    link = f"/sign-in?token={site.accounts.issue_link('anna')}"
+    https = {"X-Forwarded-Proto": "https"}
+    response = client.post(link, data={"csrf": hidden(client, link)}, headers=https)
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith(SESSION_COOKIE + "="))
+    assert "Secure" in cookie
 
 
 def test_an_editor_reports_progress_and_the_history_says_who(site):

@@ -134,7 +134,7 @@ class BrowserUpdates:
             body = render("sign_in.html", **pages.common(""), page_title="Sign in", account=account, pre=pre)
             response = respond(body, private=True)
             response.set_cookie(SIGN_IN_COOKIE, pre, max_age=900, httponly=True, samesite="Strict",
-                                secure=request.is_secure, path="/sign-in")
+                                secure=_over_https(request), path="/sign-in")
             return response
 
         @web.post("/sign-in")
@@ -154,7 +154,7 @@ class BrowserUpdates:
             response = redirect("/", code=303)
             response.set_cookie(SESSION_COOKIE, self._serializer().dumps(token),
                                 max_age=int(self.lasts.total_seconds()), httponly=True, samesite="Strict",
-                                secure=request.is_secure, path="/")
+                                secure=_over_https(request), path="/")
             response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in")
             response.headers["Cache-Control"] = "private, no-store"
             return response
@@ -205,6 +205,14 @@ class BrowserUpdates:
                                             str(exc))
                 return respond(render("milestone.html", **context), status=400, private=True)
             return redirect(f"/m/{milestone_id}?reported={record.id if record else 0}", code=303)
+
+
+def _over_https(request) -> bool:
+    """Whether the browser reached us over HTTPS, directly or through a proxy that says so.
+
+    Trusting ``X-Forwarded-Proto`` here is safe: it can only make a cookie stricter (Secure).
+    """
+    return request.is_secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
 
 
 def parse_report(form: dict):
