@@ -242,6 +242,13 @@ class WorkCalendar:
             return day
         return unshift(end, duration, self)
 
+    def latest_start_by(self, bound: int, duration: Duration) -> int:
+        """The latest start instant at or before ``bound`` where work of ``duration`` really starts
+        (working-day work starts on a working day)."""
+        if duration.unit == "bd" and duration.amount > 0:
+            return self.previous_workday(bound)
+        return bound
+
     def earliest_start_to_end_by(self, end: int, duration: Duration) -> int:
         """The earliest start from which work of ``duration`` ends at instant ``end`` or later."""
         start = self.begin(end, duration)

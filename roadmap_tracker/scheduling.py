@@ -72,6 +72,23 @@ class ScheduleEntry:
     anchored: bool = False
     bounded: bool = False
     span: tuple[int, int] = (0, 0)
+    near_critical: bool = False
+    driven: bool = False
+    expected_start: date | None = None
+    expected_end: date | None = None
+    late_days: int = 0
+    lateness: str | None = None
+    required_start: date | None = None
+
+    @property
+    def blocked(self) -> bool:
+        """Reported blocked and not finished: shown as blocked in every view."""
+        return self.reported_status == "blocked" and self.state not in ("done", "cancelled")
+
+    @property
+    def status(self) -> str:
+        """The state as every view shows it: ``blocked`` when reported so, else :attr:`state`."""
+        return "blocked" if self.blocked else self.state
 
     @property
     def exclusive_end(self) -> date:
@@ -130,15 +147,17 @@ class Schedule:
         return [(track, items) for track, items in groups.items() if items]
 
     def driving_chain(self, milestone_id: str) -> list[ScheduleEntry]:
-        """The chain of driving predecessors ending at ``milestone_id``, earliest first."""
-        chain, seen = [], set()
-        current: str | None = milestone_id
-        while current is not None and current not in seen:
-            seen.add(current)
-            entry = self.entries[current]
-            chain.append(entry)
-            current = entry.driving
-        return list(reversed(chain))
+        """The chain of driving predecessors ending at ``milestone_id``, earliest first.
+
+        It follows the driving predecessor back until a step whose date is set by itself (a fixed
+        date its predecessors can meet, actual dates, the as-of date, ``not_before``, a window).
+        """
+        return [self.entries[i] for i in _chain(self.entries, milestone_id)]
+
+    @property
+    def critical_path(self) -> list[ScheduleEntry]:
+        """The target's driving chain: the steps marked critical, earliest first."""
+        return self.driving_chain(self.targets[0])
 
 
 class _Step:
@@ -146,7 +165,7 @@ class _Step:
 
     __slots__ = ("m", "facts", "state", "duration", "S", "E", "pred_start", "pred_end", "LS", "LF",
                  "fixed", "offset", "driving", "reason", "deadline", "window", "not_before", "progress",
-                 "session_window", "ls_bound", "lf_bound", "bounded")
+                 "session_window", "ls_bound", "lf_bound", "bounded", "required")
 
     def __init__(self, m: Milestone, facts: Facts):
         self.m = m
@@ -155,14 +174,28 @@ class _Step:
         self.driving: str | None = None
         self.reason = "none"
         self.session_window: tuple[int, int] | None = None
+        self.required: int | None = None
+
+
+def _chain(entries, milestone_id: str) -> list[str]:
+    chain, seen = [], set()
+    current: str | None = milestone_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        chain.append(current)
+        entry = entries[current]
+        current = entry.driving if entry.driven else None
+    return list(reversed(chain))
 
 
 @without_gc
-def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] | None = None) -> Schedule:
+def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] | None = None, *,
+                     risk_float: int = 7) -> Schedule:
     """Schedule ``roadmap`` as it stands on ``as_of``.
 
     ``facts`` overrides what the file records for some steps (the tracking store's latest
     updates). Facts dated after ``as_of`` are ignored, so a past as-of date shows the past.
+    ``risk_float``: steps leading to the target with at most this much float are near-critical.
     The roadmap must be valid (see :func:`roadmap_tracker.loading.load_roadmap`).
     """
     facts = facts or {}
@@ -184,6 +217,10 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
 
     for node in topo:
         _forward(steps[node], preds[node], steps, today, calendar)
+    expected = {m.id: _prepare(m, facts.get(m.id) or Facts.from_milestone(m), today, calendar)
+                for m in roadmap.milestones}
+    for node in topo:  # the plan as written: work not started is not moved to the as-of date
+        _forward(expected[node], preds[node], expected, today, calendar, floor=False)
 
     project_end = max((s.E for s in steps.values() if s.state != "cancelled"), default=today)
     horizon = max([project_end] + [s.deadline for s in steps.values() if s.deadline is not None])
@@ -197,7 +234,9 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
         ranked = sorted(sinks, key=lambda n: (-steps[n].E, order[n]))
         targets = tuple(ranked) if ranked else tuple(roadmap.ids[:1])
 
-    entries = {m.id: _entry(steps[m.id], preds[m.id], succs[m.id], steps, calendar) for m in roadmap.milestones}
+    entries = {m.id: _entry(steps[m.id], preds[m.id], succs[m.id], steps, calendar, expected[m.id], today)
+               for m in roadmap.milestones}
+    _mark_critical(entries, targets[0], preds, risk_float)
     schedule = Schedule(roadmap, as_of, entries, targets, diagnostics,
                         {n: tuple(s for s, _ in succs[n]) for n in topo})
     _post_checks(schedule, steps, preds)
@@ -286,20 +325,18 @@ def _prepare(m: Milestone, facts: Facts, today: int, calendar: WorkCalendar) -> 
 
 # -- forward pass ----------------------------------------------------------------------------------
 
-def _forward(step: _Step, preds, steps: dict[str, _Step], today: int, calendar: WorkCalendar) -> None:
+def _forward(step: _Step, preds, steps: dict[str, _Step], today: int, calendar: WorkCalendar,
+             floor: bool = True) -> None:
+    """Early dates of one step. ``floor=False`` gives the expected dates: the plan as written from
+    the facts, with work not started left where its predecessors put it, even in the past."""
     m, facts = step.m, step.facts
     start_bound = end_bound = None
     best_pred, best_value, best_type = None, None, None
+    bounds = []
     for pred_id, dep in preds:
         p = steps[pred_id]
-        if dep.type == "FS":
-            value = shift(p.E, dep.lag, calendar)
-        elif dep.type == "SS":
-            value = shift(p.S, dep.lag, calendar)
-        elif dep.type == "FF":
-            value = shift(p.E, dep.lag, calendar)
-        else:  # SF
-            value = shift(p.S, dep.lag, calendar)
+        value = shift(p.E if dep.type in ("FS", "FF") else p.S, dep.lag, calendar)
+        bounds.append((pred_id, dep.type, value))
         if dep.type in ("FS", "SS"):
             start_bound = value if start_bound is None else max(start_bound, value)
             as_start = value
@@ -321,6 +358,7 @@ def _forward(step: _Step, preds, steps: dict[str, _Step], today: int, calendar: 
             step.S = min(calendar.begin(step.E, step.duration), step.E)
         step.offset = 1 if step.S == step.E else 0
         step.reason = "actual"
+        _drive_by_span(step, bounds)
         return
     if step.state == "cancelled":
         candidates = [b for b in (start_bound, end_bound, step.not_before) if b is not None]
@@ -331,24 +369,39 @@ def _forward(step: _Step, preds, steps: dict[str, _Step], today: int, calendar: 
         step.S = facts.actual_start.toordinal()
         planned_end = _fixed_span(m, step.duration, calendar)[1] if m.fixed else \
             calendar.finish(step.S, step.duration)[1]
-        if facts.progress is not None and facts.status in (None, "in_progress"):
+        if not floor:
+            remaining_end = planned_end
+        elif facts.progress is not None and facts.status in (None, "in_progress"):
             remaining = _remaining(step.duration, step.progress, step.S, calendar)
             remaining_end = calendar.finish(today, remaining)[1]
         else:  # progress unknown: assume it runs to plan, and at least through the as-of day
             remaining_end = today + 1
         step.E = max(planned_end, remaining_end)
         step.reason = "actual"
+        _drive_by_span(step, bounds)
         return
     undated_done = step.state == "done"  # reported done without a date: taken as done on its planned dates
     if m.fixed:
         step.S, step.E = _fixed_span(m, step.duration, calendar)
         step.reason = "fixed"
+        _drive_by_span(step, bounds)
     else:
         step.S, step.E = _schedule_planned(step, start_bound, end_bound, best_value, best_type, steps, today,
-                                           calendar, floor=not undated_done)
+                                           calendar, floor=floor and not undated_done)
     if undated_done and step.E > today + 1:
         step.state = "in_progress" if step.S <= today else "planned"
         step.progress = 0
+
+
+def _drive_by_span(step: _Step, bounds) -> None:
+    """The driving predecessor of a step whose dates are known (fixed, done, under way): the input
+    that needs the latest start given the step's real span; the first in file order on a tie."""
+    best, best_value = None, None
+    for pred_id, kind, value in bounds:
+        as_start = value if kind in ("FS", "SS") else value - (step.E - step.S)
+        if best_value is None or as_start > best_value:
+            best, best_value = pred_id, as_start
+    step.driving, step.required = best, best_value
 
 
 def _schedule_planned(step: _Step, start_bound, end_bound, best_value, best_type, steps, today: int,
@@ -378,7 +431,7 @@ def _fixed_span(m: Milestone, duration: Duration, calendar: WorkCalendar) -> tup
     start = m.start.first.toordinal()
     if m.end is not None:
         return start, m.end.last.toordinal() + 1
-    if m.duration is not None:
+    if m.duration is not None or duration.is_zero:  # kind milestone: a point at the start of its day
         return start, calendar.finish(start, duration)[1]
     return start, start + 1  # 'start' alone: a one-day event
 
@@ -408,8 +461,13 @@ def _fit_window(step: _Step, S: int, steps: dict[str, _Step], calendar: WorkCale
 
 def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, horizon: int,
               calendar: WorkCalendar) -> None:
-    """Late dates from successors; nothing may finish after the plan's horizon (its end, or the
-    latest deadline), even when a negative lag would allow it."""
+    """Late dates from successors alone; an end point is bounded by its deadline, else the plan's end.
+
+    FS and FF successors bound the late finish, SS and SF successors the late start; a deadline
+    or a session window bounds the late finish as well. A movable step's late start is the latest
+    day it can start and meet every bound (working-day steps start on a working day); its late
+    finish is where it then ends.
+    """
     ls_bound = lf_bound = None
     for succ_id, dep in succs:
         s = steps[succ_id]
@@ -425,8 +483,6 @@ def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, hor
         else:  # SF
             ls = unshift(s.LF, dep.lag, calendar)
             ls_bound = ls if ls_bound is None else min(ls_bound, ls)
-    if lf_bound is not None and lf_bound > horizon:
-        lf_bound = horizon
     if step.deadline is not None:  # a deadline bounds the step; at an end point it replaces the project end
         lf_bound = step.deadline if lf_bound is None else min(lf_bound, step.deadline)
     elif lf_bound is None and ls_bound is None:
@@ -439,15 +495,19 @@ def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, hor
     if step.state == "done" or (step.fixed and step.state != "in_progress"):
         step.LS, step.LF = step.S, step.E  # they do not move: predecessors must fit before them
         return
-    span = step.E - step.S
-    LF = lf_bound if lf_bound is not None else project_end
-    LS = calendar.begin(LF, step.duration) if step.state != "in_progress" else step.S + (LF - step.E)
-    if step.state == "cancelled":
-        LS = LF
-    if ls_bound is not None and ls_bound < LS:
-        LS = ls_bound
-        LF = min(LF, calendar.finish(LS, step.duration)[1] if step.state == "planned" else LS + span)
-    step.LS, step.LF = LS, LF
+    if step.state == "planned":
+        starts = []
+        if lf_bound is not None:
+            starts.append(calendar.begin(lf_bound, step.duration))
+        if ls_bound is not None:
+            starts.append(calendar.latest_start_by(ls_bound, step.duration))
+        step.LS = min(starts)
+        step.LF = calendar.finish(step.LS, step.duration)[1]
+        return
+    span = step.E - step.S  # under way (its start is a fact) or cancelled
+    finishes = [b for b in (lf_bound, None if ls_bound is None else ls_bound + span) if b is not None]
+    step.LF = min(finishes)
+    step.LS = step.LF if step.state == "cancelled" else step.LF - span
 
 
 # -- finish ----------------------------------------------------------------------------------------
@@ -469,7 +529,44 @@ def _total_float(step: _Step) -> int | None:
     return step.LF - step.E
 
 
-def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCalendar) -> ScheduleEntry:
+def _lateness(step: _Step, expected: _Step, deadline: date | None, today: int):
+    """``(lateness, late_days, expected_start, expected_end)`` of a step on the as-of day."""
+    point = step.duration.is_zero
+    exp_start = date.fromordinal(expected.S - expected.offset) if point else date.fromordinal(expected.S)
+    exp_end = exp_start if point or expected.state == "cancelled" else date.fromordinal(max(expected.E - 1, 1))
+    as_of = date.fromordinal(today)
+    if step.state not in ("planned", "in_progress"):
+        return None, 0, exp_start, exp_end
+    passed = [(as_of - day).days for day in (exp_end, deadline) if day is not None and day < as_of]
+    if passed:
+        return "overdue", max(passed), exp_start, exp_end
+    if step.state == "planned" and exp_start < as_of:
+        return "late_to_start", (as_of - exp_start).days, exp_start, exp_end
+    return None, 0, exp_start, exp_end
+
+
+def _mark_critical(entries: dict[str, ScheduleEntry], target: str, preds, risk_float: int) -> None:
+    """Critical: the target's driving chain. Near-critical: the other movable steps that lead to
+    the target with total float at or under ``risk_float``."""
+    chain = set(_chain(entries, target))
+    leads = {target}
+    stack = [target]
+    while stack:
+        for p, _ in preds[stack.pop()]:
+            if p not in leads:
+                leads.add(p)
+                stack.append(p)
+    for mid, e in entries.items():
+        critical = mid in chain
+        near = (not critical and mid in leads and not e.fixed and e.total_float is not None
+                and e.total_float <= risk_float)
+        if critical != e.critical or near:
+            object.__setattr__(e, "critical", critical)
+            object.__setattr__(e, "near_critical", near)
+
+
+def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCalendar, expected: _Step,
+           today: int) -> ScheduleEntry:
     total = _total_float(step)
     free = None
     if total is not None:
@@ -492,6 +589,11 @@ def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCal
         return to_date(instant - step.offset) if point else to_date(max(instant - 1, 1))
 
     waiting = tuple(p for p, _ in preds if steps[p].state not in ("done", "cancelled"))
+    deadline = to_date(step.deadline - 1) if step.deadline is not None else None
+    lateness, late_days, exp_start, exp_end = _lateness(step, expected, deadline, today)
+    driven = step.driving is not None and (
+        step.reason == "predecessor" or (step.fixed and step.state == "planned" and step.required is not None
+                                         and step.required > step.S))
     return ScheduleEntry(
         id=step.m.id, milestone=step.m, state=step.state,
         start=first(step.S), end=last(step.E) if not point and step.state != "cancelled" else first(step.S),
@@ -499,15 +601,17 @@ def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCal
         late_start=first(step.LS) if step.state not in ("done", "cancelled") else None,
         late_finish=(last(step.LF) if not point else first(step.LF)) if step.state not in ("done", "cancelled") else None,
         total_float=total, free_float=free,
-        critical=total is not None and total <= 0,
+        critical=False,
         fixed=step.fixed, point=point, driving=step.driving, driving_reason=step.reason,
         progress=step.progress,
-        deadline=to_date(step.deadline - 1) if step.deadline is not None else None,
+        deadline=deadline,
         window=step.window, actual_start=step.facts.actual_start, actual_end=step.facts.actual_end,
         documents=step.facts.documents, waiting_for=waiting, reported_status=step.facts.status,
         anchored=step.fixed or step.session_window is not None or step.m.window_span,
         bounded=step.bounded,
         span=(step.S, step.E),
+        driven=driven, expected_start=exp_start, expected_end=exp_end, late_days=late_days, lateness=lateness,
+        required_start=to_date(step.required) if step.required is not None and step.fixed else None,
     )
 
 

@@ -63,14 +63,13 @@ def test_float_is_never_negative_without_deadlines_or_fixed_dates(roadmap):
 
 @settings(max_examples=200, deadline=None)
 @given(roadmap=roadmaps())
-def test_critical_steps_have_the_least_float(roadmap):
+def test_critical_steps_are_exactly_the_targets_driving_chain(roadmap):
     schedule = compute_schedule(roadmap, AS_OF)
-    entries = list(schedule)
-    critical = [e.total_float for e in entries if e.critical]
-    others = [e.total_float for e in entries if not e.critical]
-    assert critical, "some chain always drives the end of the plan"
-    assert max(critical) == min(e.total_float for e in entries) == 0
-    assert not others or min(others) > max(critical)
+    chain = [e.id for e in schedule.driving_chain(schedule.targets[0])]
+    assert chain[-1] == schedule.targets[0]
+    assert {e.id for e in schedule if e.critical} == set(chain)
+    for before, after in zip(chain, chain[1:]):
+        assert schedule[after].driving == before
 
 
 @settings(max_examples=200, deadline=None)
