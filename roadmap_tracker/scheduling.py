@@ -339,10 +339,10 @@ def _forward(step: _Step, preds, steps: dict[str, _Step], today: int, calendar: 
         bounds.append((pred_id, dep.type, value))
         if dep.type in ("FS", "SS"):
             start_bound = value if start_bound is None else max(start_bound, value)
-            as_start = value
+            as_start = calendar.finish(value, step.duration)[0]  # the day it would start on
         else:
             end_bound = value if end_bound is None else max(end_bound, value)
-            as_start = calendar.earliest_start_to_end_by(value, step.duration)
+            as_start = calendar.finish(calendar.earliest_start_to_end_by(value, step.duration), step.duration)[0]
         if best_value is None or as_start > best_value:
             best_pred, best_value, best_type = pred_id, as_start, dep.type
     step.pred_start, step.pred_end = start_bound, end_bound

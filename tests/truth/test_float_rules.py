@@ -1,0 +1,128 @@
+"""The rules of docs/format.md "What the schedule means", one reduced case each (as of 2025-01-06)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from roadmap_tracker.loading import parse_roadmap_bytes
+from roadmap_tracker.scheduling import compute_schedule
+
+AS_OF = date(2025, 1, 6)  # a Monday
+
+
+def schedule_of(milestones: str, as_of: date = AS_OF, target: str | None = None):
+    header = f"roadmap: {{id: case, title: Case{', target: ' + target if target else ''}}}\n"
+    text = header + "milestones:\n" + milestones
+    roadmap, diagnostics = parse_roadmap_bytes(text.encode(), "case.yaml")
+    assert roadmap is not None, diagnostics
+    return compute_schedule(roadmap, as_of)
+
+
+def test_a_step_that_only_starts_its_successor_takes_its_late_dates_from_that_successor():
+    s = schedule_of("""\
+  - {id: a, title: A, duration: 3d}
+  - {id: b, title: B, duration: 2d, deadline: 2025-01-20, depends_on: [{id: a, type: SS}]}
+""")
+    assert s["a"].late_start == date(2025, 1, 19)
+    assert s["a"].late_finish == date(2025, 1, 21)
+    assert s["a"].total_float == 13
+    assert not s["a"].near_critical or s["a"].total_float <= 7
+
+
+def test_a_lead_lets_a_step_finish_after_its_successors_late_finish():
+    s = schedule_of("""\
+  - {id: a, title: A, duration: 5d}
+  - {id: b, title: B, duration: 5d, depends_on: [{id: a, type: FF, lag: -3d}]}
+""")
+    assert s["b"].late_finish == date(2025, 1, 10)
+    assert s["a"].late_finish == date(2025, 1, 13)
+    assert s["a"].total_float == 3
+
+
+def test_a_start_bound_on_a_working_day_step_falls_back_to_a_working_day():
+    s = schedule_of("""\
+  - {id: a, title: A, duration: 1bd, deadline: 2025-01-31}
+  - {id: b, title: B, duration: 1d, deadline: 2025-01-12, depends_on: [{id: a, type: SS}]}
+""")
+    assert s["a"].late_start == date(2025, 1, 10)  # Friday: Sunday the 12th is no working day
+    assert s["a"].late_finish == date(2025, 1, 10)
+    assert s["a"].total_float == 4
+
+
+def test_a_working_day_steps_late_finish_is_a_working_day():
+    s = schedule_of("""\
+  - {id: a, title: A, duration: 2bd, deadline: 2025-01-12}
+""")
+    assert s["a"].late_finish == date(2025, 1, 10)
+    assert s["a"].late_start == date(2025, 1, 9)
+
+
+def test_the_driving_predecessor_of_a_fixed_step_is_measured_on_its_real_span():
+    s = schedule_of("""\
+  - {id: a, title: A, duration: 10d}
+  - {id: c, title: C, duration: 1d, not_before: 2025-01-20}
+  - {id: x, title: X, start: 2025-01-01, end: 2025-01-14, depends_on: [{id: a}, {id: c, type: SF}]}
+""")
+    assert s["x"].driving == "a"
+    assert s["x"].total_float == -15
+    assert [e.id for e in s.driving_chain("x")] == ["a", "x"]
+
+
+def test_the_driving_predecessor_of_a_done_step_is_measured_on_its_actual_span():
+    s = schedule_of("""\
+  - {id: a, title: A, duration: 10d, actual: {start: 2024-11-01, end: 2024-11-10}}
+  - {id: c, title: C, duration: 1d, actual: {start: 2024-11-20, end: 2024-11-20}}
+  - {id: x, title: X, duration: 1d, depends_on: [{id: a}, {id: c, type: SF}],
+     actual: {start: 2024-11-01, end: 2024-11-14}}
+""", as_of=date(2025, 1, 6))
+    assert s["x"].driving == "a"
+
+
+def test_on_a_tie_the_predecessor_first_in_the_file_drives():
+    s = schedule_of("""\
+  - {id: a, title: A, duration: 2d}
+  - {id: b, title: B, duration: 2d}
+  - {id: c, title: C, duration: 1d, after: [b, a]}
+""")
+    assert s["c"].driving == "a"
+
+
+def test_a_milestone_with_only_a_start_is_a_point_at_the_start_of_its_day():
+    s = schedule_of("""\
+  - {id: m, title: M, kind: milestone, start: 2025-02-03}
+  - {id: n, title: N, duration: 1d, after: [m]}
+""")
+    assert (s["m"].start, s["m"].end) == (date(2025, 2, 3), date(2025, 2, 3))
+    assert s["n"].start == date(2025, 2, 3)
+
+
+def test_a_fixed_date_off_the_targets_chain_is_not_critical():
+    s = schedule_of("""\
+  - {id: side, title: Side event, kind: meeting, start: 2025-03-03}
+  - {id: draft, title: Draft, duration: 10d}
+  - {id: adopt, title: Adoption, duration: 1d, after: [draft]}
+""", target="adopt")
+    assert s.targets[0] == "adopt"
+    assert [e.id for e in s if e.critical] == ["draft", "adopt"]
+    assert not s["side"].critical and not s["side"].near_critical
+
+
+def test_near_critical_steps_lead_to_the_target_with_thin_float():
+    s = schedule_of("""\
+  - {id: long, title: Long, duration: 10d}
+  - {id: short, title: Short, duration: 6d}
+  - {id: spare, title: Spare, duration: 1d}
+  - {id: adopt, title: Adoption, duration: 1d, after: [long, short]}
+""")
+    assert s["long"].critical and not s["short"].critical
+    assert s["short"].near_critical  # 4 days of float
+    assert not s["spare"].near_critical  # leads nowhere near the target
+
+
+def test_the_driving_chain_stops_at_a_fixed_date_its_preparation_can_meet():
+    s = schedule_of("""\
+  - {id: prep, title: Preparation, duration: 5d}
+  - {id: summit, title: Summit, kind: meeting, start: 2025-03-03}
+  - {id: adopt, title: Adoption, duration: 1d, after: [summit, prep]}
+""")
+    assert [e.id for e in s.critical_path] == ["summit", "adopt"]
