@@ -229,11 +229,11 @@ class Session:
             schedule, row = baseline_schedule(store, spec)
         return schedule, f"baseline '{spec}'", row["created_at"]
 
-    def schedule(self, as_of: date | None, quiet: bool = False):
+    def schedule(self, as_of: date | None, quiet: bool = False, risk_float: int = 7):
         """The schedule on ``as_of`` from the merged facts; its diagnostics include fact conflicts."""
         from .scheduling import compute_schedule
 
-        schedule = compute_schedule(self.roadmap(), as_of or date.today(), self.facts())
+        schedule = compute_schedule(self.roadmap(), as_of or date.today(), self.facts(), risk_float=risk_float)
         schedule.diagnostics[:0] = self._fact_warnings
         if schedule.diagnostics and not quiet:
             count = len(schedule.diagnostics)
@@ -312,16 +312,20 @@ def main(ctx: click.Context, file: str | None, db: str | None) -> None:
               help="A movable step with less float than this is at risk.")
 @format_option("table", "json", "markdown")
 @output_option()
+@click.option("--baseline", default=None, metavar="NAME|FILE|git:REV",
+              help="Also give each step's baseline dates and its variance against them.")
 @click.pass_obj
-def status(session: Session, as_of, horizon, risk_float, fmt, output) -> None:
-    """Where the roadmap stands: overdue, at risk, blocked, in progress, next up, done, conditions.
+def status(session: Session, as_of, horizon, risk_float, fmt, output, baseline) -> None:
+    """Where the roadmap stands: the target's verdict; overdue, late to start, at risk, blocked,
+    in progress, next up, done, conditions.
 
     Example: roadmap status --as-of 2024-03-01 --horizon 6w
     """
     from .text import render_status
     from .status import build_status
 
-    report = build_status(session.schedule(as_of), horizon=horizon, risk_float=risk_float)
+    report = build_status(session.schedule(as_of, risk_float=risk_float), horizon=horizon, risk_float=risk_float,
+                          baseline=_baseline_schedule(session, baseline, as_of))
     _emit(render_status(report, fmt, colour=_coloured(fmt, output)), output)
 
 

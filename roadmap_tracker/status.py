@@ -1,9 +1,13 @@
-"""Where the roadmap stands on a day: the sections of ``roadmap status``.
+"""Where the roadmap stands on a day: the sections of ``roadmap status`` and the target's verdict.
 
-Every judgement here is derived from the schedule and the as-of date, never stored: a step is
-overdue when a date it had to meet has passed, at risk when its forecast breaks a deadline or
-its float against a deadline or fixed date is thin, blocked when it should have started and something it waits for is not done.
-Each step appears in at most one of overdue, at risk, blocked, in progress and upcoming.
+Every judgement here is derived from the schedule and the as-of date, never stored (the words are
+defined in docs/format.md): a step is overdue when its expected end, its deadline or its fixed
+date has passed; late to start when it has not started and its expected start has passed; at risk
+when its forecast breaks a deadline or its float against a deadline or fixed date is thin; blocked
+when reported so, or when it should have started and something it waits for is not done. Each
+step appears in at most one of overdue, late to start, at risk, blocked, in progress and upcoming;
+a step whose condition is still open is never overdue or late to start: it stays under open
+conditions, with how long ago its window passed.
 """
 
 from __future__ import annotations
@@ -13,11 +17,14 @@ from datetime import date, timedelta
 
 from .scheduling import Schedule, ScheduleEntry
 
-SECTIONS = ("overdue", "at_risk", "blocked", "in_progress", "upcoming", "recently_done", "open_conditions")
+SECTIONS = ("overdue", "late_to_start", "at_risk", "blocked", "in_progress", "upcoming", "recently_done",
+            "open_conditions")
 SECTION_TITLES = {
-    "overdue": "Overdue", "at_risk": "At risk", "blocked": "Blocked", "in_progress": "In progress",
-    "upcoming": "Next up", "recently_done": "Recently done", "open_conditions": "Open conditions",
+    "overdue": "Overdue", "late_to_start": "Late to start", "at_risk": "At risk", "blocked": "Blocked",
+    "in_progress": "In progress", "upcoming": "Next up", "recently_done": "Recently done",
+    "open_conditions": "Open conditions",
 }
+VERDICTS = ("on_track", "at_risk", "late")
 
 
 @dataclass(frozen=True)
@@ -30,13 +37,20 @@ class StatusItem:
 
 @dataclass
 class StatusReport:
-    """The status of a roadmap on ``as_of``: the target's headline and the sections."""
+    """The status of a roadmap on ``as_of``: the target's verdict and the sections.
+
+    ``verdict`` is ``on_track``, ``at_risk`` or ``late``; ``reasons`` are short sentences, each
+    naming the step that decides it. ``baseline``: a schedule to measure variance against.
+    """
 
     schedule: Schedule
     as_of: date
     horizon: int
     risk_float: int
     sections: dict[str, list[StatusItem]] = field(default_factory=dict)
+    verdict: str = "on_track"
+    reasons: list[str] = field(default_factory=list)
+    baseline: Schedule | None = None
 
     @property
     def target(self) -> ScheduleEntry:
@@ -53,13 +67,22 @@ class StatusReport:
     def counts(self) -> dict[str, int]:
         return {name: len(self.sections.get(name, ())) for name in SECTIONS}
 
+    def variance(self, entry: ScheduleEntry) -> tuple[date | None, date | None, int | None]:
+        """``(baseline_start, baseline_end, variance_days)`` of a step: days its forecast end lies
+        after the baseline's (negative: earlier); ``None`` without a baseline or a step in it."""
+        if self.baseline is None or entry.id not in self.baseline.entries:
+            return None, None, None
+        then = self.baseline[entry.id]
+        return then.start, then.end, (entry.end - then.end).days
+
 
 def _days(n: int) -> str:
     return f"{n} day" if abs(n) == 1 else f"{n} days"
 
 
-def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7) -> StatusReport:
-    """Sort the steps of ``schedule`` into the status sections.
+def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7,
+                 baseline: Schedule | None = None) -> StatusReport:
+    """Sort the steps of ``schedule`` into the status sections and weigh the target's verdict.
 
     ``horizon``: days ahead for "next up" (and back for "recently done"); ``risk_float``: a
     movable step with less total float than this is at risk.
@@ -67,12 +90,15 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7) -> 
     as_of = schedule.as_of
     ahead = as_of + timedelta(days=horizon)
     behind = as_of - timedelta(days=horizon)
-    report = StatusReport(schedule, as_of, horizon, risk_float, {name: [] for name in SECTIONS})
+    report = StatusReport(schedule, as_of, horizon, risk_float, {name: [] for name in SECTIONS}, baseline=baseline)
     add = lambda name, entry, why: report.sections[name].append(StatusItem(entry, why))  # noqa: E731
     for e in schedule:
         live = e.state not in ("done", "cancelled")
-        if e.milestone.condition and live:
-            add("open_conditions", e, e.milestone.condition)
+        conditional = bool(e.milestone.condition) and live
+        if conditional:
+            passed = f"; window passed {_days(e.late_days)} ago: confirm, reschedule or cancel" \
+                if e.lateness else ""
+            add("open_conditions", e, e.milestone.condition + passed)
         if e.state == "done":
             finished = e.actual_end or e.end
             if behind <= finished <= as_of:
@@ -80,13 +106,16 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7) -> 
             continue
         if not live:
             continue
-        overdue = _overdue(e, as_of)
-        if overdue:
-            add("overdue", e, overdue)
+        reported = "reported blocked; " if e.blocked else ""
+        if e.lateness == "overdue" and not conditional:
+            add("overdue", e, reported + _overdue(e, as_of))
+            continue
+        if e.lateness == "late_to_start" and not conditional:
+            add("late_to_start", e, reported + _late_to_start(e, schedule))
             continue
         risk = _risk(e, risk_float)
         if risk:
-            add("at_risk", e, risk)
+            add("at_risk", e, reported + risk)
             continue
         blocked = _blocked(e, as_of)
         if blocked:
@@ -97,15 +126,27 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7) -> 
             add("in_progress", e, f"{done_share}, forecast to finish {e.end}")
         elif e.start <= ahead and e.end >= as_of:
             add("upcoming", e, "under way" if e.start <= as_of else f"starts in {_days((e.start - as_of).days)}")
+    report.verdict, report.reasons = _verdict(report)
     return report
 
 
-def _overdue(e: ScheduleEntry, as_of: date) -> str | None:
-    if e.deadline is not None and e.deadline < as_of:
-        return f"was due {e.deadline}, {_days((as_of - e.deadline).days)} ago"
-    if e.fixed and e.end < as_of:
-        return f"its date {e.end} has passed and it is not recorded as done"
-    return None
+def _overdue(e: ScheduleEntry, as_of: date) -> str:
+    if e.fixed:
+        return f"its date {e.end} has passed ({_days(e.late_days)} ago) and it is not recorded as done"
+    due = f"was due {e.deadline}" if e.deadline is not None and e.deadline < as_of else ""
+    if e.expected_end < as_of:
+        return f"expected to end {e.expected_end}, {_days((as_of - e.expected_end).days)} ago" + \
+            (f"; {due}" if due else "") + f"; now forecast {e.end}"
+    return f"{due}, {_days(e.late_days)} ago; now forecast {e.end}"
+
+
+def _late_to_start(e: ScheduleEntry, schedule: Schedule) -> str:
+    after = ""
+    if e.driving and e.driving_reason in ("predecessor", "as-of") and e.driving in schedule.entries:
+        p = schedule[e.driving]
+        if p.state == "done":
+            after = f" (after {p.id} finished {p.actual_end or p.end})"
+    return f"expected to start {e.expected_start}{after}, {_days(e.late_days)} ago; not started"
 
 
 def _risk(e: ScheduleEntry, risk_float: int) -> str | None:
@@ -118,11 +159,58 @@ def _risk(e: ScheduleEntry, risk_float: int) -> str | None:
     return None
 
 
-def _blocked(e: ScheduleEntry, as_of: date) -> str | None:
-    if e.state != "planned":
+def cannot_be_prepared(schedule: Schedule, entry: ScheduleEntry) -> str | None:
+    """Why a planned fixed-date step cannot be prepared in time (its predecessors need a later
+    date than it has), naming the predecessor, or ``None``."""
+    if not entry.fixed or entry.state != "planned" or entry.required_start is None or entry.driving is None:
         return None
-    if e.reported_status == "blocked":
+    if entry.required_start <= entry.start:
+        return None
+    p = schedule[entry.driving]
+    link = next((d for d in entry.milestone.dependencies if d.predecessor == p.id), None)
+    moment = f"starts {p.start}" if link is not None and link.type in ("SS", "SF") else f"ends {p.end}"
+    return f"{entry.id} on {entry.start} cannot be prepared: {p.id} {moment}"
+
+
+def _verdict(report: StatusReport) -> tuple[str, list[str]]:
+    """The target's verdict, weighing its forecast against its deadline and every fixed-date step
+    among its predecessors whose preparation cannot finish in time."""
+    schedule, t = report.schedule, report.target
+    if t.state in ("done", "cancelled"):
+        return "on_track", []
+    late, reasons = False, []
+    deadline = report.target_deadline
+    if deadline is not None and t.end > deadline:
+        late = True
+        reasons.append(f"{t.id} forecast {t.end} is {_days((t.end - deadline).days)} past its deadline {deadline}")
+    elif t.lateness == "overdue":
+        late = True
+        reasons.append(f"{t.id} is overdue by {_days(t.late_days)}")
+    ancestors, stack = [], [t.id]
+    seen = {t.id}
+    while stack:
+        current = stack.pop()
+        ancestors.append(current)
+        for dep in schedule[current].milestone.dependencies:
+            if dep.predecessor not in seen:
+                seen.add(dep.predecessor)
+                stack.append(dep.predecessor)
+    for mid in sorted(ancestors, key=lambda i: (schedule[i].start, schedule[i].milestone.index)):
+        why = cannot_be_prepared(schedule, schedule[mid])
+        if why:
+            late = late or mid == t.id
+            reasons.append(why)
+    thin = not reasons and not t.fixed and deadline is not None and t.total_float is not None and t.total_float < report.risk_float
+    if thin:
+        reasons.append(f"{t.id} has only {_days(t.total_float)} of float before its deadline {deadline}")
+    if late:
+        return "late", reasons
+    return ("at_risk" if reasons else "on_track"), reasons
+
+
+def _blocked(e: ScheduleEntry, as_of: date) -> str | None:
+    if e.blocked:
         return "reported blocked" + (f"; waits for {', '.join(e.waiting_for)}" if e.waiting_for else "")
-    if e.waiting_for and e.late_start is not None and e.late_start <= as_of:
+    if e.state == "planned" and e.waiting_for and e.late_start is not None and e.late_start <= as_of:
         return f"should have started by {e.late_start}; waits for {', '.join(e.waiting_for)}"
     return None

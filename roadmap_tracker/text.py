@@ -17,10 +17,10 @@ from .wording import DRIVING_REASONS, changes_text, float_text, headline, iso, m
 
 SCHEDULE_COLUMNS = ("id", "title", "kind", "track", "start", "end", "early_start", "early_finish",
                     "late_start", "late_finish", "total_float", "free_float", "critical", "fixed",
-                    "status", "driving")
+                    "status", "driving", "near_critical", "expected_start", "expected_end", "late_days")
 
 _ANSI = {"red": "31", "yellow": "33", "green": "32", "cyan": "36", "bold": "1", "dim": "2", "magenta": "35"}
-_SECTION_COLOURS = {"overdue": "red", "at_risk": "yellow", "blocked": "magenta", "in_progress": "cyan",
+_SECTION_COLOURS = {"overdue": "red", "late_to_start": "red", "at_risk": "yellow", "blocked": "magenta", "in_progress": "cyan",
                     "upcoming": "bold", "recently_done": "green", "open_conditions": "dim"}
 
 
@@ -42,7 +42,9 @@ def schedule_row(entry: ScheduleEntry) -> dict:
         "early_start": iso(entry.early_start), "early_finish": iso(entry.early_finish),
         "late_start": iso(entry.late_start), "late_finish": iso(entry.late_finish),
         "total_float": entry.total_float, "free_float": entry.free_float,
-        "critical": entry.critical, "fixed": entry.fixed, "status": entry.state, "driving": entry.driving,
+        "critical": entry.critical, "fixed": entry.fixed, "status": entry.status, "driving": entry.driving,
+        "near_critical": entry.near_critical, "expected_start": iso(entry.expected_start),
+        "expected_end": iso(entry.expected_end), "late_days": entry.late_days,
     }
 
 
@@ -58,12 +60,25 @@ def render_schedule(schedule: Schedule, fmt: str = "table", colour: bool = False
             writer.writerow({k: ("" if v is None else str(v).lower() if isinstance(v, bool) else v)
                              for k, v in row.items()})
         return out.getvalue()
-    header = ("id", "start", "end", "float", "crit", "status", "driving", "title")
+    header = ("id", "start", "end", "float", "crit", "status", "late", "driving", "title")
     table = [header]
     for e in schedule:
-        table.append((e.id, iso(e.start), iso(e.end), float_text(e.total_float), "*" if e.critical else "",
-                      e.state, e.driving or "", shorten(e.title, 48)))
-    return _table(table, colour, lambda row: "red" if row[4] == "*" else None)
+        table.append((e.id, iso(e.start), iso(e.end), float_text(e.total_float), _crit_mark(e),
+                      e.status, _late_text(e), e.driving or "", shorten(e.title, 48)))
+    return _table(table, colour, lambda row: "red" if row[4] == "*" else "yellow" if row[4] == "~" else None)
+
+
+def _crit_mark(e: ScheduleEntry) -> str:
+    """``*`` critical (drives the target), ``~`` near-critical, ``F`` a fixed date off the chain."""
+    return "*" if e.critical else "~" if e.near_critical else "F" if e.fixed else ""
+
+
+def _late_text(e: ScheduleEntry) -> str:
+    if e.lateness == "overdue":
+        return f"overdue {e.late_days}d"
+    if e.lateness == "late_to_start":
+        return f"start -{e.late_days}d"
+    return ""
 
 
 def _table(rows: list[tuple], colour: bool, row_colour=lambda row: None) -> str:
@@ -77,13 +92,19 @@ def _table(rows: list[tuple], colour: bool, row_colour=lambda row: None) -> str:
 
 # -- status ---------------------------------------------------------------------------------------
 
-def _item_dict(entry: ScheduleEntry, why: str) -> dict:
-    return {
+def _item_dict(report: StatusReport, entry: ScheduleEntry, why: str) -> dict:
+    item = {
         "id": entry.id, "title": entry.title, "start": iso(entry.start), "end": iso(entry.end),
-        "float": entry.total_float, "lead": entry.milestone.lead, "status": entry.state,
-        "deadline": iso(entry.deadline), "critical": entry.critical, "why": why,
-        "window": window_text(entry),
+        "float": entry.total_float, "lead": entry.milestone.lead, "status": entry.status,
+        "deadline": iso(entry.deadline), "critical": entry.critical, "near_critical": entry.near_critical,
+        "why": why, "window": window_text(entry),
+        "expected_start": iso(entry.expected_start), "expected_end": iso(entry.expected_end),
+        "late_days": entry.late_days,
     }
+    if report.baseline is not None:
+        start, end, variance = report.variance(entry)
+        item.update(baseline_start=iso(start), baseline_end=iso(end), variance_days=variance)
+    return item
 
 
 def status_dict(report: StatusReport) -> dict:
@@ -95,12 +116,19 @@ def status_dict(report: StatusReport) -> dict:
         "as_of": report.as_of.isoformat(),
         "target": {"id": target.id, "title": target.title, "status": target.state,
                    "forecast_end": iso(target.end), "deadline": iso(report.target_deadline),
-                   "float": target.total_float},
+                   "float": target.total_float, "verdict": report.verdict, "reasons": list(report.reasons)},
         "counts": report.counts,
     }
     for name in SECTIONS:
-        result[name] = [_item_dict(item.entry, item.why) for item in report.sections[name]]
+        result[name] = [_item_dict(report, item.entry, item.why) for item in report.sections[name]]
     return result
+
+
+def _variance_text(report: StatusReport, entry: ScheduleEntry) -> str:
+    start, end, variance = report.variance(entry)
+    if variance is None:
+        return ""
+    return f"; baseline end {iso(end)} ({'no change' if variance == 0 else f'{variance:+d} days'})"
 
 
 def render_status(report: StatusReport, fmt: str = "table", colour: bool = False) -> str:
@@ -112,6 +140,9 @@ def render_status(report: StatusReport, fmt: str = "table", colour: bool = False
     title = f"{roadmap.title}: status as of {report.as_of.isoformat()}"
     lines.append(f"# {title}" if md else paint(title, "bold", colour))
     lines.append(headline(report))
+    others = [r for r in report.reasons if not r.startswith(f"{report.target.id} forecast ")]
+    for reason in others[1:]:  # the headline names the first
+        lines.append(f"{'- ' if md else '  - '}{reason}")
     counts = ", ".join(f"{n} {SECTION_TITLES[k].lower()}" for k, n in report.counts.items() if n)
     lines.append(f"{counts or 'nothing to report'}")
     for name in SECTIONS:
@@ -137,7 +168,7 @@ def render_status(report: StatusReport, fmt: str = "table", colour: bool = False
         for row, item in zip(rows, items):
             text = "  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip()
             lines.append(f"  {text}")
-            lines.append(paint(f"      {item.why}", "dim", colour))
+            lines.append(paint(f"      {item.why}{_variance_text(report, item.entry)}", "dim", colour))
     return "\n".join(lines) + "\n"
 
 
@@ -151,7 +182,13 @@ def render_path(schedule: Schedule, milestone_id: str, fmt: str = "table") -> st
     for e in chain:
         rows.append((e.id, span_text(e), float_text(e.total_float), DRIVING_REASONS.get(e.driving_reason, ""),
                      shorten(e.title, 50)))
-    return _table(rows, False)
+    text = _table(rows, False)
+    first = chain[0]
+    if first.driving and not first.driven and first.driving in schedule.entries:
+        p = schedule[first.driving]
+        text += (f"{first.id}'s date is set by itself ({DRIVING_REASONS.get(first.driving_reason, '')}); "
+                 f"its latest input, {p.id}, ends {iso(p.end)}\n")
+    return text
 
 
 def show_fields(schedule: Schedule, milestone_id: str) -> list[tuple[str, str]]:
@@ -167,7 +204,11 @@ def show_fields(schedule: Schedule, milestone_id: str) -> list[tuple[str, str]]:
 
     field("kind", m.kind)
     field("track", roadmap.track_title(m.track) if m.track else None)
-    field("status", e.state + (f" ({e.progress}%)" if e.state == "in_progress" else ""))
+    field("status", e.status + (f" ({e.progress}%)" if e.state == "in_progress" else ""))
+    if e.lateness == "overdue":
+        field("overdue", f"by {e.late_days} days (expected to end {iso(e.expected_end)})")
+    elif e.lateness == "late_to_start":
+        field("late to start", f"by {e.late_days} days (expected to start {iso(e.expected_start)})")
     field("dates", span_text(e) + (" (fixed)" if e.fixed else ""))
     field("window", window_text(e))
     if e.actual_start or e.actual_end:
@@ -178,8 +219,10 @@ def show_fields(schedule: Schedule, milestone_id: str) -> list[tuple[str, str]]:
     field("early", f"{iso(e.early_start)}..{iso(e.early_finish)}")
     if e.late_start:
         field("late", f"{iso(e.late_start)}..{iso(e.late_finish)}")
+    if e.state not in ("done", "cancelled") and (e.expected_start, e.expected_end) != (e.start, e.end):
+        field("expected", f"{iso(e.expected_start)}..{iso(e.expected_end)} (the plan as written)")
     field("float", f"total {float_text(e.total_float)}, free {float_text(e.free_float)}"
-          + (", critical" if e.critical else ""))
+          + (", critical (drives the target)" if e.critical else ", near-critical" if e.near_critical else ""))
     reason = DRIVING_REASONS.get(e.driving_reason, "")
     field("driven by", (f"{e.driving} ({reason})" if e.driving else reason) or None)
     field("lead", m.lead)

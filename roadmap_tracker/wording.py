@@ -51,18 +51,33 @@ def markdown_cell(text: object) -> str:
     return " ".join(str(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").split())
 
 
+VERDICT_WORDS = {"on_track": "On track", "at_risk": "At risk", "late": "Late"}
+
+
 def headline(report: StatusReport) -> str:
-    """One sentence on the target: its forecast against its deadline, and its float."""
+    """One sentence on the target, verdict first: its forecast against its deadline, its float, and
+    what else decides it (a fixed date among its predecessors that cannot be prepared in time).
+    "early by N days" only when the verdict is on track."""
     t = report.target
     deadline = report.target_deadline
     if t.state == "done":
-        return f"Target {t.id} ({t.title}): done {iso(t.actual_end or t.end)}"
-    text = f"Target {t.id} ({t.title}): forecast {iso(t.end)}"
+        return f"Done: target {t.id} ({t.title}) finished {iso(t.actual_end or t.end)}"
+    text = f"{VERDICT_WORDS[report.verdict]}: target {t.id} ({t.title}) forecast {iso(t.end)}"
     if deadline:
         gap = (deadline - t.end).days
-        text += f", deadline {iso(deadline)} ({'early' if gap > 0 else 'late'} by {abs(gap)} days)" \
-            if gap else f", deadline {iso(deadline)} (on the day)"
-    return text + f", float {float_text(t.total_float)}"
+        if gap < 0:
+            text += f", deadline {iso(deadline)} (late by {-gap} days)"
+        elif gap == 0:
+            text += f", deadline {iso(deadline)} (on the day)"
+        elif report.verdict == "on_track":
+            text += f", deadline {iso(deadline)} (early by {gap} days)"
+        else:
+            text += f", deadline {iso(deadline)}"
+    text += f", float {float_text(t.total_float)}"
+    others = [r for r in report.reasons if not r.startswith(f"{t.id} forecast ")]
+    if others:
+        text += "; " + others[0] + (f" (and {len(others) - 1} more)" if len(others) > 1 else "")
+    return text
 
 
 DRIVING_REASONS = {

@@ -57,13 +57,15 @@ def test_status_json_has_the_documented_shape(cli, write_roadmap):
     path = write_roadmap(SMALL)
     result = cli("--file", str(path), "status", "--as-of", "2024-01-03", "--format", "json")
     data = json.loads(result.stdout)
-    assert set(data) == {"roadmap", "as_of", "target", "counts", "overdue", "at_risk", "blocked", "in_progress",
-                         "upcoming", "recently_done", "open_conditions"}
+    assert set(data) == {"roadmap", "as_of", "target", "counts", "overdue", "late_to_start", "at_risk", "blocked",
+                         "in_progress", "upcoming", "recently_done", "open_conditions"}
     assert data["as_of"] == "2024-01-03"
     assert data["target"] == {"id": "decision", "title": "Decision", "status": "planned",
-                              "forecast_end": "2024-02-05", "deadline": None, "float": 4}
-    assert [item["id"] for item in data["upcoming"]] == ["draft"]
-    assert {"id", "title", "start", "end", "float"} <= set(data["upcoming"][0])
+                              "forecast_end": "2024-02-05", "deadline": None, "float": 4,
+                              "verdict": "on_track", "reasons": []}
+    assert [item["id"] for item in data["late_to_start"]] == ["draft"]
+    assert {"id", "title", "start", "end", "float", "expected_start", "expected_end",
+            "late_days"} <= set(data["late_to_start"][0])
 
 
 def test_status_is_plain_text_when_piped(cli, write_roadmap):
@@ -74,7 +76,7 @@ def test_status_is_plain_text_when_piped(cli, write_roadmap):
 
 def test_status_markdown_is_a_table_per_section(cli, write_roadmap):
     result = cli("--file", str(write_roadmap(SMALL)), "status", "--as-of", "2024-01-03", "--format", "markdown")
-    assert "## Next up (1)" in result.stdout
+    assert "## Late to start (1)" in result.stdout
     assert "| draft | Draft | 2024-01-03..2024-01-12 |" in result.stdout
 
 
@@ -118,6 +120,36 @@ def test_path_shows_the_driving_chain_to_a_milestone(cli):
                  "--as-of", "2024-03-01")
     chain = [row["id"] for row in json.loads(result.stdout)]
     assert chain == ["cstd-27", "synthesis-final", "cstd-28-report-agreed"]
+
+
+CHAIN = """\
+roadmap: {id: chain, title: Chain, target: adopt}
+milestones:
+  - {id: draft, title: Draft, not_before: 2024-01-01, duration: 10d}
+  - {id: session, title: Session, kind: session, start: 2024-02-05, end: 2024-02-09, after: [draft]}
+  - {id: final, title: Final text, duration: 20d, after: [session]}
+  - {id: nego, title: Negotiation, not_before: 2024-03-01, duration: 30d}
+  - {id: summit, title: Summit, kind: meeting, start: 2024-03-20, after: [nego]}
+  - {id: adopt, title: Adoption, duration: 1d, after: [final, summit]}
+"""
+
+
+def test_path_shows_the_driving_chain_on_a_small_plan(cli, write_roadmap):
+    result = cli("--file", str(write_roadmap(CHAIN)), "path", "--to", "final", "--format", "json",
+                 "--as-of", "2024-01-01")
+    assert [row["id"] for row in json.loads(result.stdout)] == ["session", "final"]
+
+
+def test_path_goes_through_a_fixed_date_its_preparation_cannot_meet(cli, write_roadmap):
+    result = cli("--file", str(write_roadmap(CHAIN)), "path", "--format", "json", "--as-of", "2024-01-01")
+    chain = [row["id"] for row in json.loads(result.stdout)]
+    assert chain == ["nego", "summit", "adopt"]
+    assert all(row["critical"] for row in json.loads(result.stdout))
+
+
+def test_path_to_a_fixed_date_names_its_latest_input(cli, write_roadmap):
+    result = cli("--file", str(write_roadmap(CHAIN)), "path", "--to", "session", "--as-of", "2024-01-01")
+    assert "session's date is set by itself (fixed date); its latest input, draft, ends 2024-01-10" in result.stdout
 
 
 def test_show_explains_one_milestone(cli):

@@ -19,6 +19,7 @@ PLAN = """\
 roadmap:
   id: chart
   title: Chart roadmap
+  target: adopted
   tracks: [{id: prep, title: Preparation}, {id: sessions, title: Sessions}]
 milestones:
   - {id: done-step, title: Finished, track: prep, duration: 5d, status: done, actual: {start: 2024-02-01, end: 2024-02-05}}
@@ -60,7 +61,9 @@ def test_each_state_has_its_colour():
 
 def test_critical_rows_and_float_whiskers():
     layout = gantt_layout(_schedule())
-    assert {b.id for b in layout.bars if b.critical} == {"draft", "session", "adopted", "late"}
+    # critical: the target's driving chain, which stops at the session its preparation can meet
+    assert {b.id for b in layout.bars if b.critical} == {"session", "adopted"}
+    assert {b.id for b in layout.bars if b.near_critical} == {"draft"}
     side = layout.bar("side")
     assert side.float_days == (date(2024, 3, 18) - date(2024, 3, 4)).days  # ends 3 March, session on the 18th
     assert layout.bar("draft").float_days == 0
@@ -79,10 +82,11 @@ def test_arrows_join_the_right_rows():
     layout = gantt_layout(_schedule(), GanttOptions(arrows="all"))
     rows = {r.sublabel: r.index for r in layout.rows}
     pairs = {(a.source, a.target): (a.source_row, a.target_row, a.critical) for a in layout.arrows}
-    assert pairs[("draft", "session")] == (rows["draft"], rows["session"], True)
+    assert pairs[("draft", "session")] == (rows["draft"], rows["session"], False)
+    assert pairs[("session", "adopted")] == (rows["session"], rows["adopted"], True)
     assert pairs[("side", "session")][2] is False
     critical_only = gantt_layout(_schedule(), GanttOptions(arrows="critical"))
-    assert {(a.source, a.target) for a in critical_only.arrows} == {("draft", "session"), ("session", "adopted")}
+    assert {(a.source, a.target) for a in critical_only.arrows} == {("session", "adopted")}
     assert gantt_layout(_schedule(), GanttOptions(arrows="none")).arrows == []
 
 
@@ -100,8 +104,7 @@ def test_window_defaults_around_the_as_of_date_and_filters_rows():
     layout = gantt_layout(_schedule(), GanttOptions(date_from=date(2024, 3, 11), weeks=2))
     assert {b.id for b in layout.bars} == {"draft", "session", "adopted"}
     assert layout.weeks == [(date(2024, 3, 11).toordinal(), "W11"), (date(2024, 3, 18).toordinal(), "W12")]
-    assert {b.id for b in gantt_layout(_schedule(), GanttOptions(critical_only=True)).bars} == \
-        {"draft", "session", "adopted", "late"}
+    assert {b.id for b in gantt_layout(_schedule(), GanttOptions(critical_only=True)).bars} == {"session", "adopted"}
 
 
 def test_png_is_a_real_png_of_a4_landscape_width():

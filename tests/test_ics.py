@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from ical.calendar_stream import IcsCalendarStream
@@ -186,8 +186,16 @@ def test_alarm_before_deadlines():
     event = _events(build_calendar(_schedule(), FeedOptions(dtstamp=STAMP, alarm_days=14)))[
         event_uid("small", "draft")]
     alarm = event.walk("VALARM")[0]
-    assert alarm.decoded("TRIGGER").days == -14
-    assert alarm["TRIGGER"].params["RELATED"] == "END"
+    assert alarm["TRIGGER"].params["RELATED"] == "START"
+    fires = event.decoded("DTSTART") + alarm.decoded("TRIGGER")
+    assert fires == date(2024, 4, 1) - timedelta(days=14)  # 14 days before the deadline, not the event's end
+
+
+def test_no_alarm_for_a_deadline_that_has_passed():
+    schedule = _schedule(as_of=date(2024, 4, 10))
+    event = _events(build_calendar(schedule, FeedOptions(dtstamp=STAMP, alarm_days=14)))[event_uid("small", "draft")]
+    assert schedule["draft"].state != "done"
+    assert event.walk("VALARM") == []
 
 
 def test_same_input_same_bytes():

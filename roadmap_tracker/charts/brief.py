@@ -1,8 +1,8 @@
 """The Monday briefing pack: the week's story in Markdown and self-contained HTML, with the chart.
 
-Sections: the headline (the target's forecast against its deadline, its float), what moved since
-last week and why, done last week, due in the next two weeks, overdue, at risk, open conditions,
-and the critical path. The week is an ISO week; the pack is computed as of its Monday.
+Sections: the headline (the verdict first, then the target's forecast against its deadline, its
+float), what moved since last week and why, done last week, due in the next two weeks, overdue,
+late to start, at risk, in progress / blocked, open conditions, and the critical path. The week is an ISO week; the pack is computed as of its Monday.
 """
 
 from __future__ import annotations
@@ -14,14 +14,17 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from ..diff import Move, compare_schedules
+from .. import wording
 from ..wording import float_text, markdown_cell, span_text
 from ..scheduling import Schedule, ScheduleEntry
 from ..status import build_status
 
-SECTIONS = ("moved", "done_last_week", "due_soon", "overdue", "at_risk", "open_conditions", "critical_path")
+SECTIONS = ("moved", "done_last_week", "due_soon", "overdue", "late_to_start", "at_risk", "in_progress_blocked",
+            "open_conditions", "critical_path")
 TITLES = {
     "moved": "What moved since last week, and why", "done_last_week": "Done last week",
-    "due_soon": "Due in the next two weeks", "overdue": "Overdue", "at_risk": "At risk",
+    "due_soon": "Due in the next two weeks", "overdue": "Overdue", "late_to_start": "Late to start",
+    "at_risk": "At risk", "in_progress_blocked": "In progress / Blocked",
     "open_conditions": "Open conditions", "critical_path": "Critical path (the chain that drives the target)",
 }
 
@@ -46,15 +49,7 @@ def build_brief(schedule: Schedule, previous: Schedule, compared_with: str = "la
     year, week, _ = monday.isocalendar()
     report = build_status(schedule, horizon=14, risk_float=risk_float)
     target = schedule.target
-    deadline = report.target_deadline
-    if target.state == "done":
-        headline = f"{target.title} ({target.id}): done {(target.actual_end or target.end).isoformat()}."
-    else:
-        days = (deadline - target.end).days if deadline else 0
-        margin = "on the day" if days == 0 else f"{'late' if days < 0 else 'early'} by {abs(days)} days"
-        gap = f"; deadline {deadline.isoformat()}, {margin}" if deadline else ""
-        headline = (f"{target.title} ({target.id}): forecast {target.end.isoformat()}{gap}; "
-                    f"float {float_text(target.total_float)}.")
+    headline = wording.headline(report) + "."
     brief = Brief(schedule.roadmap.title, f"{year}-W{week:02d}", monday, headline, compared_with)
 
     def row(e: ScheduleEntry, why: str = "") -> tuple[str, ...]:
@@ -76,8 +71,11 @@ def build_brief(schedule: Schedule, previous: Schedule, compared_with: str = "la
     brief.sections["due_soon"] = [row(e, f"due {e.end.isoformat()}") for e in schedule
                                   if e.state not in ("done", "cancelled") and e.id not in overdue
                                   and monday <= e.end <= horizon]
-    for name in ("overdue", "at_risk", "open_conditions"):
+    for name in ("overdue", "late_to_start", "at_risk", "open_conditions"):
         brief.sections[name] = [row(item.entry, item.why) for item in report.sections[name]]
+    brief.sections["in_progress_blocked"] = [row(item.entry, ("blocked: " if name == "blocked" else "") + item.why)
+                                             for name in ("blocked", "in_progress")
+                                             for item in report.sections[name]]
     chain = [e for e in schedule.driving_chain(target.id)]
     brief.sections["critical_path"] = [row(e, e.state.replace("_", " ")) for e in chain]
     for name in SECTIONS:

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from .._util import write_atomic
-from .gantt import CRITICAL_COLOUR, GanttLayout
+from .gantt import CRITICAL_COLOUR, NEAR_CRITICAL_COLOUR, GanttLayout
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 WIDTH_IN = 11.69  # A4 landscape
@@ -102,7 +102,8 @@ def render_gantt(layout: GanttLayout, fmt: str = "png", dpi: int = 200) -> bytes
         fig.text(0.012, 1 - 0.55 / height, layout.subtitle, fontsize=8.5, color="#444444", va="center")
         handles = [Patch(facecolor=colour, edgecolor="#4a4a4a", lw=0.5, label=label) for label, colour in layout.legend]
         handles += [
-            Patch(facecolor="white", edgecolor=CRITICAL_COLOUR, lw=1.8, label="critical path"),
+            Patch(facecolor="white", edgecolor=CRITICAL_COLOUR, lw=1.8, label="critical path (drives the target)"),
+            Patch(facecolor="white", edgecolor=NEAR_CRITICAL_COLOUR, lw=1.4, label="near-critical"),
             Line2D([], [], marker="D", ls="none", color="#b9d3ea", markeredgecolor="#4a4a4a", label="milestone"),
             Patch(facecolor="none", edgecolor="#777777", hatch="////", lw=0.4, label="date window (TBC)"),
             Line2D([], [], color="#555555", lw=0.7, label="float"),
@@ -145,8 +146,8 @@ def _draw_bars(ax, layout: GanttLayout) -> None:
         if not group:
             continue
         widths = [b.end - b.start for b in group]
-        edges = [CRITICAL_COLOUR if b.critical else "#4a4a4a" for b in group]
-        lws = [1.8 if b.critical else (1.2 if shape == "session" else 0.5) for b in group]
+        edges = [_edge(b) for b in group]
+        lws = [1.8 if b.critical else 1.4 if b.near_critical else (1.2 if shape == "session" else 0.5) for b in group]
         ax.barh([b.row for b in group], widths, left=[b.start for b in group], height=tall,
                 color=[b.colour for b in group], edgecolor=edges, linewidth=lws, zorder=3)
         if shape == "session":
@@ -160,8 +161,8 @@ def _draw_bars(ax, layout: GanttLayout) -> None:
     if points:
         ax.scatter([b.start for b in points], [b.row for b in points], marker="D", s=46,
                    color=[b.colour for b in points],
-                   edgecolors=[CRITICAL_COLOUR if b.critical else "#4a4a4a" for b in points],
-                   linewidths=[1.8 if b.critical else 0.5 for b in points], zorder=4)
+                   edgecolors=[_edge(b) for b in points],
+                   linewidths=[1.8 if b.critical else 1.4 if b.near_critical else 0.5 for b in points], zorder=4)
     segments = []
     for b in bars:
         if b.float_days:
@@ -185,3 +186,7 @@ def write_gantt(layout: GanttLayout, output: Path, dpi: int = 200) -> str:
         raise InvalidValue(f"{output}: the chart is written as .png, .svg or .pdf; choose one of these extensions")
     write_atomic(output, render_gantt(layout, fmt, dpi))
     return fmt
+
+
+def _edge(bar) -> str:
+    return CRITICAL_COLOUR if bar.critical else NEAR_CRITICAL_COLOUR if bar.near_critical else "#4a4a4a"

@@ -20,15 +20,17 @@ COLOURS = {
     "in_progress": "#3a86c8",
     "late": "#d7263d",
     "at_risk": "#f4a259",
+    "blocked": "#7e3f98",
     "planned": "#b9d3ea",
     "contingent": "#cdb4db",
     "cancelled": "#dddddd",
 }
 CATEGORY_LABELS = {
-    "done": "done", "in_progress": "in progress", "late": "late (overdue)", "at_risk": "at risk",
+    "done": "done", "in_progress": "in progress", "late": "late (overdue, late to start)", "at_risk": "at risk", "blocked": "blocked",
     "planned": "planned", "contingent": "contingent", "cancelled": "cancelled",
 }
 CRITICAL_COLOUR = "#7b0020"
+NEAR_CRITICAL_COLOUR = "#e07a00"
 TITLE_WIDTH = 44
 
 
@@ -63,6 +65,7 @@ class Bar:
     window: tuple[int, int] | None  # fuzzy window, drawn as a faint hatched span
     baseline: tuple[int, int] | None  # ghost bar of the baseline's dates
     fixed: bool
+    near_critical: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,10 +124,12 @@ def category_of(entry: ScheduleEntry, section: str | None) -> str:
     """The colour class of a step: done, late, at risk, in progress, contingent or planned."""
     if entry.state in ("done", "cancelled"):
         return entry.state
-    if section == "overdue":
+    if section in ("overdue", "late_to_start"):
         return "late"
     if section == "at_risk":
         return "at_risk"
+    if entry.blocked:
+        return "blocked"
     if entry.state == "in_progress":
         return "in_progress"
     if entry.milestone.condition:
@@ -223,7 +228,7 @@ def _bar(e: ScheduleEntry, row: int, section: str | None, baseline: Schedule | N
     progress = 1.0 if e.state == "done" else (e.progress / 100 if e.state == "in_progress" else 0.0)
     return Bar(
         id=e.id, row=row, label=shorten(e.title, TITLE_WIDTH), start=s, end=x, shape=shape, category=category,
-        colour=COLOURS[category], critical=e.critical, progress=progress,
+        colour=COLOURS[category], critical=e.critical, near_critical=e.near_critical, progress=progress,
         float_days=max(0, e.total_float or 0),
         deadline=e.deadline.toordinal() if e.deadline else None,
         window=(e.window[0].toordinal(), e.window[1].toordinal() + 1) if e.window else None,

@@ -163,11 +163,13 @@ def build_calendar(schedule: Schedule, options: FeedOptions = FeedOptions(),
         categories = [m.kind] + ([roadmap.track_title(m.track)] if m.track else [])
         event.add("categories", categories)
         event.add("status", _status(entry))
-        if options.alarm_days and m.deadline is not None and entry.state not in ("done", "cancelled"):
+        if options.alarm_days and entry.deadline is not None and entry.state not in ("done", "cancelled") \
+                and entry.deadline >= schedule.as_of:  # N days before the deadline; none once it has passed
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
             alarm.add("description", vText(f"{m.title}: due {entry.deadline.isoformat()}"))
-            alarm.add("trigger", timedelta(days=-options.alarm_days), parameters={"RELATED": "END"})
+            alarm.add("trigger", timedelta(days=(entry.deadline - entry.start).days - options.alarm_days),
+                      parameters={"RELATED": "START"})
             event.add_component(alarm)
         events.append(event)
     for zone_name in sorted(zones):
@@ -210,7 +212,7 @@ def _status(entry: ScheduleEntry) -> str:
 
 def _description(schedule: Schedule, entry: ScheduleEntry, revision: dict) -> str:
     m = entry.milestone
-    lines = [f"{m.kind.capitalize()} - {entry.state.replace('_', ' ')}"
+    lines = [f"{m.kind.capitalize()} - {entry.status.replace('_', ' ')}"
              + (f" ({entry.progress}%)" if entry.state == "in_progress" and entry.reported_status == "in_progress"
                 else "")]
     window = window_text(entry)
@@ -228,7 +230,8 @@ def _description(schedule: Schedule, entry: ScheduleEntry, revision: dict) -> st
         lines.append(f"Deadline: {entry.deadline.isoformat()}" + (f" (late by {entry.late_by} days)"
                                                                   if entry.late_by else ""))
     if entry.total_float is not None:
-        lines.append(f"Float: {float_text(entry.total_float)}" + (" - on the critical path" if entry.critical else ""))
+        lines.append(f"Float: {float_text(entry.total_float)}" + (" - on the critical path" if entry.critical
+                                                                 else " - near-critical" if entry.near_critical else ""))
     if entry.waiting_for:
         lines.append(f"Waits for: {', '.join(entry.waiting_for)}")
     if entry.documents:
