@@ -88,10 +88,10 @@ def _sample_amounts(rng, estimate: tuple[Duration, Duration, Duration], distribu
     import numpy as np
 
     units = {p.unit for p in estimate}
-    if len(units) == 1:
-        unit = units.pop()
+    if units == {"bd"}:
+        unit = "bd"
         points = [p.amount for p in estimate]
-    else:
+    else:  # calendar days: weeks are 7 days, months 30.44, working days 7/5 of a day
         unit = "d"
         points = [p.approx_days() for p in estimate]
     low, likely, high = points
@@ -159,11 +159,11 @@ def simulate(schedule: Schedule, runs: int = 10000, seed: int | None = None, all
             if entry.state == "in_progress":
                 amounts, unit = _sample_amounts(rng, m.estimate, m.distribution, n)
                 samples.setdefault(mid, []).append(amounts)
-                likely = m.estimate[1].amount if unit == m.estimate[1].unit else amounts.mean()
+                likely = m.estimate[1].amount if unit == "bd" else m.estimate[1].approx_days()
                 share = 1 - entry.progress / 100
                 S[i] = s0
                 E[i] = np.maximum(e0 + np.rint((amounts - likely) * share * (7 / 5 if unit == "bd" else 1)
-                                               * (7 if unit == "w" else 1)).astype(np.int64), today + 1)
+                                               ).astype(np.int64), today + 1)
                 continue
             if entry.fixed:
                 S[i], E[i] = s0, e0
@@ -300,7 +300,7 @@ def _lag(anchor, lag: Duration, cal: _Calendar, pred_entry):
 def _step_amounts(rng, m, entry, n: int, samples: dict):
     import numpy as np
 
-    if m.estimate:
+    if m.estimate and len(set(m.estimate)) > 1:  # with no spread, the plan's own duration (exact months)
         amounts, unit = _sample_amounts(rng, m.estimate, m.distribution, n)
         samples.setdefault(entry.id, []).append(amounts)
         return amounts, unit
