@@ -457,7 +457,11 @@ def gantt(session: Session, output, date_from, weeks, tracks, critical_only, arr
     from .charts.gantt import GanttOptions, gantt_layout
     from .charts.draw import write_gantt
 
+    from .formats import check_choices
+
     schedule = session.schedule(as_of)
+    check_choices(tracks, [t.id for t in schedule.roadmap.tracks] + [e.milestone.track for e in schedule
+                                                                    if e.milestone.track], "track", schedule.roadmap.path)
     ghost = _baseline_schedule(session, baseline, as_of)
     layout = gantt_layout(schedule, GanttOptions(date_from, weeks, tuple(tracks), critical_only, arrows), ghost)
     write_gantt(layout, Path(output), dpi)

@@ -79,6 +79,8 @@ class ScheduleEntry:
     late_days: int = 0
     lateness: str | None = None
     required_start: date | None = None
+    session: str | None = None
+    missed_sessions: tuple[str, ...] = ()
 
     @property
     def blocked(self) -> bool:
@@ -165,7 +167,7 @@ class _Step:
 
     __slots__ = ("m", "facts", "state", "duration", "S", "E", "pred_start", "pred_end", "LS", "LF",
                  "fixed", "offset", "driving", "reason", "deadline", "window", "not_before", "progress",
-                 "session_window", "ls_bound", "lf_bound", "bounded", "required")
+                 "session_window", "ls_bound", "lf_bound", "bounded", "required", "session", "missed")
 
     def __init__(self, m: Milestone, facts: Facts):
         self.m = m
@@ -175,6 +177,8 @@ class _Step:
         self.reason = "none"
         self.session_window: tuple[int, int] | None = None
         self.required: int | None = None
+        self.session: str | None = None
+        self.missed: list[str] = []
 
 
 def _chain(entries, milestone_id: str) -> list[str]:
@@ -446,13 +450,16 @@ def _remaining(duration: Duration, progress: int, start: int, calendar: WorkCale
 
 def _fit_window(step: _Step, S: int, steps: dict[str, _Step], calendar: WorkCalendar) -> tuple[int, int]:
     windows = sorted((steps[w].S, steps[w].E, w) for w in step.m.during)
+    step.missed = []
     for w_start, w_end, w_id in windows:
         s, e = calendar.finish(max(S, w_start), step.duration)
         if e <= w_end:
             if s > S:
                 step.reason = "window"
             step.session_window = (w_start, w_end)
+            step.session = w_id
             return s, e
+        step.missed.append(w_id)
     step.session_window = None
     return calendar.finish(S, step.duration)
 
@@ -487,8 +494,10 @@ def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, hor
         lf_bound = step.deadline if lf_bound is None else min(lf_bound, step.deadline)
     elif lf_bound is None and ls_bound is None:
         lf_bound = max(project_end, step.E) if step.fixed or step.state == "done" else project_end
-    if step.session_window is not None:
-        lf_bound = step.session_window[1] if lf_bound is None else min(lf_bound, step.session_window[1])
+    window_end = step.session_window[1] if step.session_window is not None else \
+        max(steps[w].E for w in step.missed) if step.missed else None  # missed them all: the last one bounds it
+    if window_end is not None:
+        lf_bound = window_end if lf_bound is None else min(lf_bound, window_end)
     step.ls_bound, step.lf_bound = ls_bound, lf_bound  # type: ignore[attr-defined]
     step.bounded = step.deadline is not None or step.session_window is not None or any(
         steps[s].fixed or steps[s].bounded for s, _ in succs)
@@ -612,6 +621,7 @@ def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCal
         span=(step.S, step.E),
         driven=driven, expected_start=exp_start, expected_end=exp_end, late_days=late_days, lateness=lateness,
         required_start=to_date(step.required) if step.required is not None and step.fixed else None,
+        session=step.session, missed_sessions=tuple(step.missed) if step.state == "planned" else (),
     )
 
 

@@ -108,10 +108,10 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7,
             continue
         reported = "reported blocked; " if e.blocked else ""
         if e.lateness == "overdue" and not conditional:
-            add("overdue", e, reported + _overdue(e, as_of))
+            add("overdue", e, reported + _missed(e, schedule) + _overdue(e, as_of))
             continue
         if e.lateness == "late_to_start" and not conditional:
-            add("late_to_start", e, reported + _late_to_start(e, schedule))
+            add("late_to_start", e, reported + _missed(e, schedule) + _late_to_start(e, schedule))
             continue
         risk = _risk(e, risk_float)
         if risk:
@@ -128,6 +128,17 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7,
             add("upcoming", e, "under way" if e.start <= as_of else f"starts in {_days((e.start - as_of).days)}")
     report.verdict, report.reasons = _verdict(report)
     return report
+
+
+def _missed(e: ScheduleEntry, schedule: Schedule) -> str:
+    """``missed its session X (dates); now waits for Y`` for a step that no longer fits a session it
+    was meant for; empty otherwise."""
+    if not e.missed_sessions:
+        return ""
+    missed = ", ".join(f"{w} ({schedule[w].start}..{schedule[w].end})" for w in e.missed_sessions)
+    now = f"now waits for {e.session} ({schedule[e.session].start})" if e.session else \
+        "no later session in its 'during' list: add one, or cancel it"
+    return f"missed its session {missed}; {now}; "
 
 
 def _overdue(e: ScheduleEntry, as_of: date) -> str:

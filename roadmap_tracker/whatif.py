@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from .dates import DateWindow, Duration
 from .errors import InvalidValue
 from .diff import Move, compare_schedules
+from .model import Facts
 from .scheduling import Schedule, compute_schedule
 
 
@@ -71,6 +72,11 @@ def what_if(schedule: Schedule, slips: dict[str, int] | None = None, finishes: d
             m = dataclasses.replace(m, end=DateWindow(day, day, day.isoformat()), duration=None)
         else:
             m = dataclasses.replace(m, duration=Duration((day - entry.start).days + 1, "d"), estimate=None)
+        if entry.state == "in_progress":  # its reported progress no longer decides the end: the day given does
+            facts = dict(facts or {})
+            known = facts.get(milestone_id) or Facts.from_milestone(entry.milestone)
+            facts[milestone_id] = Facts("done", 100, known.actual_start, day, known.documents) \
+                if day < schedule.as_of else Facts("in_progress", None, known.actual_start, None, known.documents)
         replaced[milestone_id] = m
         described.append(f"{milestone_id} finishes {day.isoformat()}")
         notes.setdefault(milestone_id, []).append(described[-1])
