@@ -153,10 +153,11 @@ def _overdue(e: ScheduleEntry, as_of: date) -> str:
 
 def _late_to_start(e: ScheduleEntry, schedule: Schedule) -> str:
     after = ""
-    if e.driving and e.driving_reason in ("predecessor", "as-of") and e.driving in schedule.entries:
-        p = schedule[e.driving]
-        if p.state == "done":
-            after = f" (after {p.id} finished {p.actual_end or p.end})"
+    done = [schedule[d.predecessor] for d in e.milestone.dependencies
+            if schedule[d.predecessor].state == "done"]
+    if done and not e.waiting_for:  # everything it waits for is done: name the last to finish
+        p = max(done, key=lambda p: (p.actual_end or p.end, -p.milestone.index))
+        after = f" (after {p.id} finished {p.actual_end or p.end})"
     return f"expected to start {e.expected_start}{after}, {_days(e.late_days)} ago; not started"
 
 
