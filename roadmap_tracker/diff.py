@@ -43,6 +43,20 @@ def _plan_changes(old: Milestone, new: Milestone) -> list[str]:
             if f.name not in IGNORED_FIELDS and getattr(old, f.name) != getattr(new, f.name)]
 
 
+def _value(value) -> str:
+    """A plan value as the file writes it: ``10d``, ``2024-Q4``, ``draft FS 2d``, ``-`` for none."""
+    if value is None or value == ():
+        return "-"
+    if isinstance(value, tuple):
+        return ", ".join(_value(v) for v in value)
+    if hasattr(value, "predecessor"):
+        return value.predecessor + ("" if value.type == "FS" and value.lag.is_zero else
+                                    f" {value.type}" + ("" if value.lag.is_zero else f" {value.lag}"))
+    if hasattr(value, "text"):
+        return value.text
+    return str(value)
+
+
 def compare_schedules(before: Schedule, after: Schedule) -> list[Move]:
     """The milestones of ``after`` whose dates or status differ from ``before``, in file order."""
     moves: list[Move] = []
@@ -65,8 +79,15 @@ def compare_schedules(before: Schedule, after: Schedule) -> list[Move]:
         if not facts and (old.actual_start, old.actual_end, old.reported_status) != \
                 (entry.actual_start, entry.actual_end, entry.reported_status):
             facts = ["status" if old.reported_status != entry.reported_status else "actual dates"]
+        knock_on = bool(entry.driving and entry.driving in moved_ids and start_days)
+        # a length edit explains a move only when the step's length changed with it
+        edits = [f for f in edits if f not in ("duration", "estimate") or end_days != start_days]
         if edits:
-            cause, reason = "plan-edit", f"plan edit: {', '.join(edits)} changed in the file"
+            cause = "plan-edit"
+            reason = "plan edit: " + "; ".join(
+                f"{f} {_value(getattr(old.milestone, f))} -> {_value(getattr(entry.milestone, f))}" for f in edits)
+            if knock_on:
+                reason = f"knock-on: its driving predecessor {entry.driving} moved; " + reason
         elif facts:
             cause, reason = "reported", f"reported: {', '.join(facts)} ({entry.state.replace('_', ' ')})"
         elif entry.driving and entry.driving in moved_ids:

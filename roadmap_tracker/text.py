@@ -262,7 +262,7 @@ def render_moves(moves, fmt: str = "table", title: str = "What moved") -> str:
             "new_start": iso(m.new_start), "new_end": iso(m.new_end), "start_moved": m.start_days,
             "end_moved": m.end_days, "float_change": m.float_change, "old_status": m.old_status,
             "new_status": m.new_status, "cause": m.cause, "reason": m.reason} for m in moves], indent=2) + "\n"
-    header = ("id", "end", "moved", "float", "status", "why")
+    header = ("id", "end", "end moved", "float change", "status", "why")
     rows = [(m.id, f"{iso(m.old_end) or '-'} -> {iso(m.new_end)}", _days_text(m.end_days),
              _days_text(m.float_change),
              m.new_status if m.old_status in (None, m.new_status) else f"{m.old_status} -> {m.new_status}",

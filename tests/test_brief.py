@@ -51,7 +51,7 @@ def test_what_moved_says_why():
                                           "title: Due next week, not_before: 2024-03-04, duration: 8d"), MONDAY)
     moves = {m.id: m for m in compare_schedules(before, after)}
     assert moves["due"].cause == "plan-edit" and moves["due"].end_days == 3
-    assert moves["due"].reason == "plan edit: duration changed in the file"
+    assert moves["due"].reason == "plan edit: duration 5d -> 8d"
     assert moves["overdue"].cause == "time"
     assert moves["finished"].cause == "reported"
 
@@ -68,7 +68,37 @@ milestones:
     moves = {m.id: m for m in compare_schedules(before, after)}
     assert moves["b"].reason == "knock-on: its driving predecessor a moved"
     assert moves["b"].end_days == 4 and moves["b"].start_days == 4
-    assert moves["a"].reason == "plan edit: duration changed in the file"
+    assert moves["a"].reason == "plan edit: duration 5d -> 9d"
+
+
+def test_a_shortened_duration_that_did_not_cause_the_move_is_not_named():
+    text = """\
+roadmap: {id: k, title: Knock-on}
+milestones:
+  - {id: a, title: A, not_before: 2024-03-04, duration: 5d}
+  - {id: b, title: B, duration: 5d, after: [a]}
+"""
+    before = _schedule(text, MONDAY)
+    after = _schedule(text.replace("duration: 5d}\n  - {id: b", "duration: 15d}\n  - {id: b")
+                      .replace("duration: 5d, after", "duration: 4d, after"), MONDAY)
+    moves = {m.id: m for m in compare_schedules(before, after)}
+    assert moves["b"].start_days == 10 and moves["b"].end_days == 9
+    assert moves["b"].reason == "knock-on: its driving predecessor a moved; plan edit: duration 5d -> 4d"
+
+
+def test_a_plan_edit_names_the_key_and_both_values():
+    text = """\
+roadmap: {id: k, title: Knock-on}
+milestones:
+  - {id: a, title: A, not_before: 2024-03-04, duration: 5d}
+  - {id: b, title: B, duration: 5d, not_before: 2024-03-04, after: [a]}
+"""
+    before = _schedule(text, MONDAY)
+    after = _schedule(text.replace("duration: 5d}\n  - {id: b", "duration: 10d}\n  - {id: b")
+                      .replace("duration: 5d, not_before: 2024-03-04, after", "duration: 5d, not_before: 2024-03-20, after"),
+                      MONDAY)
+    moves = {m.id: m for m in compare_schedules(before, after)}
+    assert moves["b"].reason == "plan edit: not_before 2024-03-04 -> 2024-03-20"
 
 
 def test_html_escapes_text_and_embeds_the_chart():
@@ -107,7 +137,7 @@ def test_cli_writes_the_pack_and_compares_with_git_history(cli, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["brief.html", "brief.md", "gantt.png", "gantt.svg"]
     text = (out / "brief.md").read_text()
     assert "committed in git before 2024-02-26" in text
-    assert "| due | Due next week | +2 days |" in text and "plan edit: duration changed in the file" in text
+    assert "| due | Due next week | +2 days |" in text and "plan edit: duration 5d -> 7d" in text
     assert (out / "gantt.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
