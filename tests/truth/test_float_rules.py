@@ -126,3 +126,13 @@ def test_the_driving_chain_stops_at_a_fixed_date_its_preparation_can_meet():
   - {id: adopt, title: Adoption, duration: 1d, after: [summit, prep]}
 """)
     assert [e.id for e in s.critical_path] == ["summit", "adopt"]
+
+
+def test_a_step_reported_done_without_dates_is_done_by_the_as_of_day():
+    s = schedule_of("""\
+  - {id: a, title: A, not_before: 2025-01-06, duration: 5d, status: done}
+  - {id: b, title: B, duration: 5d, after: [a]}
+""", as_of=date(2025, 1, 8))
+    assert s["a"].state == "done"
+    assert (s["a"].start, s["a"].end) == (date(2025, 1, 6), date(2025, 1, 8))
+    assert s["b"].start == date(2025, 1, 9)
