@@ -96,8 +96,9 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7,
         live = e.state not in ("done", "cancelled")
         conditional = bool(e.milestone.condition) and live
         if conditional:
-            passed = f"; window passed {_days(e.late_days)} ago: confirm, reschedule or cancel" \
-                if e.lateness else ""
+            passed = "" if not e.lateness else \
+                f"; window passed {_days(e.late_days)} ago: confirm, reschedule or cancel" if e.state == "planned" else \
+                f"; expected to end {e.expected_end}, {_days(e.late_days)} ago: confirm, reschedule or cancel"
             add("open_conditions", e, e.milestone.condition + passed)
         if e.state == "done":
             finished = e.actual_end or e.end
@@ -105,6 +106,8 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7,
                 add("recently_done", e, f"finished {finished}")
             continue
         if not live:
+            continue
+        if conditional and e.lateness:  # its window passed: it waits under open conditions, nowhere else
             continue
         reported = "reported blocked; " if e.blocked else ""
         if e.lateness == "overdue" and not conditional:
@@ -115,7 +118,7 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7,
             continue
         risk = _risk(e, risk_float)
         if risk:
-            add("at_risk", e, reported + risk)
+            add("at_risk", e, reported + _missed(e, schedule) + risk)
             continue
         blocked = _blocked(e, as_of)
         if blocked:
@@ -131,14 +134,14 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7,
 
 
 def _missed(e: ScheduleEntry, schedule: Schedule) -> str:
-    """``missed its session X (dates); now waits for Y`` for a step that no longer fits a session it
+    """``misses its session X (dates); now waits for Y`` for a step that no longer fits a session it
     was meant for; empty otherwise."""
     if not e.missed_sessions:
         return ""
     missed = ", ".join(f"{w} ({schedule[w].start}..{schedule[w].end})" for w in e.missed_sessions)
     now = f"now waits for {e.session} ({schedule[e.session].start})" if e.session else \
         "no later session in its 'during' list: add one, or cancel it"
-    return f"missed its session {missed}; {now}; "
+    return f"misses its session {missed}; {now}; "
 
 
 def _overdue(e: ScheduleEntry, as_of: date) -> str:
@@ -198,6 +201,13 @@ def _verdict(report: StatusReport) -> tuple[str, list[str]]:
     elif t.lateness == "overdue":
         late = True
         reasons.append(f"{t.id} is overdue by {_days(t.late_days)}")
+    if t.missed_sessions and t.session is None:
+        late = True
+        last = schedule[t.missed_sessions[-1]]
+        reasons.append(f"{t.id} misses its session {last.id} ({last.start}..{last.end})")
+    elif not reasons and t.total_float is not None and t.total_float < 0:
+        late = True
+        reasons.append(f"{t.id} forecast {t.end} is {_days(-t.total_float)} behind what its dates allow")
     ancestors, stack = [], [t.id]
     seen = {t.id}
     while stack:

@@ -215,7 +215,7 @@ def show_fields(schedule: Schedule, milestone_id: str) -> list[tuple[str, str]]:
         field("actual", f"{iso(e.actual_start) or '?'}..{iso(e.actual_end) or ''}")
     field("deadline", iso(e.deadline))
     if e.late_by:
-        field("late by", f"{e.late_by} days")
+        field("past deadline", f"forecast {e.late_by} days after it")
     field("early", f"{iso(e.early_start)}..{iso(e.early_finish)}")
     if e.late_start:
         field("late", f"{iso(e.late_start)}..{iso(e.late_finish)}")

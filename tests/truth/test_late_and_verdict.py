@@ -161,3 +161,23 @@ def test_the_brief_has_an_in_progress_and_blocked_section_and_the_verdict_first(
     assert brief.sections["in_progress_blocked"][0][-1].startswith("blocked: reported blocked")
     assert brief.headline.startswith("On track: target b")
     assert brief.headline == headline(build_status(now, horizon=14)) + "."
+
+
+def test_an_open_condition_whose_window_passed_is_listed_under_open_conditions_only():
+    report = report_of(BEHIND.replace("condition: if funded", "condition: if funded, deadline: 2023-06-30"),
+                       date(2025, 4, 15))
+    listed = [name for name, items in report.sections.items() for item in items if item.entry.id == "side"]
+    assert listed == ["open_conditions"]
+
+
+def test_a_target_that_misses_its_session_is_late():
+    report = report_of("""\
+roadmap: {id: s, title: S, target: decision}
+milestones:
+  - {id: session, title: Session, kind: session, start: 2027-04-12, end: 2027-04-16}
+  - {id: draft, title: Draft, duration: 8w, not_before: 2027-02-16}
+  - {id: decision, title: Decision, duration: 0, during: [session], depends_on: [{id: draft, lag: 2w}]}
+""", date(2027, 2, 15))
+    assert report.verdict == "late"
+    assert report.reasons == ["decision misses its session session (2027-04-12..2027-04-16)"]
+    assert headline(report).startswith("Late: ")
