@@ -94,6 +94,8 @@ def compare_schedules(before: Schedule, after: Schedule) -> list[Move]:
             cause, reason = "knock-on", f"knock-on: its driving predecessor {entry.driving} moved"
         elif not start_days and not end_days:
             cause, reason = "time", f"status is now {entry.state.replace('_', ' ')}"
+        elif entry.state == "in_progress":
+            cause, reason = "time", "under way past its planned end, so its forecast end moves with the as-of date"
         else:
             cause, reason = "time", "not started by the as-of date, so it slides with time"
         moves.append(Move(entry.id, entry.title, old.start, old.end, entry.start, entry.end, start_days, end_days,

@@ -392,12 +392,9 @@ def _forward(step: _Step, preds, steps: dict[str, _Step], today: int, calendar: 
     else:
         step.S, step.E = _schedule_planned(step, start_bound, end_bound, best_value, best_type, steps, today,
                                            calendar, floor=floor and not undated_done)
-    if undated_done and step.E > today + 1:  # reported done: it finished by the as-of day at the latest
-        point = step.E == step.S
-        step.E = today + 1
-        step.S = step.E if point else min(step.S, today)
-        step.offset = 1 if point else 0
-        step.reason = "actual"
+    if undated_done and step.E > today + 1:  # not known on the as-of day: the plan had it later
+        step.state = "in_progress" if step.S <= today else "planned"
+        step.progress = 0
 
 
 def _drive_by_span(step: _Step, bounds) -> None:

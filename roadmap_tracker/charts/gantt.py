@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ..wording import shorten
 from ..scheduling import Schedule, ScheduleEntry
 from ..status import build_status
+from ..wording import headline, shorten
 
 # status category -> fill colour (colour-blind-safe where it matters: late vs at risk vs done)
 COLOURS = {
@@ -169,7 +169,8 @@ def gantt_layout(schedule: Schedule, options: GanttOptions = GanttOptions(),
     layout = GanttLayout(
         title=roadmap.title,
         subtitle=f"as of {schedule.as_of.isoformat()} (week {iso_year}-W{iso_week:02d})"
-                 + (f"; baseline ghosts: {baseline.as_of.isoformat()}" if baseline else ""),
+                 + (f"; baseline ghosts: {baseline.as_of.isoformat()}" if baseline else "")
+                 + f". {headline(report)}",
         as_of=schedule.as_of.toordinal(), start=start, end=end)
     rows_of: dict[str, int] = {}
     for track, entries in groups:
