@@ -454,7 +454,7 @@ def _fit_window(step: _Step, S: int, steps: dict[str, _Step], calendar: WorkCale
     for w_start, w_end, w_id in windows:
         s, e = calendar.finish(max(S, w_start), step.duration)
         if e <= w_end:
-            if s > S:
+            if s > S:  # the session's window sets its date; the latest input stays its driving predecessor
                 step.reason = "window"
             step.session_window = (w_start, w_end)
             step.session = w_id
