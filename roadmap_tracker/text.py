@@ -205,7 +205,9 @@ def show_fields(schedule: Schedule, milestone_id: str) -> list[tuple[str, str]]:
     field("kind", m.kind)
     field("track", roadmap.track_title(m.track) if m.track else None)
     field("status", e.status + (f" ({e.progress}%)" if e.state == "in_progress" else ""))
-    if e.lateness == "overdue":
+    if e.lateness and m.condition:  # an open condition is never overdue: its window passed
+        field("window ended", f"{e.late_days} days ago; condition open: confirm, reschedule or cancel")
+    elif e.lateness == "overdue":
         field("overdue", f"by {e.late_days} days (expected to end {iso(e.expected_end)})")
     elif e.lateness == "late_to_start":
         field("late to start", f"by {e.late_days} days (expected to start {iso(e.expected_start)})")
@@ -215,7 +217,7 @@ def show_fields(schedule: Schedule, milestone_id: str) -> list[tuple[str, str]]:
         field("actual", f"{iso(e.actual_start) or '?'}..{iso(e.actual_end) or ''}")
     field("deadline", iso(e.deadline))
     if e.late_by:
-        field("past deadline", f"forecast {e.late_by} days after it")
+        field("misses by", f"{e.late_by} days (forecast after the deadline)")
     field("early", f"{iso(e.early_start)}..{iso(e.early_finish)}")
     if e.late_start:
         field("late", f"{iso(e.late_start)}..{iso(e.late_finish)}")
