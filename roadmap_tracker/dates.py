@@ -254,6 +254,8 @@ class WorkCalendar:
         start = self.begin(end, duration)
         while self.finish(start, duration)[1] < end:  # months and working days are not exactly invertible
             start += 1
+        while self.finish(start - 1, duration)[1] >= end:  # 28 to 31 January all end on 28 February
+            start -= 1
         return start
 
 

@@ -221,10 +221,18 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
 
     for node in topo:
         _forward(steps[node], preds[node], steps, today, calendar)
-    expected = {m.id: _prepare(m, facts.get(m.id) or Facts.from_milestone(m), today, calendar)
-                for m in roadmap.milestones}
-    for node in topo:  # the plan as written: work not started is not moved to the as-of date
-        _forward(expected[node], preds[node], expected, today, calendar, floor=False)
+    # expected dates: the plan as written, work not started not moved to the as-of date. Only the
+    # steps the as-of date held back (or kept running) and what follows them differ from the forecast.
+    expected: dict[str, _Step] = {}
+    for node in topo:
+        step = steps[node]
+        if step.reason == "as-of" or step.state == "in_progress" or step.m.during or any(
+                expected[p] is not steps[p] for p, _ in preds[node]):
+            m = step.m
+            expected[node] = _prepare(m, facts.get(m.id) or Facts.from_milestone(m), today, calendar)
+            _forward(expected[node], preds[node], expected, today, calendar, floor=False)
+        else:
+            expected[node] = step
 
     project_end = max((s.E for s in steps.values() if s.state != "cancelled"), default=today)
     horizon = max([project_end] + [s.deadline for s in steps.values() if s.deadline is not None])
@@ -415,6 +423,8 @@ def _schedule_planned(step: _Step, start_bound, end_bound, best_value, best_type
     if step.not_before is not None and (low is None or step.not_before > low):
         low, low_reason = step.not_before, "not-before"
     candidates = [v for v in (start_bound, low) if v is not None]
+    if not candidates and end_bound is not None:  # only its end is bound: as early as that allows
+        candidates = [calendar.earliest_start_to_end_by(end_bound, step.duration)]
     if not candidates:  # nothing constrains it (a step reported done without dates): its first window
         candidates = [min((steps[w].S for w in step.m.during), default=today)]
     S, E = calendar.finish(max(candidates), step.duration)

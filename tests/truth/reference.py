@@ -70,10 +70,13 @@ def latest(bound: int, ok) -> int:
     return x
 
 
-def schedule(plan: list[dict], as_of: date, workdays=(0, 1, 2, 3, 4), holidays=frozenset()) -> dict[str, Ref]:
+def schedule(plan: list[dict], as_of: date, workdays=(0, 1, 2, 3, 4), holidays=frozenset(),
+             expected: bool = False) -> dict[str, Ref]:
     """``plan``: steps in an order where predecessors come first, each a dict with ``id``,
     ``duration`` (amount, unit), ``links`` [(pred, type, amount, unit)], and optionally ``fixed``
-    (start, end or None), ``actual`` (start, end), ``not_before`` and ``deadline`` (ordinals)."""
+    (start, end or None), ``actual`` (start, end), ``not_before`` and ``deadline`` (ordinals).
+    ``expected``: the expected dates instead, work not started left where the plan puts it (a step
+    with nothing before it and no ``not_before`` starts on the as-of day); forward pass only."""
     today = as_of.toordinal()
     ref: dict[str, Ref] = {}
     succs: dict[str, list] = {p["id"]: [] for p in plan}
@@ -106,6 +109,14 @@ def schedule(plan: list[dict], as_of: date, workdays=(0, 1, 2, 3, 4), holidays=f
             ref[p["id"]] = Ref(S, E, driving=best[1] if best else None)
             continue
         floor = max(today, p.get("not_before") or today)
+        if expected:  # not before not_before; with nothing at all before it, the as-of day
+            floor = p.get("not_before") or (today if not bounds_start + bounds_end else None)
+            if floor is None and not bounds_start:  # only end bounds: as early as they allow
+                floor = max(bounds_end) - (amount * 31 + 40 if unit == "mo" else amount * 7 + 40)
+                while run(floor, amount, unit, workdays, holidays)[1] < max(bounds_end):
+                    floor += 1
+            elif floor is None:
+                floor = max(bounds_start)
         best = None
         for kind, value, pred in needs:  # the day the step would start if this link alone held it
             if kind in ("FS", "SS"):
@@ -126,6 +137,8 @@ def schedule(plan: list[dict], as_of: date, workdays=(0, 1, 2, 3, 4), holidays=f
         driving = best[1] if best is not None and best[0] >= floor else None
         ref[p["id"]] = Ref(S, E, driving=driving)
 
+    if expected:
+        return ref
     # backward: late dates from successors alone
     plan_end = max(r.E for r in ref.values())
     for p in reversed(plan):

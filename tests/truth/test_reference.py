@@ -94,3 +94,16 @@ def test_float_late_dates_and_driving_predecessors_agree_with_the_reference(case
             assert e.late_start == date.fromordinal(r.LS - back), step["id"]
             late_finish = r.LF - back if e.point else r.LF - 1
             assert e.late_finish == date.fromordinal(late_finish), step["id"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(case=plans())
+def test_expected_dates_agree_with_the_reference(case):
+    roadmap, plan, holidays = case
+    ours = compute_schedule(roadmap, AS_OF)
+    theirs = reference.schedule(plan, AS_OF, holidays=holidays, expected=True)
+    for step in plan:
+        e, r = ours[step["id"]], theirs[step["id"]]
+        if e.point or "actual" in step:
+            continue
+        assert (e.expected_start, e.expected_end) == (date.fromordinal(r.S), date.fromordinal(r.E - 1)), step["id"]
