@@ -248,7 +248,8 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
 
     entries = {m.id: _entry(steps[m.id], preds[m.id], succs[m.id], steps, calendar, expected[m.id], today)
                for m in roadmap.milestones}
-    _mark_critical(entries, targets[0], preds, risk_float)
+    if targets:  # a roadmap without steps has none
+        _mark_critical(entries, targets[0], preds, risk_float)
     schedule = Schedule(roadmap, as_of, entries, targets, diagnostics,
                         {n: tuple(s for s, _ in succs[n]) for n in topo})
     _post_checks(schedule, steps, preds)

@@ -131,12 +131,13 @@ def test_status_page_shows_sections_the_library_adds(client, monkeypatch, source
 
 
 def test_status_page_shows_the_critical_path_of_the_target(write_roadmap):
-    path = write_roadmap(SMALL.replace("  timezone: Europe/Zurich\n", "  timezone: Europe/Zurich\n  target: session\n", 1),
+    # the target is the point after the draft (a fixed session its draft can meet sets its own date)
+    path = write_roadmap(SMALL.replace("  timezone: Europe/Zurich\n", "  timezone: Europe/Zurich\n  target: ready\n", 1),
                          "target.yaml")
     source = FeedSource(path, today=lambda: AS_OF)
     page = get_page(create_app(source).test_client(), "/")
-    chain = source.schedule.driving_chain("session")
-    assert [e.id for e in chain] == ["draft", "session"]
+    chain = source.schedule.driving_chain("ready")
+    assert [e.id for e in chain] == ["draft", "ready"]
     text = page.words[page.words.index("Critical path ("):]
     positions = [text.index(e.title) for e in chain]
     assert positions == sorted(positions)
