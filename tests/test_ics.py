@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 
@@ -260,3 +263,107 @@ def test_cli_export_writes_the_file_and_refuses_unknown_tracks(cli, tmp_path):
     assert oct(output.stat().st_mode & 0o777) == "0o644"
     bad = cli("--file", str(SHIPPED), "export", "ics", "-o", str(output), "--track", "consultation")
     assert bad.exit_code == 2 and "no track 'consultation'" in bad.stderr
+
+
+# -- the direct writer: same bytes as icalendar, RFC 5545 text whatever the input ---------------------
+
+EDGE = ROOT / "tests" / "calendars" / "edge.yaml"
+
+
+def _edge_schedule():
+    roadmap, diagnostics = parse_roadmap_bytes(EDGE.read_bytes(), str(EDGE))
+    assert roadmap is not None, diagnostics
+    return compute_schedule(roadmap, AS_OF)
+
+
+def _both_writers(schedule, **options):
+    direct = build_calendar(schedule, FeedOptions(dtstamp=STAMP, **options), SequenceState())
+    reference = build_calendar(schedule, FeedOptions(dtstamp=STAMP, **options), SequenceState(), direct=False)
+    return direct, reference
+
+
+def test_direct_writer_gives_icalendars_bytes_on_the_shipped_roadmap():
+    schedule = compute_schedule(parse_roadmap_bytes(SHIPPED.read_bytes(), str(SHIPPED))[0], AS_OF)
+    direct, reference = _both_writers(schedule)
+    assert direct == reference
+    assert _both_writers(schedule, alarm_days=7)[0] == _both_writers(schedule, alarm_days=7)[1]
+
+
+def test_direct_writer_gives_icalendars_bytes_on_ten_thousand_generated_steps():
+    from .synthetic import synthetic_yaml
+
+    roadmap, _ = parse_roadmap_bytes(synthetic_yaml(10_000).encode(), "synthetic.yaml")
+    direct, reference = _both_writers(compute_schedule(roadmap, date(2024, 1, 1)))
+    assert direct.count(b"BEGIN:VEVENT") == 10_000
+    assert direct == reference
+
+
+def test_direct_writer_gives_icalendars_bytes_on_the_edge_cases():
+    direct, reference = _both_writers(_edge_schedule(), alarm_days=3)
+    assert direct == reference
+
+
+def test_edge_cases_parse_in_both_parsers_and_keep_their_text():
+    body = build_calendar(_edge_schedule(), FeedOptions(dtstamp=STAMP, alarm_days=3))
+    events = {e.uid.split("@")[0]: e for e in _strict_checks(body)}
+    assert events["escapes"].summary == \
+        "Backslash \\ semicolon ; comma , and a literal \\N that is not a line break"
+    assert events["escapes"].location == "Palais des Nations; Room XX, Geneva \\ Switzerland"
+    assert events["lines"].summary == "First line\nsecond line\nthird line\nfourth"
+    assert events["folds-cjk"].summary.endswith("说明😀😀")
+    assert events["folds-mixed"].summary == "é" * 33 + "," + "é" * 23 + "€" * 26
+    parsed = _events(body)
+    assert [str(c) for c in parsed[event_uid("edge", "escapes")]["CATEGORIES"].cats] == \
+        ["milestone", "Main, first; track"]
+
+
+def test_lines_are_folded_at_75_octets_without_splitting_a_character():
+    body = build_calendar(_edge_schedule(), FeedOptions(dtstamp=STAMP))
+    lines = body.split(b"\r\n")
+    assert max(len(line) for line in lines) <= 75
+    for line in lines:
+        line.decode("utf-8")  # each physical line is whole UTF-8: no character cut in two
+
+
+def test_calendar_name_and_description_escape_commas_semicolons_and_backslashes():
+    body = build_calendar(_edge_schedule(), FeedOptions(dtstamp=STAMP))
+    assert b"\r\nX-WR-CALNAME:Edge cases\\; commas\\, semicolons \\\\ backslashes\r\n" in body
+    assert b"\r\nX-WR-CALDESC:Edge cases\\; commas\\, semicolons \\\\ backslashes: milestones" in body
+
+
+def test_control_characters_never_reach_the_file():
+    body = build_calendar(_edge_schedule(), FeedOptions(dtstamp=STAMP))
+    assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", body)
+    assert re.sub(rb"\r\n", b"", body).count(b"\r") == 0
+    events = {e.uid.split("@")[0]: e for e in _strict_checks(body)}
+    assert events["controls"].summary == "Bell tab\t escape delete end"
+    assert events["controls"].location == "Nul venue"
+
+
+def test_a_line_break_in_a_link_is_percent_encoded_in_the_url():
+    events = {e.uid.split("@")[0]: e for e in _strict_checks(build_calendar(_edge_schedule(),
+                                                                             FeedOptions(dtstamp=STAMP)))}
+    assert events["lines"].url == "https://example.org/with%0Anewline%20and%20space"
+    assert events["escapes"].url == "https://example.org/a,b;c"
+
+
+def test_cli_exports_multi_line_titles_and_links(cli, tmp_path):
+    output = tmp_path / "edge.ics"
+    result = cli("--file", str(EDGE), "export", "ics", "-o", str(output))
+    assert result.exit_code == 0, result.output
+    _strict_checks(output.read_bytes())
+
+
+@settings(max_examples=150, deadline=None)
+@given(title=st.text(min_size=1, max_size=160), venue=st.text(max_size=90))
+def test_any_title_and_venue_round_trip_and_match_icalendar(title, venue):
+    roadmap, _ = parse_roadmap_bytes(b"roadmap: {id: r, title: R}\nmilestones:\n"
+                                     b"  - {id: a, title: A, start: 2024-04-15}\n", "r.yaml")
+    milestone = dataclasses.replace(roadmap.milestones[0], title=title, venue=venue or None)
+    schedule = compute_schedule(dataclasses.replace(roadmap, milestones=(milestone,)), AS_OF)
+    direct, reference = _both_writers(schedule)
+    assert direct == reference
+    assert max(len(line) for line in direct.split(b"\r\n")) <= 75
+    event = _events(direct)[event_uid("r", "a")]
+    expected = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", title.replace("\r\n", "\n").replace("\r", "\n"))
+    assert str(event["SUMMARY"]) == expected

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -105,82 +106,221 @@ def _signature(entry: ScheduleEntry) -> str:
 
 @without_gc
 def build_calendar(schedule: Schedule, options: FeedOptions = FeedOptions(),
-                   state: SequenceState | None = None) -> bytes:
+                   state: SequenceState | None = None, *, direct: bool = True) -> bytes:
     """The iCalendar text (bytes, CRLF lines) for the milestones ``options`` selects.
 
     ``state`` supplies and records SEQUENCE numbers; pass the same one to later builds.
+    All-day events without a reminder (nearly all of a roadmap) are written directly, a few lines
+    of text each; icalendar writes the header, the VTIMEZONEs, timed events and alarms. Both give
+    the same bytes for the same event (``direct=False`` writes every event with icalendar; the
+    tests compare the two).
     """
-    from icalendar import Alarm, Calendar, Event, Timezone, vDuration, vText
+    from icalendar import Calendar, Timezone, vDuration
 
     roadmap = schedule.roadmap
     now = options.dtstamp or datetime.now(timezone.utc).replace(microsecond=0)
     state = state if state is not None else SequenceState()
+    text = _text_type()
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", roadmap.title)
-    cal.add("x-wr-caldesc", f"{roadmap.title}: milestones as scheduled on {schedule.as_of.isoformat()} "
-                            "by roadmap-tracker")
-    cal.add("x-wr-timezone", roadmap.timezone)
+    cal.add("x-wr-calname", text(roadmap.title))
+    cal.add("x-wr-caldesc", text(f"{roadmap.title}: milestones as scheduled on {schedule.as_of.isoformat()} "
+                                 "by roadmap-tracker"))
+    cal.add("x-wr-timezone", text(roadmap.timezone))
     cal.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(REFRESH))
 
-    entries = [e for e in schedule if options.selects(e)]
+    stamp = _utc_text(now) if direct else None
+    track_titles: dict[str, str] = {}
+    for track in roadmap.tracks:
+        track_titles.setdefault(track.id, track.title)
     zones: dict[str, tuple[date, date]] = {}
-    events = []
-    for entry in entries:
+    events: list[str] = []
+    modified_texts: dict[str, str | None] = {}
+    for entry in schedule:
+        if not options.selects(entry):
+            continue
         m = entry.milestone
         uid = event_uid(roadmap.id, m.id)
         revision = state.revise(uid, _signature(entry), entry.end, now)
-        event = Event()
-        event.add("uid", uid)
-        event.add("dtstamp", now)
-        event.add("sequence", revision["sequence"])
-        event.add("last-modified", datetime.fromisoformat(revision["modified"]))
-        event.add("summary", _summary(entry))
-        if m.timed:
-            zone_name = _zone_of(m, roadmap.timezone)
-            zone = ZoneInfo(zone_name)
-            start = m.start.moment if m.start.moment.tzinfo else m.start.moment.replace(tzinfo=zone)
-            end = m.end.moment if m.end is not None and m.end.moment else start + timedelta(hours=1)
-            end = end if end.tzinfo else end.replace(tzinfo=zone)
-            start, end = start.astimezone(zone), end.astimezone(zone)
-            event.add("dtstart", start)
-            event.add("dtend", end)
-            first, last = zones.get(zone_name, (start.date(), end.date()))
-            zones[zone_name] = (min(first, start.date()), max(last, end.date()))
-        else:
-            event.add("dtstart", entry.start)
-            event.add("dtend", entry.exclusive_end)
-            event.add("transp", "TRANSPARENT")
-        if m.venue:
-            event.add("location", m.venue)
-        event.add("description", _description(schedule, entry, revision))
-        if m.links:
-            event.add("url", m.links[0])
-        categories = [m.kind] + ([roadmap.track_title(m.track)] if m.track else [])
-        event.add("categories", categories)
-        event.add("status", _status(entry))
-        if options.alarm_days and entry.deadline is not None and entry.state not in ("done", "cancelled") \
-                and entry.deadline >= schedule.as_of:  # N days before the deadline; none once it has passed
-            alarm = Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("description", vText(f"{m.title}: due {entry.deadline.isoformat()}"))
-            alarm.add("trigger", timedelta(days=(entry.deadline - entry.start).days - options.alarm_days),
-                      parameters={"RELATED": "START"})
-            event.add_component(alarm)
-        events.append(event)
+        alarm = bool(options.alarm_days and entry.deadline is not None and entry.state not in ("done", "cancelled")
+                     and entry.deadline >= schedule.as_of)  # N days before the deadline; none once it has passed
+        track = track_titles.get(m.track, m.track) if m.track else None
+        if stamp is not None and not m.timed and not alarm:
+            modified = modified_texts.get(revision["modified"], "")
+            if modified == "":
+                modified = modified_texts[revision["modified"]] = _utc_text(
+                    datetime.fromisoformat(revision["modified"]))
+            if modified is not None:
+                events.append(_direct_event(schedule, entry, uid, stamp, modified, revision, track))
+                continue
+        events.append(_icalendar_event(schedule, entry, uid, now, revision, track, options, zones,
+                                       alarm).decode("utf-8"))
     for zone_name in sorted(zones):
         first, last = zones[zone_name]
         cal.add_component(Timezone.from_tzinfo(ZoneInfo(zone_name), zone_name,
                                                first_date=date(first.year, 1, 1),
                                                last_date=date(last.year + 1, 1, 1)))
-    for event in events:
-        cal.add_component(event)
     state.exported = now.isoformat()
-    return cal.to_ical()
+    head = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    assert head.endswith(end)
+    return b"".join([head[: -len(end)], "".join(events).encode("utf-8"), end])
+
+
+# -- RFC 5545 text: one guard for every value that goes into the feed --------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # tab and line breaks are handled, not dropped
+_SPECIAL = re.compile(r"[\\;,\x00-\x08\x0a-\x1f\x7f]")
+_URI_UNSAFE = re.compile("[\x00-\x20\x7f]")
+
+
+def escape_text(value: str) -> str:
+    """A TEXT value as RFC 5545 (3.3.11) writes it: ``\\``, ``\\;``, ``\\,`` and ``\\n`` escaped.
+
+    Any line break (LF, CRLF, lone CR) becomes ``\\n``; other control characters, which no
+    calendar can carry, are dropped. Tab stays (TEXT allows it).
+    """
+    if not _SPECIAL.search(value):
+        return value
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+    if _CONTROL.search(value):
+        value = _CONTROL.sub("", value)
+    return value
+
+
+def escape_uri(value: str) -> str:
+    """A URI value (URL): no escaping exists in RFC 5545, so spaces and control characters
+    (a line break pasted into a link) are percent-encoded as RFC 3986 asks."""
+    if _URI_UNSAFE.search(value):
+        value = _URI_UNSAFE.sub(lambda match: f"%{ord(match.group()):02X}", value)
+    return value
+
+
+def fold(line: str) -> str:
+    """One content line folded as icalendar folds it, with its CRLF: at most 74 UTF-8 octets a
+    line, never inside a character, never right after a backslash (so an escape stays whole on
+    one line for clients that unfold badly)."""
+    if len(line) <= 74 and line.isascii():
+        return line + "\r\n"
+    data = line.encode("utf-8")
+    if len(data) <= 74:
+        return line + "\r\n"
+    parts = []
+    pos, size = 0, len(data)
+    while size - pos > 74:
+        cut = pos + 74
+        while data[cut] & 0xC0 == 0x80:  # a continuation octet: cut before its character
+            cut -= 1
+        if data[cut - 1] in b"\\^":
+            cut -= 1
+        parts.append(data[pos:cut])
+        pos = cut
+    parts.append(data[pos:])
+    return b"\r\n ".join(parts).decode("utf-8") + "\r\n"
+
+
+def _utc_text(moment: datetime) -> str | None:
+    """``20240301T080000Z`` for a UTC time; None for another zone (icalendar writes those)."""
+    tz = moment.tzinfo
+    if not isinstance(tz, timezone) or tz.utcoffset(None) != timedelta(0) or tz.tzname(None) != "UTC":
+        return None
+    return f"{moment.year:04}{moment.month:02}{moment.day:02}T{moment.hour:02}{moment.minute:02}{moment.second:02}Z"
+
+
+def _direct_event(schedule: Schedule, entry: ScheduleEntry, uid: str, stamp: str, modified: str,
+                  revision: dict, track: str | None) -> str:
+    """An all-day VEVENT, properties in icalendar's order (its canonical ones, then by name)."""
+    m = entry.milestone
+    categories = escape_text(m.kind) + ("," + escape_text(track) if track is not None else "")
+    text = (
+        "BEGIN:VEVENT\r\n"
+        + fold("SUMMARY:" + escape_text(_summary(entry)))
+        + "DTSTART;VALUE=DATE:" + entry.start.isoformat().replace("-", "")
+        + "\r\nDTEND;VALUE=DATE:" + entry.exclusive_end.isoformat().replace("-", "")
+        + "\r\nDTSTAMP:" + stamp + "\r\n"
+        + fold("UID:" + escape_text(uid))
+        + f"SEQUENCE:{revision['sequence']}\r\n"
+        + fold("CATEGORIES:" + categories)
+        + fold("DESCRIPTION:" + escape_text(_description(schedule, entry, revision)))
+        + "LAST-MODIFIED:" + modified + "\r\n"
+    )
+    if m.venue:
+        text += fold("LOCATION:" + escape_text(m.venue))
+    text += "STATUS:" + _status(entry) + "\r\nTRANSP:TRANSPARENT\r\n"
+    if m.links:
+        text += fold("URL:" + escape_uri(m.links[0]))
+    return text + "END:VEVENT\r\n"
+
+
+def _icalendar_event(schedule: Schedule, entry: ScheduleEntry, uid: str, now: datetime, revision: dict,
+                     track: str | None, options: FeedOptions, zones: dict, alarm: bool) -> bytes:
+    """A VEVENT written by icalendar: timed events (TZID), reminders, stamps in other zones."""
+    from icalendar import Alarm, Event, vCategory, vUri
+
+    text = _text_type()
+    m = entry.milestone
+    event = Event()
+    event.add("uid", text(uid))
+    event.add("dtstamp", now)
+    event.add("sequence", revision["sequence"])
+    event.add("last-modified", datetime.fromisoformat(revision["modified"]))
+    event.add("summary", text(_summary(entry)))
+    if m.timed:
+        zone_name = _zone_of(m, schedule.roadmap.timezone)
+        zone = ZoneInfo(zone_name)
+        start = m.start.moment if m.start.moment.tzinfo else m.start.moment.replace(tzinfo=zone)
+        end = m.end.moment if m.end is not None and m.end.moment else start + timedelta(hours=1)
+        end = end if end.tzinfo else end.replace(tzinfo=zone)
+        start, end = start.astimezone(zone), end.astimezone(zone)
+        event.add("dtstart", start)
+        event.add("dtend", end)
+        first, last = zones.get(zone_name, (start.date(), end.date()))
+        zones[zone_name] = (min(first, start.date()), max(last, end.date()))
+    else:
+        event.add("dtstart", entry.start)
+        event.add("dtend", entry.exclusive_end)
+        event.add("transp", "TRANSPARENT")
+    if m.venue:
+        event.add("location", text(m.venue))
+    event.add("description", text(_description(schedule, entry, revision)))
+    if m.links:
+        event.add("url", vUri(escape_uri(m.links[0])))
+    categories = vCategory([])
+    categories.cats = [text(m.kind)] + ([text(track)] if track is not None else [])
+    event.add("categories", categories)
+    event.add("status", _status(entry))
+    if alarm:
+        reminder = Alarm()
+        reminder.add("action", "DISPLAY")
+        reminder.add("description", text(f"{m.title}: due {entry.deadline.isoformat()}"))
+        reminder.add("trigger", timedelta(days=(entry.deadline - entry.start).days - options.alarm_days),
+                     parameters={"RELATED": "START"})
+        event.add_component(reminder)
+    return event.to_ical()
+
+
+_TEXT_TYPE = None
+
+
+def _text_type():
+    """icalendar's vText with our escaping (icalendar leaves X- properties unescaped and reads a
+    literal ``\\N`` as a line break)."""
+    global _TEXT_TYPE
+    if _TEXT_TYPE is None:
+        from icalendar import vText
+
+        class Text(vText):
+            def to_ical(self) -> bytes:
+                return escape_text(str(self)).encode("utf-8")
+
+        _TEXT_TYPE = Text
+    return _TEXT_TYPE
 
 
 def _zone_of(m, default: str) -> str:
