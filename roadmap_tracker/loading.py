@@ -328,7 +328,11 @@ class _Reader:
                  if p in known and p != m.id]
         if all(index[p] < index[s] for p, s in edges):
             return  # every link points forward in the file: no loop is possible
-        import networkx as nx
+        from .toposort import file_order_topological
+
+        if file_order_topological(sorted(known, key=index.__getitem__), edges) is not None:
+            return  # links point backward but form no loop: no graph library needed
+        import networkx as nx  # describes the cycles
 
         graph = nx.DiGraph()
         graph.add_nodes_from(known)

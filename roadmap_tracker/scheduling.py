@@ -278,13 +278,20 @@ def topological_order(roadmap: Roadmap) -> list[str]:
     """Milestone ids with every predecessor first, ties broken by file order.
 
     Most roadmaps list steps after what they wait for; then file order is that order and no graph
-    is needed. Otherwise networkx's lexicographical topological sort gives the same tie-breaks.
+    is needed. Otherwise Kahn's algorithm keyed by file order (the order networkx's
+    lexicographical topological sort gives, without its import on the status path).
     """
+    from .toposort import file_order_topological
+
     index = {m.id: m.index for m in roadmap.milestones}
     if all(index[d.predecessor] < m.index for m in roadmap.milestones for d in m.dependencies) and \
             all(index[s] < m.index for m in roadmap.milestones for s in m.during):
         return [m.id for m in roadmap.milestones]
-    import networkx as nx
+    order = file_order_topological([m.id for m in roadmap.milestones],
+                                   [(p, m.id) for m in roadmap.milestones for p in (*m.during, *m.predecessors)])
+    if order is not None:
+        return order
+    import networkx as nx  # a cycle (the roadmap was not validated): networkx says which
 
     return list(nx.lexicographical_topological_sort(dependency_graph(roadmap), key=index.__getitem__))
 

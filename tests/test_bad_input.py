@@ -125,7 +125,8 @@ def test_status_does_not_import_heavy_libraries():
         "from roadmap_tracker.cli import main\n"
         f"main(['--file', {str(SHIPPED)!r}, 'status', '--as-of', '2024-03-01'], standalone_mode=False)\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('matplotlib', 'numpy', 'sqlalchemy', 'flask', 'starlette', 'uvicorn', 'waitress', 'icalendar'))\n"
+        "('matplotlib', 'numpy', 'sqlalchemy', 'flask', 'starlette', 'uvicorn', 'waitress', 'icalendar', "
+        "'networkx'))\n"
         "print('HEAVY', heavy)\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env={**os.environ})

@@ -1,0 +1,75 @@
+"""The fast paths give the same answers as the general ones: the topological order without
+networkx, the alias guard, Monte Carlo ranks."""
+
+from __future__ import annotations
+
+import networkx as nx
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from roadmap_tracker.loading import parse_roadmap_bytes
+from roadmap_tracker.scheduling import dependency_graph, topological_order
+from roadmap_tracker.toposort import file_order_topological
+
+from .conftest import SHIPPED
+
+
+def _networkx_order(roadmap):
+    index = {m.id: m.index for m in roadmap.milestones}
+    return list(nx.lexicographical_topological_sort(dependency_graph(roadmap), key=index.__getitem__))
+
+
+def test_topological_order_of_the_shipped_roadmap_is_networkx_order():
+    roadmap, _ = parse_roadmap_bytes(SHIPPED.read_bytes(), str(SHIPPED))
+    assert topological_order(roadmap) == _networkx_order(roadmap)
+
+
+@st.composite
+def shuffled_dags(draw):
+    """A DAG over n nodes, written in a random file order (so links often point backward)."""
+    n = draw(st.integers(1, 30))
+    edges = {(a, b) for a, b in draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=80))
+             if a < b}
+    file_order = draw(st.permutations(range(n)))
+    return n, sorted(edges), file_order
+
+
+@settings(max_examples=200, deadline=None)
+@given(shuffled_dags())
+def test_kahn_order_is_networkx_lexicographical_order(dag):
+    n, edges, file_order = dag
+    ids = [f"m{i}" for i in file_order]
+    position = {node: i for i, node in enumerate(ids)}
+    pairs = [(f"m{a}", f"m{b}") for a, b in edges]
+    graph = nx.DiGraph()
+    graph.add_nodes_from(ids)
+    graph.add_edges_from(pairs)
+    assert file_order_topological(ids, pairs) == \
+        list(nx.lexicographical_topological_sort(graph, key=position.__getitem__))
+
+
+def test_kahn_order_says_none_for_a_cycle():
+    assert file_order_topological(["a", "b", "c"], [("a", "b"), ("b", "c"), ("c", "b")]) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(shuffled_dags())
+def test_roadmaps_with_backward_links_schedule_in_networkx_order(dag):
+    n, edges, file_order = dag
+    lines = ["roadmap: {id: r, title: R}", "milestones:"]
+    for i in file_order:
+        after = [f"m{a}" for a, b in edges if b == i]
+        extra = f", after: [{', '.join(after)}]" if after else ", not_before: 2024-01-01"
+        lines.append(f"  - {{id: m{i}, title: Step {i}, duration: {i % 5}d{extra}}}")
+    roadmap, diagnostics = parse_roadmap_bytes("\n".join(lines).encode() + b"\n", "r.yaml")
+    assert roadmap is not None and not [d for d in diagnostics if d.is_error], diagnostics
+    assert topological_order(roadmap) == _networkx_order(roadmap)
+
+
+def test_a_cycle_is_still_described_step_by_step():
+    text = (b"roadmap: {id: r, title: R}\nmilestones:\n"
+            b"  - {id: a, title: A, after: [c], duration: 1d}\n"
+            b"  - {id: b, title: B, after: [a], duration: 1d}\n"
+            b"  - {id: c, title: C, after: [b], duration: 1d}\n")
+    _, diagnostics = parse_roadmap_bytes(text, "r.yaml")
+    assert [d.message for d in diagnostics if d.code == "dependency-cycle"] == ["dependency cycle: a -> b -> c -> a"]
