@@ -18,7 +18,7 @@ try:  # libyaml is an optional speed-up of PyYAML. The two composers give the sa
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader
 
-MAX_NODES = 2_000_000  # guards against alias "billion laughs" expansion
+MAX_ALIAS_VALUES = 1_000_000  # values reached through aliases: guards against "billion laughs"
 MAX_DEPTH = 200
 _TEXT_TAGS = frozenset({"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp", "!"})
 
@@ -90,26 +90,50 @@ def portability_problem(text: str) -> YamlProblem | None:
 
 
 class _Builder:
+    """Builds values from composed nodes. An alias is the same node reached again: each value
+    built while re-reading an aliased node counts toward :data:`MAX_ALIAS_VALUES` (a "billion
+    laughs" document is small but expands without end). Values written out are not counted; the
+    file size limit bounds them."""
+
     def __init__(self) -> None:
-        self.count = 0
+        self.expanded = 0  # values built through aliases
+        self.in_alias = 0  # how many aliased nodes are being re-read right now
         self.scalars = SafeConstructor()
         self.active: set[int] = set()
+        self.built: set[int] = set()
+        self.where = 1  # the line of the value written out that is being built (aliases keep the anchor's)
+
+    def _too_many(self) -> YamlProblem:
+        return YamlProblem(f"aliases (*name) expand to more than {MAX_ALIAS_VALUES:,} values; "
+                           "write the values out or split the file", self.where, "too-large")
 
     def build(self, node: yaml.Node, depth: int = 0) -> object:
-        self.count += 1
-        line = node.start_mark.line + 1
-        if self.count > MAX_NODES:
-            raise YamlProblem(
-                f"the document expands to more than {MAX_NODES:,} values (aliases repeated?); "
-                "write the values out or split the file", line, "too-large")
+        if self.in_alias:
+            self.expanded += 1
+            if self.expanded > MAX_ALIAS_VALUES:
+                raise self._too_many()
         if depth > MAX_DEPTH:
-            raise YamlProblem(f"the document nests deeper than {MAX_DEPTH} levels", line, "too-deep")
-        if id(node) in self.active:
-            raise YamlProblem("an alias refers to the value that contains it; remove the recursive alias",
-                              line, "recursive-alias")
+            raise YamlProblem(f"the document nests deeper than {MAX_DEPTH} levels", node.start_mark.line + 1,
+                              "too-deep")
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
-        self.active.add(id(node))
+        line = node.start_mark.line + 1
+        key = id(node)
+        if key in self.active:
+            raise YamlProblem("an alias refers to the value that contains it; remove the recursive alias",
+                              line, "recursive-alias")
+        again = key in self.built
+        if again:
+            if not self.in_alias:  # (inside an alias it was counted above)
+                self.expanded += 1
+                if self.expanded > MAX_ALIAS_VALUES:
+                    raise self._too_many()
+            self.in_alias += 1
+        else:
+            self.built.add(key)
+            if not self.in_alias:
+                self.where = line
+        self.active.add(key)
         try:
             if isinstance(node, yaml.SequenceNode):
                 seq = Sequence(self.build(item, depth + 1) for item in node.value)
@@ -123,19 +147,21 @@ class _Builder:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     raise YamlProblem("merge keys (<<) are not supported; write the keys out",
                                       key_node.start_mark.line + 1, "unsupported-yaml")
-                key = self.build(key_node, depth + 1)
-                if isinstance(key, (dict, list)):
+                name = self.build(key_node, depth + 1)
+                if isinstance(name, (dict, list)):
                     raise YamlProblem("a key must be a plain word, not a list or mapping",
                                       key_node.start_mark.line + 1, "wrong-type")
-                key = str(key) if key is not None else ""
-                if key in mapping:
-                    raise YamlProblem(f"key '{key}' appears twice in the same mapping; keep one",
+                name = str(name) if name is not None else ""
+                if name in mapping:
+                    raise YamlProblem(f"key '{name}' appears twice in the same mapping; keep one",
                                       key_node.start_mark.line + 1, "duplicate-key")
-                mapping[key] = self.build(value_node, depth + 1)
-                mapping.key_lines[key] = key_node.start_mark.line + 1
+                mapping[name] = self.build(value_node, depth + 1)
+                mapping.key_lines[name] = key_node.start_mark.line + 1
             return mapping
         finally:
-            self.active.discard(id(node))
+            self.active.discard(key)
+            if again:
+                self.in_alias -= 1
 
     def _scalar(self, node: yaml.ScalarNode) -> object:
         tag = node.tag

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from roadmap_tracker.loading import parse_roadmap_bytes
 from roadmap_tracker.scheduling import dependency_graph, topological_order
 from roadmap_tracker.toposort import file_order_topological
+from roadmap_tracker.yamlsource import parse_yaml
 
 from .conftest import SHIPPED
 
@@ -73,3 +74,32 @@ def test_a_cycle_is_still_described_step_by_step():
             b"  - {id: c, title: C, after: [b], duration: 1d}\n")
     _, diagnostics = parse_roadmap_bytes(text, "r.yaml")
     assert [d.message for d in diagnostics if d.code == "dependency-cycle"] == ["dependency cycle: a -> b -> c -> a"]
+
+
+# -- the alias guard counts values reached through aliases, not values written out -------------------
+
+def test_values_written_out_do_not_count_toward_the_alias_limit(monkeypatch):
+    from roadmap_tracker import yamlsource
+
+    from .synthetic import synthetic_yaml
+
+    monkeypatch.setattr(yamlsource, "MAX_ALIAS_VALUES", 1000)
+    roadmap, diagnostics = parse_roadmap_bytes(synthetic_yaml(500).encode(), "big.yaml")  # ~4,000 values
+    assert roadmap is not None and len(roadmap.milestones) == 500, diagnostics
+
+
+def test_values_reached_through_aliases_count_toward_the_limit(monkeypatch):
+    from roadmap_tracker import yamlsource
+
+    monkeypatch.setattr(yamlsource, "MAX_ALIAS_VALUES", 1000)
+    steps = "".join(f"  - {{id: m{i}, title: Step {i}, duration: 1d, partners: *everyone}}\n" for i in range(300))
+    text = "roadmap: {id: r, title: R, x-partners: &everyone [UNCTAD, ITU, UNESCO]}\nmilestones:\n" + steps
+    _, diagnostics = parse_roadmap_bytes(text.encode(), "aliases.yaml")
+    assert [(d.code, d.line) for d in diagnostics if d.is_error][:1] == [("too-large", 3 + 250)]
+    assert "aliases (*name) expand to more than 1,000 values" in diagnostics[0].message
+
+
+def test_a_few_aliases_give_the_same_values_as_written_out():
+    written = parse_yaml("a: [x, y]\nb: [x, y]\n")
+    aliased = parse_yaml("a: &both [x, y]\nb: *both\n")
+    assert written == aliased and aliased["b"] is not aliased["a"]
