@@ -276,8 +276,19 @@ def _widest(m) -> int:
 
 
 def _ranks(values):
+    """The rank of each value, ties in order of appearance (as floats, for ``corrcoef``).
+
+    Values are whole days: shifted to start at 0 they fit in 8 or 16 bits for any realistic
+    spread, and numpy sorts such small integers with a stable radix sort: the same order as a
+    stable sort of the original values, several times faster.
+    """
     import numpy as np
 
+    if values.dtype.kind in "iu" and len(values):
+        low = values.min()
+        spread = int(values.max()) - int(low)
+        if spread < 1 << 16:
+            values = (values - low).astype(np.uint8 if spread < 1 << 8 else np.uint16)
     order = np.argsort(values, kind="stable")
     ranks = np.empty(len(values))
     ranks[order] = np.arange(len(values))

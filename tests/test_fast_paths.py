@@ -103,3 +103,45 @@ def test_a_few_aliases_give_the_same_values_as_written_out():
     written = parse_yaml("a: [x, y]\nb: [x, y]\n")
     aliased = parse_yaml("a: &both [x, y]\nb: *both\n")
     assert written == aliased and aliased["b"] is not aliased["a"]
+
+
+# -- Monte Carlo ranks: small integers, radix sort, the same order ------------------------------------
+
+def _comparison_sort_ranks(values):
+    import numpy as np
+
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values))
+    return ranks
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-(2 ** 40), 2 ** 40), min_size=1, max_size=300), st.integers(0, 70_000))
+def test_small_integer_ranks_are_the_comparison_sort_ranks(values, spread):
+    import numpy as np
+
+    from roadmap_tracker.risk import _ranks
+
+    array = np.array([v % (spread + 1) + 738_000 for v in values], dtype=np.int64)  # day ordinals
+    assert np.array_equal(_ranks(array), _comparison_sort_ranks(array))
+    wide = np.array(values, dtype=np.int64)  # beyond 16 bits: the general sort
+    assert np.array_equal(_ranks(wide), _comparison_sort_ranks(wide))
+
+
+def test_risk_results_with_a_fixed_seed_are_those_of_the_comparison_sort(monkeypatch):
+    from datetime import date
+
+    from roadmap_tracker import risk
+    from roadmap_tracker.scheduling import compute_schedule
+
+    from .synthetic import synthetic_yaml
+
+    roadmap, _ = parse_roadmap_bytes(synthetic_yaml(300, estimates=True).encode(), "risk.yaml")
+    schedule = compute_schedule(roadmap, date(2024, 1, 1))
+    fast = risk.simulate(schedule, runs=3000, seed=11, all_steps=True)
+    monkeypatch.setattr(risk, "_ranks", _comparison_sort_ranks)
+    reference = risk.simulate(schedule, runs=3000, seed=11, all_steps=True)
+    assert fast.sensitivity == reference.sensitivity and len(fast.sensitivity) > 10
+    assert (fast.percentiles, fast.criticality, fast.steps) == \
+        (reference.percentiles, reference.criticality, reference.steps)
