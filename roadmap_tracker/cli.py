@@ -142,9 +142,10 @@ def _print_diagnostics(diagnostics: list[Diagnostic], summary_for: str | None = 
 class Session:
     """What every command needs: where the roadmap and its tracking store are, opened on demand."""
 
-    def __init__(self, file: str | None, db: str | None = None):
+    def __init__(self, file: str | None, db: str | None = None, cache: bool = True):
         self.file = file
         self.db = db
+        self.cache = cache
         self._roadmap = None
         self._facts: dict | None = None
         self._fact_warnings: list[Diagnostic] = []
@@ -158,7 +159,7 @@ class Session:
         from .loading import load_roadmap
 
         if self._roadmap is None:
-            self._roadmap = load_roadmap(self.path())
+            self._roadmap = load_roadmap(self.path(), cache=self.cache)
         return self._roadmap
 
     def database_url(self) -> str:
@@ -295,14 +296,16 @@ def _check_id(schedule, milestone_id: str) -> None:
 @click.option("--db", "db", envvar="ROADMAP_DATABASE_URL", metavar="URL",
               help="Tracking database (env ROADMAP_DATABASE_URL), e.g. postgresql+psycopg://user@host/db. "
                    "Default: .roadmap/tracking.sqlite beside the roadmap file.")
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Read the roadmap file afresh, without the parse cache (env ROADMAP_NO_CACHE=1).")
 @click.version_option(__version__, prog_name="roadmap")
 @click.pass_context
-def main(ctx: click.Context, file: str | None, db: str | None) -> None:
+def main(ctx: click.Context, file: str | None, db: str | None, no_cache: bool = False) -> None:
     """Keep a roadmap of an intergovernmental process honest: status, schedule, critical path.
 
     Example: roadmap status --as-of 2024-03-01
     """
-    ctx.obj = Session(file, db)
+    ctx.obj = Session(file, db, cache=not no_cache)
 
 
 @main.command()

@@ -47,8 +47,15 @@ def find_roadmap_file(explicit: str | os.PathLike | None = None, cwd: Path | Non
         "set ROADMAP_FILE, or start one with 'roadmap init milestones.yaml'")
 
 
-def load_roadmap(path: str | os.PathLike) -> Roadmap:
-    """Load and check a roadmap file; raises :class:`RoadmapInvalid` listing every error."""
+def load_roadmap(path: str | os.PathLike, cache: bool = False) -> Roadmap:
+    """Load and check a roadmap file; raises :class:`RoadmapInvalid` listing every error.
+
+    With ``cache``, a file loaded before comes from the parse cache (:mod:`roadmap_tracker.cache`).
+    """
+    if cache:
+        from . import cache as parse_cache
+
+        return parse_cache.load(path, load_roadmap)
     roadmap, diagnostics = read_roadmap(path)
     if roadmap is None or any(d.is_error for d in diagnostics):
         raise RoadmapInvalid(diagnostics)

@@ -1,0 +1,263 @@
+"""A cache of validated roadmaps, so that a large file is read and checked once per change.
+
+An entry holds the :class:`~roadmap_tracker.model.Roadmap` built from one file, keyed by the
+SHA-256 of the file's bytes, its resolved path (and the name it was given as), the package
+version and the code that reads roadmaps. It is used only when the whole key matches; anything
+else (an edited file, an upgrade, a corrupt, foreign or truncated entry) is a miss, and the entry
+is rewritten. Only files that load without errors are cached.
+
+Where: the user's cache folder (``platformdirs.user_cache_dir("roadmap-tracker")``, e.g.
+``~/.cache/roadmap-tracker`` on Linux; ``XDG_CACHE_HOME`` moves it), never ``.roadmap/`` and never
+beside the roadmap file. Off with ``--no-cache`` or ``ROADMAP_NO_CACHE=1``. Bounded: at most
+:data:`MAX_ENTRIES` entries and :data:`MAX_BYTES` in all, the least recently used go first.
+
+Format: pickle, because it rebuilds the model's frozen dataclasses several times faster than
+parsing, and needs no second description of the model. Pickle runs code named in the file, so an
+entry is read only when the folder is the user's own with mode 0700 (it is created so, and the
+cache is skipped if not) and the file is owned by the user, and the reader rebuilds only the
+classes of this package, dates and time zones: a file planted by someone else is refused, not run.
+
+The first run is not made slower: the entry is written by a forked child process while the
+command goes on (written in place where ``fork`` is missing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+import stat
+import struct
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+from . import __version__
+
+MAGIC = b"roadmap-tracker parse cache 1\n"
+MAX_ENTRIES = 32
+MAX_BYTES = 512 * 1024 * 1024
+_READER_MODULES = ("loading.py", "model.py", "dates.py", "yamlsource.py", "spec.py", "errors.py")
+_ALLOWED = {
+    ("datetime", "date"), ("datetime", "datetime"), ("datetime", "time"), ("datetime", "timedelta"),
+    ("datetime", "timezone"), ("zoneinfo", "ZoneInfo"), ("zoneinfo", "ZoneInfo._unpickle"),
+    ("builtins", "frozenset"), ("builtins", "set"),
+}
+_pending: list[int] = []
+
+
+def enabled() -> bool:
+    """False when ``ROADMAP_NO_CACHE`` is set (to anything but ``0``/``false``/``no``)."""
+    return os.environ.get("ROADMAP_NO_CACHE", "").strip().lower() in ("", "0", "false", "no")
+
+
+def cache_folder() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("roadmap-tracker", appauthor=False))
+
+
+def _private_folder() -> Path | None:
+    """The cache folder, created 0700; None if it is not the user's own and private."""
+    folder = cache_folder()
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.stat(folder)
+    except OSError:
+        return None
+    if hasattr(os, "getuid"):
+        if info.st_uid != os.getuid():
+            return None
+        if info.st_mode & 0o077:
+            try:
+                os.chmod(folder, 0o700)
+            except OSError:
+                return None
+    return folder
+
+
+def _code_stamp() -> str:
+    """What the cached objects depend on besides the file: versions and the reading code."""
+    here = Path(__file__).parent
+    parts = [__version__, f"{sys.version_info[0]}.{sys.version_info[1]}"]
+    for name in _READER_MODULES:
+        try:
+            info = os.stat(here / name)
+            parts.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{name}:-")
+    return "|".join(parts)
+
+
+def entry_key(digest: str, path: str | os.PathLike) -> tuple[str, str]:
+    """The entry's file name (one per roadmap path) and the full key it must carry, for a file
+    whose bytes have the SHA-256 ``digest``."""
+    name = str(path)
+    resolved = str(Path(path).resolve())
+    key = "\0".join([digest, resolved, name, _code_stamp()])
+    entry = hashlib.sha256(f"{resolved}\0{name}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return entry + ".pickle", key
+
+
+def load(path: str | os.PathLike, loader: Callable):
+    """The roadmap at ``path``: from the cache when this exact file was loaded before, else
+    ``loader(path)`` (which raises on an invalid file), recorded for next time."""
+    if not enabled():
+        return loader(path)
+    data = _read_regular_file(path)
+    if data is None:
+        return loader(path)  # missing, special or too large: the loader says what is wrong
+    digest = hashlib.sha256(data).hexdigest()
+    roadmap = lookup(digest, path)
+    if roadmap is not None:
+        return roadmap
+    roadmap = loader(path)
+    if getattr(roadmap, "content_hash", None) == digest:  # not edited between the two reads
+        store(digest, path, roadmap)
+    return roadmap
+
+
+def _read_regular_file(path: str | os.PathLike) -> bytes | None:
+    from .loading import MAX_FILE_BYTES
+
+    try:
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+                return None
+            return handle.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return None
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str):
+        if (module, name) in _ALLOWED or (module.startswith("roadmap_tracker.") and "." not in name):
+            found = super().find_class(module, name)
+            if (module, name) in _ALLOWED or (isinstance(found, type) and found.__module__ == module):
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of a cached roadmap")
+
+
+def lookup(digest: str, path: str | os.PathLike):
+    """The cached roadmap for the file at ``path`` whose bytes have this SHA-256, or None."""
+    folder = _private_folder()
+    if folder is None:
+        return None
+    name, key = entry_key(digest, path)
+    entry = folder / name
+    try:
+        with open(entry, "rb") as handle:
+            if hasattr(os, "getuid") and os.fstat(handle.fileno()).st_uid != os.getuid():
+                return None
+            expected = key.encode("utf-8", "surrogateescape")
+            header = handle.read(len(MAGIC) + 4)
+            if header[: len(MAGIC)] != MAGIC or len(header) != len(MAGIC) + 4:
+                return None
+            (size,) = struct.unpack(">I", header[len(MAGIC):])
+            if size != len(expected) or handle.read(size) != expected:
+                return None
+            roadmap = _Unpickler(io.BytesIO(handle.read())).load()
+    except FileNotFoundError:
+        return None
+    except Exception:  # corrupt, truncated or foreign: a miss; the entry is rewritten
+        return None
+    from .model import Roadmap
+
+    if not isinstance(roadmap, Roadmap):
+        return None
+    try:
+        os.utime(entry)  # recently used: pruned last
+    except OSError:
+        pass
+    return roadmap
+
+
+def store(digest: str, path: str | os.PathLike, roadmap, background: bool = True) -> None:
+    """Record ``roadmap`` as what the file at ``path`` with this SHA-256 reads as (written by a
+    child process where possible)."""
+    folder = _private_folder()
+    if folder is None:
+        return
+    name, key = entry_key(digest, path)
+    if background and hasattr(os, "fork"):
+        reap()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            pid = os.fork()
+        except OSError:
+            pid = None
+        if pid == 0:  # the child: write, and leave without running anything of the parent's
+            code = 0
+            try:
+                _write(folder, name, key, roadmap)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        if pid is not None:
+            _pending.append(pid)
+            return
+    try:
+        _write(folder, name, key, roadmap)
+    except OSError:
+        pass  # a cache that cannot be written is no cache, not an error
+
+
+def reap(wait: bool = False) -> None:
+    """Collect finished cache writers (all of them, waiting, with ``wait``)."""
+    for pid in list(_pending):
+        try:
+            done, _ = os.waitpid(pid, 0 if wait else os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            _pending.remove(pid)
+
+
+def _write(folder: Path, name: str, key: str, roadmap) -> None:
+    encoded = key.encode("utf-8", "surrogateescape")
+    payload = pickle.dumps(roadmap, protocol=pickle.HIGHEST_PROTOCOL)
+    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(MAGIC + struct.pack(">I", len(encoded)) + encoded)
+            handle.write(payload)
+        os.replace(tmp, folder / name)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _prune(folder)
+
+
+def _prune(folder: Path) -> None:
+    """Keep at most MAX_ENTRIES entries and MAX_BYTES, dropping the least recently used."""
+    entries = []
+    for leftover in folder.glob(".*.tmp"):  # from a writer that was killed
+        try:
+            if leftover.stat().st_mtime < time.time() - 3600:
+                leftover.unlink()
+        except OSError:
+            pass
+    for entry in folder.glob("*.pickle"):
+        try:
+            info = entry.stat()
+        except OSError:
+            continue
+        entries.append((info.st_mtime_ns, info.st_size, entry))
+    entries.sort(reverse=True)
+    total = 0
+    for count, (_, size, entry) in enumerate(entries, 1):
+        total += size
+        if count > MAX_ENTRIES or total > MAX_BYTES:
+            try:
+                entry.unlink()
+            except OSError:
+                pass

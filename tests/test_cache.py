@@ -1,0 +1,165 @@
+"""The parse cache: used only for the exact same file, code and version; off on request; private,
+bounded, and never trusted when damaged or planted."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+import struct
+from pathlib import Path
+
+import pytest
+
+from roadmap_tracker import cache
+from roadmap_tracker.errors import RoadmapInvalid
+from roadmap_tracker.loading import load_roadmap
+
+from .conftest import SHIPPED
+from .synthetic import synthetic_yaml
+
+AS_OF = ["--as-of", "2024-03-01"]
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path, monkeypatch):
+    """Each test starts from an empty cache folder of its own."""
+    folder = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    monkeypatch.delenv("ROADMAP_NO_CACHE", raising=False)
+    return folder / "roadmap-tracker"
+
+
+@pytest.fixture
+def roadmap_file(tmp_path):
+    path = tmp_path / "plan" / "milestones.yaml"
+    path.parent.mkdir()
+    path.write_bytes(SHIPPED.read_bytes())
+    return path
+
+
+def _entries(folder: Path) -> list[Path]:
+    cache.reap(wait=True)  # entries are written by a child process
+    return sorted(folder.glob("*.pickle")) if folder.exists() else []
+
+
+def _plant(path: Path, roadmap) -> None:
+    """Write an entry for ``path`` as the cache itself would, holding ``roadmap``."""
+    digest = cache.hashlib.sha256(path.read_bytes()).hexdigest()
+    cache.store(digest, path, roadmap, background=False)
+
+
+def test_a_loaded_file_is_cached_in_the_users_private_cache_folder(roadmap_file, own_cache):
+    roadmap = load_roadmap(roadmap_file, cache=True)
+    [entry] = _entries(own_cache)
+    assert oct(own_cache.stat().st_mode & 0o777) == "0o700"
+    assert oct(entry.stat().st_mode & 0o777) == "0o600"
+    assert load_roadmap(roadmap_file, cache=True) == roadmap == load_roadmap(roadmap_file)
+
+
+def test_nothing_is_written_beside_the_file_or_in_dot_roadmap(cli, roadmap_file, own_cache):
+    before = sorted(p.name for p in roadmap_file.parent.rglob("*"))
+    assert cli("--file", str(roadmap_file), "status", *AS_OF).exit_code == 0
+    assert sorted(p.name for p in roadmap_file.parent.rglob("*")) == before
+    assert len(_entries(own_cache)) == 1
+
+
+def test_the_cli_uses_the_entry_of_the_same_file(cli, roadmap_file):
+    real = load_roadmap(roadmap_file)
+    _plant(roadmap_file, dataclasses.replace(real, title="Title from the cache"))
+    assert "Title from the cache" in cli("--file", str(roadmap_file), "status", *AS_OF).output
+
+
+def test_no_cache_option_and_environment_read_the_file_afresh(cli, roadmap_file, own_cache):
+    real = load_roadmap(roadmap_file)
+    _plant(roadmap_file, dataclasses.replace(real, title="Title from the cache"))
+    fresh = cli("--no-cache", "--file", str(roadmap_file), "status", *AS_OF).output
+    assert real.title in fresh and "Title from the cache" not in fresh
+    fresh = cli("--file", str(roadmap_file), "status", *AS_OF, env={"ROADMAP_NO_CACHE": "1"}).output
+    assert real.title in fresh and "Title from the cache" not in fresh
+
+
+def test_an_edited_file_is_read_again(cli, roadmap_file):
+    load_roadmap(roadmap_file, cache=True)
+    text = roadmap_file.read_text(encoding="utf-8")
+    title = load_roadmap(roadmap_file).title
+    roadmap_file.write_text(text.replace(title, "Edited title", 1), encoding="utf-8")
+    assert load_roadmap(roadmap_file, cache=True).title == "Edited title"
+
+
+def test_cached_and_fresh_schedules_are_the_same_bytes(cli, tmp_path):
+    path = tmp_path / "big.yaml"
+    path.write_text(synthetic_yaml(2000))
+    cold = cli("--file", str(path), "schedule", "--format", "csv", *AS_OF)
+    cache.reap(wait=True)
+    warm = cli("--file", str(path), "schedule", "--format", "csv", *AS_OF)
+    fresh = cli("--no-cache", "--file", str(path), "schedule", "--format", "csv", *AS_OF)
+    assert cold.exit_code == warm.exit_code == 0
+    assert cold.output == warm.output == fresh.output
+
+
+def test_a_corrupt_entry_is_ignored_and_rewritten(roadmap_file, own_cache):
+    expected = load_roadmap(roadmap_file, cache=True)
+    [entry] = _entries(own_cache)
+    data = entry.read_bytes()
+    entry.write_bytes(data[: len(data) // 2])  # truncated
+    assert load_roadmap(roadmap_file, cache=True) == expected
+    [entry] = _entries(own_cache)
+    assert entry.read_bytes() == data
+
+
+class _Planted:
+    def __reduce__(self):
+        return (os.system, ("touch planted-code-ran",))
+
+
+def test_a_planted_entry_is_refused_not_run(roadmap_file, own_cache, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    expected = load_roadmap(roadmap_file, cache=True)
+    [entry] = _entries(own_cache)
+    data = entry.read_bytes()
+    head = len(cache.MAGIC)
+    (size,) = struct.unpack(">I", data[head:head + 4])
+    entry.write_bytes(data[: head + 4 + size] + pickle.dumps(_Planted()))  # the right key, hostile payload
+    assert load_roadmap(roadmap_file, cache=True) == expected
+    assert not (tmp_path / "planted-code-ran").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs to chown a file")
+def test_an_entry_owned_by_someone_else_is_not_read(roadmap_file, own_cache):
+    real = load_roadmap(roadmap_file)
+    _plant(roadmap_file, dataclasses.replace(real, title="Title from the cache"))
+    [entry] = _entries(own_cache)
+    os.chown(entry, 12345, 12345)
+    assert load_roadmap(roadmap_file, cache=True).title == real.title
+
+
+def test_a_folder_others_can_write_to_is_made_private_again(roadmap_file, own_cache):
+    load_roadmap(roadmap_file, cache=True)
+    os.chmod(own_cache, 0o777)
+    load_roadmap(roadmap_file, cache=True)
+    assert oct(own_cache.stat().st_mode & 0o777) == "0o700"
+
+
+def test_an_invalid_file_is_not_cached(write_roadmap, own_cache):
+    path = write_roadmap("roadmap: {id: r, title: R}\nmilestones:\n  - {id: a, title: A, after: [missing]}\n")
+    with pytest.raises(RoadmapInvalid):
+        load_roadmap(path, cache=True)
+    assert _entries(own_cache) == []
+
+
+def test_the_cache_keeps_a_bounded_number_of_entries(tmp_path, own_cache, monkeypatch):
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 3)
+    for i in range(6):
+        path = tmp_path / f"plan-{i}.yaml"
+        path.write_text(synthetic_yaml(5 + i))
+        load_roadmap(path, cache=True)
+        cache.reap(wait=True)
+    assert len(_entries(own_cache)) == 3
+
+
+def test_a_new_package_version_does_not_read_old_entries(roadmap_file, own_cache, monkeypatch):
+    real = load_roadmap(roadmap_file)
+    _plant(roadmap_file, dataclasses.replace(real, title="Title from the cache"))
+    monkeypatch.setattr(cache, "__version__", "99.0")
+    assert load_roadmap(roadmap_file, cache=True).title == real.title
