@@ -1,7 +1,12 @@
 """Benchmark the roadmap core: load and schedule generated roadmaps, `roadmap status`, and TaskJuggler.
 
 Run: python benchmarks/bench_core.py [--sizes 1000,20000,100000] [--tj-size 5000]
+         [--process-sizes 5000,20000,100000,200000] [--rounds 3] [--tj-process-max 20000]
 Prints figures; asserts nothing (targets are in README.md).
+
+Whole-process figures are paired: each round runs ours cold (empty parse cache), ours warm (the
+cache written by the cold run), the plain script and tj3 one after the other, so a busy machine
+slows all of them alike; medians over the rounds are printed, with each run's peak memory.
 """
 
 from __future__ import annotations
@@ -51,25 +56,149 @@ def bench_sizes(sizes: list[int], folder: Path) -> None:
         print(f"  {n:>10}  {size:>7.1f}  {load_s:>7.2f}  {sched_s:>10.2f}  {load_s + sched_s:>7.2f}")
 
 
+# The plain script: what a competent engineer writes in an afternoon for finish-to-start plans
+# (libyaml's loader, networkx, the critical path method in days, GC off), printing every step's
+# dates. It checks nothing, so it is the floor a validating reader is measured against.
+PLAIN_SCRIPT = r"""
+import gc, sys
+gc.disable()
+from datetime import date
+import networkx as nx
+import yaml
+with open(sys.argv[1], "rb") as handle:
+    document = yaml.load(handle, Loader=yaml.CSafeLoader)
+graph = nx.DiGraph()
+days = {}
+for m in document["milestones"]:
+    days[m["id"]] = int(str(m["duration"]).rstrip("d"))
+    graph.add_node(m["id"])
+    for p in m.get("after", ()):
+        graph.add_edge(p, m["id"])
+start = date(2024, 1, 1).toordinal()
+order = list(nx.topological_sort(graph))
+finish = {}
+for n in order:
+    finish[n] = max((finish[p] + 1 for p in graph.predecessors(n)), default=start) + days[n] - 1
+end = max(finish.values())
+late = {}
+for n in reversed(order):
+    late[n] = min((late[s] - days[s] for s in graph.successors(n)), default=end)
+out = ["id,start,end,total_float"]
+for n in order:
+    out.append(f"{n},{date.fromordinal(finish[n] - days[n] + 1)},{date.fromordinal(finish[n])},{late[n] - finish[n]}")
+sys.stdout.write("\n".join(out) + "\n")
+"""
+
+
+def run_measured(command: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, int, bytes]:
+    """Wall seconds, peak resident memory (bytes) and stdout of one child process."""
+    t0 = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
+    out = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - t0
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{command[:3]}... exited {process.returncode}")
+    return wall, usage.ru_maxrss * 1024, out
+
+
+def _roadmap_command() -> list[str]:
+    found = shutil.which("roadmap")
+    return [found] if found else [sys.executable, str(ROOT / "cli.py")]
+
+
+def _wait_for_cache(folder: Path, seconds: float = 300) -> None:
+    stop = time.monotonic() + seconds
+    while time.monotonic() < stop:
+        if any(folder.rglob("*.pickle")):
+            return
+        time.sleep(0.05)
+
+
+def bench_processes(sizes: list[int], rounds: int, tj_max: int, folder: Path) -> None:
+    """Whole processes, paired: `roadmap schedule --format csv` cold and warm, the plain script, tj3."""
+    tj3 = shutil.which("tj3")
+    print(f"whole process, generated finish-to-start plans, medians of {rounds} paired rounds "
+          "(seconds; peak memory in MiB and KB per step):")
+    print(f"  {'steps':>7}  {'ours cold':>14}  {'ours warm':>14}  {'plain script':>14}  {'tj3':>14}  "
+          "same dates as plain  cold/plain  tj3/ours")
+    for n in sizes:
+        path = folder / f"process-{n}.yaml"
+        path.write_text(synthetic_yaml(n, seed=1))
+        tjp = None
+        if tj3 and n <= tj_max:
+            tjp = folder / f"process-{n}.tjp"
+            tjp.write_text(to_tjp(load_roadmap(path), AS_OF))
+        ours = _roadmap_command() + ["--file", str(path), "schedule", "--format", "csv", "--as-of", AS_OF.isoformat()]
+        figures: dict[str, list[tuple[float, int]]] = {"cold": [], "warm": [], "plain": [], "tj3": []}
+        cold_out = plain_out = b""
+        for r in range(rounds):
+            cache_home = folder / f"cache-{n}-{r}"
+            env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
+            wall, peak, cold_out = run_measured(ours, env)
+            figures["cold"].append((wall, peak))
+            _wait_for_cache(cache_home)
+            wall, peak, _ = run_measured(ours, env)
+            figures["warm"].append((wall, peak))
+            wall, peak, plain_out = run_measured([sys.executable, "-c", PLAIN_SCRIPT, str(path)])
+            figures["plain"].append((wall, peak))
+            if tjp is not None:
+                wall, peak, _ = run_measured(["tj3", "--silent", "--no-color", "--no-reports", tjp.name], cwd=folder)
+                figures["tj3"].append((wall, peak))
+        same = _same_dates(cold_out, plain_out)
+
+        def cell(kind: str) -> str:
+            if not figures[kind]:
+                return f"{'-':>14}"
+            wall = statistics.median(w for w, _ in figures[kind])
+            peak = max(p for _, p in figures[kind])
+            return f"{wall:>6.2f} {peak / 2**20:>4.0f}/{peak / n / 1000:>3.0f}"
+
+        cold = statistics.median(w for w, _ in figures["cold"])
+        plain = statistics.median(w for w, _ in figures["plain"])
+        versus_tj = (f"{statistics.median(w for w, _ in figures['tj3']) / cold:.1f}x"
+                     if figures["tj3"] else "-")
+        print(f"  {n:>7}  {cell('cold')}  {cell('warm')}  {cell('plain')}  {cell('tj3')}  "
+              f"{same:>8} of {n:<8}  {cold / plain:>9.2f}  {versus_tj:>7}")
+
+
+def _same_dates(ours_csv: bytes, plain_csv: bytes) -> int:
+    ours = {}
+    for line in ours_csv.decode().splitlines()[1:]:
+        cells = line.split(",")
+        ours[cells[0]] = (cells[4], cells[5])
+    same = 0
+    for line in plain_csv.decode().splitlines()[1:]:
+        cells = line.split(",")
+        same += ours.get(cells[0]) == (cells[1], cells[2])
+    return same
+
+
 def bench_status(runs: int = 7) -> None:
-    roadmap = shutil.which("roadmap")
-    command = [roadmap] if roadmap else [sys.executable, str(ROOT / "cli.py")]
-    command += ["--file", str(ROOT / "data" / "milestones.yaml"), "status"]
-    times = []
+    """`roadmap status` on the shipped roadmap: warm cache, no cache and a bare Python start, paired."""
+    command = _roadmap_command() + ["--file", str(ROOT / "data" / "milestones.yaml"), "status"]
+    subprocess.run(command, capture_output=True, check=True)  # writes the cache entry
+    time.sleep(0.5)
+    warm, fresh, base = [], [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=True)
-        times.append(time.perf_counter() - t0)
-    base = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "pass"], capture_output=True, check=True)
-        base.append(time.perf_counter() - t0)
-    print(f"roadmap status on the shipped roadmap, wall time over {runs} runs: median "
-          f"{statistics.median(times):.3f} s, best {min(times):.3f} s "
-          f"(a bare Python start here: {statistics.median(base):.3f} s)")
+        warm.append(run_measured(command)[0])
+        fresh.append(run_measured(command[:1] + ["--no-cache"] + command[1:] if command[0] != sys.executable
+                                  else command[:2] + ["--no-cache"] + command[2:])[0])
+        base.append(run_measured([sys.executable, "-c", "pass"])[0])
+    print(f"roadmap status on the shipped roadmap, wall time, medians of {runs} paired runs: "
+          f"{statistics.median(warm):.3f} s (parse cache warm), {statistics.median(fresh):.3f} s (--no-cache); "
+          f"a bare Python start here: {statistics.median(base):.3f} s")
+    modules = subprocess.run([sys.executable, "-c", "import sys\n"
+                              "from roadmap_tracker.cli import main\n"
+                              f"main(['--file', {str(ROOT / 'data' / 'milestones.yaml')!r}, 'status'], "
+                              "standalone_mode=False)\n"
+                              "print(sorted(m for m in ('networkx', 'numpy', 'icalendar', 'matplotlib', "
+                              "'sqlalchemy') if m in sys.modules))"],
+                             capture_output=True, text=True).stdout.strip().splitlines()
+    print(f"  heavy libraries imported by status: {modules[-1] if modules else '?'}")
     importtime = subprocess.run([sys.executable, "-X", "importtime", "-c", "import roadmap_tracker.cli, "
-                                 "roadmap_tracker.loading, roadmap_tracker.scheduling, networkx, yaml"],
+                                 "roadmap_tracker.loading, roadmap_tracker.scheduling, yaml"],
                                 capture_output=True, text=True).stderr.splitlines()
     top = []
     for line in importtime:
@@ -106,11 +235,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,20000,100000")
     parser.add_argument("--tj-size", type=int, default=5000)
+    parser.add_argument("--process-sizes", default="5000,20000,100000,200000")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--tj-process-max", type=int, default=20000,
+                        help="largest plan also run through tj3 in the whole-process table")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         bench_sizes([int(s) for s in args.sizes.split(",")], folder)
+        bench_processes([int(s) for s in args.process_sizes.split(",") if s], args.rounds,
+                        args.tj_process_max, folder)
         bench_status()
         bench_taskjuggler(args.tj_size, folder)
 
