@@ -139,6 +139,17 @@ def _print_diagnostics(diagnostics: list[Diagnostic], summary_for: str | None = 
                err=True)
 
 
+def _freeze_for_command() -> None:
+    """Take what is loaded out of the garbage collector's sight until the command ends: the
+    roadmap holds no cycles, and each full collection would walk all of it again."""
+    import gc
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        gc.freeze()
+        ctx.call_on_close(gc.unfreeze)
+
+
 class Session:
     """What every command needs: where the roadmap and its tracking store are, opened on demand."""
 
@@ -160,6 +171,7 @@ class Session:
 
         if self._roadmap is None:
             self._roadmap = load_roadmap(self.path(), cache=self.cache)
+            _freeze_for_command()
         return self._roadmap
 
     def database_url(self) -> str:

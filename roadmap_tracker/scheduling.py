@@ -16,6 +16,7 @@ inclusive runs from instant ``s`` to ``e + 1``. Finish-to-start means
 from __future__ import annotations
 
 import math
+from operator import itemgetter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Mapping as TMapping
@@ -192,6 +193,9 @@ def _chain(entries, milestone_id: str) -> list[str]:
     return list(reversed(chain))
 
 
+_first = itemgetter(0)  # sort links by file position alone (stable: ties keep their order)
+
+
 @without_gc
 def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] | None = None, *,
                      risk_float: int = 7) -> Schedule:
@@ -213,11 +217,11 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
     preds: dict[str, list] = {}
     succs: dict[str, list] = {m.id: [] for m in roadmap.milestones}
     for m in roadmap.milestones:
-        links = sorted(((order[d.predecessor], d.predecessor, d) for d in m.dependencies), key=lambda t: t[0])
+        links = sorted(((order[d.predecessor], d.predecessor, d) for d in m.dependencies), key=_first)
         preds[m.id] = [(p, d) for _, p, d in links]
         for _, p, d in links:
             succs[p].append((order[m.id], m.id, d))
-    succs = {n: [(s_id, d) for _, s_id, d in sorted(items, key=lambda t: t[0])] for n, items in succs.items()}
+    succs = {n: [(s_id, d) for _, s_id, d in sorted(items, key=_first)] for n, items in succs.items()}
 
     for node in topo:
         _forward(steps[node], preds[node], steps, today, calendar)
