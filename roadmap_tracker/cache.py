@@ -194,6 +194,11 @@ def store(digest: str, path: str | os.PathLike, roadmap, background: bool = True
         if pid == 0:  # the child: write, and leave without running anything of the parent's
             code = 0
             try:
+                # let go of the terminal and pipes at once: a reader of our output (a pipe, a
+                # `subprocess.run`) must see its end when the command is done, not when we are
+                null = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(null, fd)
                 _write(folder, name, key, roadmap)
             except BaseException:
                 code = 1
