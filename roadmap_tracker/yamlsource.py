@@ -1,9 +1,10 @@
 """Read YAML into plain Python values that remember the line each value came from.
 
 PyYAML's loaders forget positions once they build Python objects; validation needs them to say
-``file:line``. We compose the node graph (libyaml's fast composer when available), then build
-dicts and lists ourselves, keeping lines on the side. Timestamps stay strings: the roadmap has
-its own date grammar (fuzzy windows), parsed in :mod:`roadmap_tracker.dates`.
+``file:line``. We read the parser's events (libyaml's fast parser when available) and build dicts
+and lists from them directly, keeping lines on the side: no node graph is held in memory (it took
+more than the values themselves), and each event is looked at once. Timestamps stay strings: the
+roadmap has its own date grammar (fuzzy windows), parsed in :mod:`roadmap_tracker.dates`.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class Sequence(list):
 def parse_yaml(text: str) -> object:
     """Parse one YAML document into :class:`Mapping`/:class:`Sequence`/scalars with lines."""
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        return _Builder().parse(_Loader(text))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -61,11 +62,30 @@ def parse_yaml(text: str) -> object:
         line = text[: exc.position].count("\n") + 1
         raise YamlProblem(f"character {exc.character!r} is not allowed in YAML; delete it", line,
                           "invalid-character") from None
-    except yaml.YAMLError as exc:  # e.g. a second document
+    except yaml.YAMLError as exc:
         raise YamlProblem(f"YAML syntax: {str(exc).splitlines()[0]}", 1) from None
-    if node is None:
-        return None
-    return _Builder().build(node)
+
+
+class _Open:
+    """A mapping or sequence being built, with what it needs until its end event."""
+
+    __slots__ = ("value", "is_mapping", "key", "key_line", "anchor", "count_at_start")
+
+    def __init__(self, value, is_mapping: bool, anchor: str | None, count_at_start: int):
+        self.value = value
+        self.is_mapping = is_mapping
+        self.key = _NO_KEY
+        self.key_line = 0
+        self.anchor = anchor
+        self.count_at_start = count_at_start
+
+
+_NO_KEY = object()
+_SCALAR = yaml.ScalarNode
+_MAPPING_START, _SEQUENCE_START = yaml.MappingStartEvent, yaml.SequenceStartEvent
+_MAPPING_END, _SEQUENCE_END = yaml.MappingEndEvent, yaml.SequenceEndEvent
+_SCALAR_EVENT, _ALIAS_EVENT = yaml.ScalarEvent, yaml.AliasEvent
+_STR = "tag:yaml.org,2002:str"
 
 
 def portability_problem(text: str) -> YamlProblem | None:
@@ -90,78 +110,126 @@ def portability_problem(text: str) -> YamlProblem | None:
 
 
 class _Builder:
-    """Builds values from composed nodes. An alias is the same node reached again: each value
-    built while re-reading an aliased node counts toward :data:`MAX_ALIAS_VALUES` (a "billion
-    laughs" document is small but expands without end). Values written out are not counted; the
-    file size limit bounds them."""
+    """Builds values from the parser's events.
+
+    An alias (``*name``) gives the value its anchor (``&name``) named, shared, not copied; its
+    size (the values it holds, aliases inside counted at their size) counts toward
+    :data:`MAX_ALIAS_VALUES`, since a "billion laughs" document is small but expands without end
+    for whoever walks it. Values written out are not counted; the file size limit bounds them.
+    """
 
     def __init__(self) -> None:
-        self.expanded = 0  # values built through aliases
-        self.in_alias = 0  # how many aliased nodes are being re-read right now
+        self.count = 0  # values in the document, aliases counted at their size
+        self.expanded = 0  # values reached through aliases
         self.scalars = SafeConstructor()
-        self.active: set[int] = set()
-        self.built: set[int] = set()
-        self.where = 1  # the line of the value written out that is being built (aliases keep the anchor's)
+        self.anchors: dict[str, tuple[object, int]] = {}  # finished anchors: value, size
+        self.opening: set[str] = set()  # anchors of collections not finished yet
 
-    def _too_many(self) -> YamlProblem:
-        return YamlProblem(f"aliases (*name) expand to more than {MAX_ALIAS_VALUES:,} values; "
-                           "write the values out or split the file", self.where, "too-large")
-
-    def build(self, node: yaml.Node, depth: int = 0) -> object:
-        if self.in_alias:
-            self.expanded += 1
-            if self.expanded > MAX_ALIAS_VALUES:
-                raise self._too_many()
-        if depth > MAX_DEPTH:
-            raise YamlProblem(f"the document nests deeper than {MAX_DEPTH} levels", node.start_mark.line + 1,
-                              "too-deep")
-        if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node)
-        line = node.start_mark.line + 1
-        key = id(node)
-        if key in self.active:
-            raise YamlProblem("an alias refers to the value that contains it; remove the recursive alias",
-                              line, "recursive-alias")
-        again = key in self.built
-        if again:
-            if not self.in_alias:  # (inside an alias it was counted above)
-                self.expanded += 1
+    def parse(self, loader) -> object:
+        get = loader.get_event
+        resolve = loader.resolve
+        tags: dict[str, str] = {}  # plain scalar text -> resolved tag (depends on the text alone)
+        get()  # stream start
+        event = get()
+        if isinstance(event, yaml.StreamEndEvent):
+            return None
+        stack: list[_Open] = []
+        root = _NO_KEY
+        while True:
+            event = get()
+            kind = event.__class__
+            line = event.start_mark.line + 1
+            if kind is _SCALAR_EVENT:
+                text = event.value
+                tag = event.tag
+                if tag is None or tag == "!":
+                    if event.implicit[0]:
+                        tag = tags.get(text)
+                        if tag is None:
+                            tag = tags[text] = resolve(_SCALAR, text, event.implicit)
+                    else:
+                        tag = _STR
+                if tag in _TEXT_TAGS:
+                    value = text
+                elif tag == "tag:yaml.org,2002:null":
+                    value = None
+                else:
+                    value = self._scalar(yaml.ScalarNode(tag, text, event.start_mark, event.end_mark))
+                self.count += 1
+                if event.anchor is not None:
+                    self._anchor(event.anchor, value, 1, line)
+            elif kind is _MAPPING_START or kind is _SEQUENCE_START:
+                if len(stack) >= MAX_DEPTH:
+                    raise YamlProblem(f"the document nests deeper than {MAX_DEPTH} levels", line, "too-deep")
+                self.count += 1
+                if kind is _MAPPING_START:
+                    value = Mapping()
+                    value.key_lines = {}
+                else:
+                    value = Sequence()
+                    value.item_lines = []
+                value.line = line
+                if event.anchor is not None:
+                    self.opening.add(event.anchor)
+                stack.append(_Open(value, kind is _MAPPING_START, event.anchor, self.count))
+                continue
+            elif kind is _MAPPING_END or kind is _SEQUENCE_END:
+                done = stack.pop()
+                value = done.value
+                line = value.line
+                if done.anchor is not None:
+                    self.opening.discard(done.anchor)
+                    self._anchor(done.anchor, value, self.count - done.count_at_start + 1, line)
+            elif kind is _ALIAS_EVENT:
+                name = event.anchor
+                if name in self.opening:
+                    raise YamlProblem("an alias refers to the value that contains it; remove the recursive alias",
+                                      line, "recursive-alias")
+                if name not in self.anchors:
+                    raise YamlProblem(f"YAML syntax: found undefined alias '{name}'; define it with &{name} "
+                                      "before using it", line)
+                value, size = self.anchors[name]
+                self.count += size
+                self.expanded += size
                 if self.expanded > MAX_ALIAS_VALUES:
-                    raise self._too_many()
-            self.in_alias += 1
-        else:
-            self.built.add(key)
-            if not self.in_alias:
-                self.where = line
-        self.active.add(key)
-        try:
-            if isinstance(node, yaml.SequenceNode):
-                seq = Sequence(self.build(item, depth + 1) for item in node.value)
-                seq.line = line
-                seq.item_lines = [item.start_mark.line + 1 for item in node.value]
-                return seq
-            mapping = Mapping()
-            mapping.line = line
-            mapping.key_lines = {}
-            for key_node, value_node in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise YamlProblem("merge keys (<<) are not supported; write the keys out",
-                                      key_node.start_mark.line + 1, "unsupported-yaml")
-                name = self.build(key_node, depth + 1)
-                if isinstance(name, (dict, list)):
+                    raise YamlProblem(f"aliases (*name) expand to more than {MAX_ALIAS_VALUES:,} values; "
+                                      "write the values out or split the file", line, "too-large")
+            else:  # document end
+                break
+            if not stack:
+                root = value
+                continue
+            top = stack[-1]
+            if not top.is_mapping:
+                top.value.append(value)
+                top.value.item_lines.append(line)
+            elif top.key is _NO_KEY:
+                if kind is _SCALAR_EVENT and tag == "tag:yaml.org,2002:merge":
+                    raise YamlProblem("merge keys (<<) are not supported; write the keys out", line,
+                                      "unsupported-yaml")
+                if isinstance(value, (dict, list)):
                     raise YamlProblem("a key must be a plain word, not a list or mapping",
-                                      key_node.start_mark.line + 1, "wrong-type")
-                name = str(name) if name is not None else ""
-                if name in mapping:
-                    raise YamlProblem(f"key '{name}' appears twice in the same mapping; keep one",
-                                      key_node.start_mark.line + 1, "duplicate-key")
-                mapping[name] = self.build(value_node, depth + 1)
-                mapping.key_lines[name] = key_node.start_mark.line + 1
-            return mapping
-        finally:
-            self.active.discard(key)
-            if again:
-                self.in_alias -= 1
+                                      line if kind is not _MAPPING_END and kind is not _SEQUENCE_END
+                                      else value.line, "wrong-type")
+                key = str(value) if value is not None else ""
+                if key in top.value:
+                    raise YamlProblem(f"key '{key}' appears twice in the same mapping; keep one", line,
+                                      "duplicate-key")
+                top.key, top.key_line = key, line
+            else:
+                top.value[top.key] = value
+                top.value.key_lines[top.key] = top.key_line
+                top.key = _NO_KEY
+        event = get()
+        if not isinstance(event, yaml.StreamEndEvent):
+            raise YamlProblem("YAML syntax: a second document starts here (---); a roadmap file holds one "
+                              "document", event.start_mark.line + 1)
+        return root
+
+    def _anchor(self, name: str, value: object, size: int, line: int) -> None:
+        if name in self.anchors or name in self.opening:
+            raise YamlProblem(f"YAML syntax: the anchor &{name} is defined twice; rename one", line)
+        self.anchors[name] = (value, size)
 
     def _scalar(self, node: yaml.ScalarNode) -> object:
         tag = node.tag

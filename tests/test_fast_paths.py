@@ -4,6 +4,7 @@ networkx, the alias guard, Monte Carlo ranks."""
 from __future__ import annotations
 
 import networkx as nx
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -102,7 +103,72 @@ def test_values_reached_through_aliases_count_toward_the_limit(monkeypatch):
 def test_a_few_aliases_give_the_same_values_as_written_out():
     written = parse_yaml("a: [x, y]\nb: [x, y]\n")
     aliased = parse_yaml("a: &both [x, y]\nb: *both\n")
-    assert written == aliased and aliased["b"] is not aliased["a"]
+    assert written == aliased and aliased.key_lines == {"a": 1, "b": 2}
+
+
+# -- the event reader gives the values and lines of a composed node graph ------------------------------
+
+def _composed(text: str):
+    """The reference: PyYAML's composer, then a plain walk of its nodes (values and lines)."""
+    import yaml
+    from yaml.constructor import SafeConstructor
+
+    from roadmap_tracker.yamlsource import _TEXT_TAGS, Mapping, Sequence
+
+    constructor = SafeConstructor()
+
+    def walk(node):
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag in _TEXT_TAGS:
+                return node.value
+            return constructor.construct_object(node) if node.tag != "tag:yaml.org,2002:timestamp" else node.value
+        if isinstance(node, yaml.SequenceNode):
+            seq = Sequence(walk(item) for item in node.value)
+            seq.line, seq.item_lines = line, [item.start_mark.line + 1 for item in node.value]
+            return seq
+        mapping = Mapping()
+        mapping.line, mapping.key_lines = line, {}
+        for key_node, value_node in node.value:
+            key = walk(key_node)
+            key = str(key) if key is not None else ""
+            mapping[key] = walk(value_node)
+            mapping.key_lines[key] = key_node.start_mark.line + 1
+        return mapping
+
+    node = yaml.compose(text, Loader=yaml.CSafeLoader)
+    return None if node is None else walk(node)
+
+
+def _lines(value):
+    """Every line the reader recorded, as a comparable tree."""
+    if isinstance(value, dict):
+        return (value.line, sorted(value.key_lines.items()), [_lines(v) for v in value.values()])
+    if isinstance(value, list):
+        return (value.line, list(value.item_lines), [_lines(v) for v in value])
+    return None
+
+
+def _corpus():
+    from .conftest import ROOT
+    from .synthetic import synthetic_yaml
+
+    files = [SHIPPED, *sorted((ROOT / "tests" / "scenarios").glob("*.yaml")),
+             *sorted((ROOT / "roadmap_tracker" / "templates").glob("*.yaml")),
+             ROOT / "tests" / "calendars" / "edge.yaml"]
+    texts = [(str(f.name), f.read_text(encoding="utf-8")) for f in files]
+    texts.append(("synthetic", synthetic_yaml(300, estimates=True)))
+    texts.append(("styles", "a: |\n  block\n  text\nb: >\n  folded\n  text\n"
+                            "c: {x: 1, y: [1.5, .inf, true, no, ~, '', 0x1F, 2024-01-01, '007']}\n"
+                            "? complex key\n: value\nd:\n- - nested\n  - [deeper, {e: f}]\n"))
+    return texts
+
+
+@pytest.mark.parametrize("name, text", _corpus())
+def test_values_and_lines_are_those_of_the_composed_graph(name, text):
+    ours, reference = parse_yaml(text), _composed(text)
+    assert ours == reference
+    assert _lines(ours) == _lines(reference)
 
 
 # -- Monte Carlo ranks: small integers, radix sort, the same order ------------------------------------
@@ -145,3 +211,20 @@ def test_risk_results_with_a_fixed_seed_are_those_of_the_comparison_sort(monkeyp
     assert fast.sensitivity == reference.sensitivity and len(fast.sensitivity) > 10
     assert (fast.percentiles, fast.criticality, fast.steps) == \
         (reference.percentiles, reference.criticality, reference.steps)
+
+
+_leaves = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.text(max_size=12),
+                    st.floats(allow_nan=False, allow_infinity=False, width=32))
+_documents = st.recursive(_leaves, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(min_size=1, max_size=6), inner, max_size=4)), max_leaves=25)
+
+
+@settings(max_examples=150, deadline=None)
+@given(document=_documents, flow=st.sampled_from([None, True, False]))
+def test_any_dumped_document_reads_as_the_composed_graph(document, flow):
+    import yaml
+
+    text = yaml.safe_dump(document, default_flow_style=flow, allow_unicode=True)
+    ours, reference = parse_yaml(text), _composed(text)
+    assert ours == reference
+    assert _lines(ours) == _lines(reference)
