@@ -91,16 +91,24 @@ sys.stdout.write("\n".join(out) + "\n")
 
 
 def run_measured(command: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, int, bytes]:
-    """Wall seconds, peak resident memory (bytes) and stdout of one child process."""
-    t0 = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
-    out = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - t0
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{command[:3]}... exited {process.returncode}")
-    return wall, usage.ru_maxrss * 1024, out
+    """Wall seconds, peak resident memory (bytes) and stdout of one child process.
+
+    The peak comes from GNU time when installed: a child forked from this (large) process would
+    otherwise report our own size as its peak, from before its exec.
+    """
+    gnu_time = shutil.which("time") or ("/usr/bin/time" if os.path.exists("/usr/bin/time") else None)
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        wrapped = [gnu_time, "-q", "-f", "%M", "-o", rss.name, *command] if gnu_time else command
+        t0 = time.perf_counter()
+        process = subprocess.Popen(wrapped, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
+        out = process.stdout.read()
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - t0
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError(f"{command[:3]}... exited {os.waitstatus_to_exitcode(status)}")
+        text = rss.read().strip().splitlines()
+        peak_kb = int(text[-1]) if text and text[-1].isdigit() else usage.ru_maxrss
+    return wall, peak_kb * 1024, out
 
 
 def _roadmap_command() -> list[str]:
@@ -243,9 +251,9 @@ def main() -> None:
     print(f"python {sys.version.split()[0]} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        bench_sizes([int(s) for s in args.sizes.split(",")], folder)
         bench_processes([int(s) for s in args.process_sizes.split(",") if s], args.rounds,
                         args.tj_process_max, folder)
+        bench_sizes([int(s) for s in args.sizes.split(",") if s], folder)
         bench_status()
         bench_taskjuggler(args.tj_size, folder)
 
