@@ -46,6 +46,7 @@ _ALLOWED = {
     ("datetime", "timezone"), ("zoneinfo", "ZoneInfo"), ("zoneinfo", "ZoneInfo._unpickle"),
     ("builtins", "frozenset"), ("builtins", "set"),
 }
+_MODEL_MODULES = ("roadmap_tracker.model", "roadmap_tracker.dates")
 _pending: list[int] = []
 
 
@@ -134,8 +135,11 @@ def _read_regular_file(path: str | os.PathLike) -> bytes | None:
 
 
 class _Unpickler(pickle.Unpickler):
+    """Rebuilds the model's value classes, dates and zones, and nothing else: no function, and no
+    class of ours that does something when made (a store, a server)."""
+
     def find_class(self, module: str, name: str):
-        if (module, name) in _ALLOWED or (module.startswith("roadmap_tracker.") and "." not in name):
+        if (module, name) in _ALLOWED or (module in _MODEL_MODULES and "." not in name):
             found = super().find_class(module, name)
             if (module, name) in _ALLOWED or (isinstance(found, type) and found.__module__ == module):
                 return found

@@ -163,3 +163,16 @@ def test_a_new_package_version_does_not_read_old_entries(roadmap_file, own_cache
     _plant(roadmap_file, dataclasses.replace(real, title="Title from the cache"))
     monkeypatch.setattr(cache, "__version__", "99.0")
     assert load_roadmap(roadmap_file, cache=True).title == real.title
+
+
+def test_only_the_models_classes_are_rebuilt_from_an_entry():
+    import io
+
+    allowed = cache._Unpickler(io.BytesIO(pickle.dumps(load_roadmap(SHIPPED)))).load()
+    assert allowed == load_roadmap(SHIPPED)
+    from roadmap_tracker.formats.ics import SequenceState
+
+    with pytest.raises(pickle.UnpicklingError):
+        cache._Unpickler(io.BytesIO(pickle.dumps(SequenceState()))).load()
+    with pytest.raises(pickle.UnpicklingError):
+        cache._Unpickler(io.BytesIO(pickle.dumps(load_roadmap))).load()
