@@ -24,7 +24,6 @@ command goes on (written in place where ``fork`` is missing).
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import pickle
 import stat
@@ -164,7 +163,7 @@ def lookup(digest: str, path: str | os.PathLike):
             (size,) = struct.unpack(">I", header[len(MAGIC):])
             if size != len(expected) or handle.read(size) != expected:
                 return None
-            roadmap = _Unpickler(io.BytesIO(handle.read())).load()
+            roadmap = _Unpickler(handle).load()  # streamed: no second copy of the entry in memory
     except FileNotFoundError:
         return None
     except Exception:  # corrupt, truncated or foreign: a miss; the entry is rewritten
