@@ -455,8 +455,15 @@ BASELINE_HELP = ("An earlier plan: the NAME of a saved baseline, another roadmap
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="The chart: .png (default 200 dpi), .svg or .pdf.")
 @click.option("--from", "date_from", type=DAY, default=None, metavar="DATE",
-              help="First day shown (default: the Monday four weeks before the as-of date).")
-@click.option("--weeks", type=click.IntRange(1, 520), default=None, help="Weeks shown (default 16).")
+              help="First day shown (default: two weeks before the as-of week, or the oldest overdue step).")
+@click.option("--weeks", type=click.IntRange(1, 520), default=None,
+              help="Weeks shown (default: up to the target and the next two sessions on its chain, at least 12).")
+@click.option("--full", is_flag=True, help="The whole plan, from its first step to its last.")
+@click.option("--scale", type=click.Choice(["week", "month", "quarter"]), default=None,
+              help="Time columns (default by span: weeks up to ~6 months, months up to ~3 years, then quarters).")
+@click.option("--view", type=click.Choice(["steps", "milestones"]), default="steps", show_default=True,
+              help="milestones: fixed sessions, deadlines and the target on one A4 landscape page.")
+@click.option("--dates/--no-dates", default=None, help="Dates at the bar ends (default: on in the milestones view).")
 @click.option("--track", "tracks", multiple=True, metavar="ID", help="Only this track (repeatable).")
 @click.option("--critical-only", is_flag=True, help="Only steps on the critical path.")
 @click.option("--arrows", type=click.Choice(["all", "critical", "none"]), default="critical", show_default=True)
@@ -464,10 +471,11 @@ BASELINE_HELP = ("An earlier plan: the NAME of a saved baseline, another roadmap
 @click.option("--dpi", type=click.IntRange(50, 600), default=200, show_default=True)
 @_as_of_option
 @click.pass_obj
-def gantt(session: Session, output, date_from, weeks, tracks, critical_only, arrows, baseline, dpi, as_of) -> None:
-    """The weekly Gantt chart: tracks, status colours, critical path, float, deadlines, as-of line.
+def gantt(session: Session, output, date_from, weeks, full, scale, view, dates, tracks, critical_only, arrows,
+          baseline, dpi, as_of) -> None:
+    """The Gantt chart: the target's critical path, status, float, deadlines, as-of line, verdict headline.
 
-    Example: roadmap gantt --from 2024-01-01 --weeks 16 --as-of 2024-03-01 -o week10.svg
+    Example: roadmap gantt --as-of 2024-03-01 -o week10.svg
     """
     from .charts.gantt import GanttOptions, gantt_layout
     from .charts.draw import write_gantt
@@ -478,7 +486,9 @@ def gantt(session: Session, output, date_from, weeks, tracks, critical_only, arr
     check_choices(tracks, [t.id for t in schedule.roadmap.tracks] + [e.milestone.track for e in schedule
                                                                     if e.milestone.track], "track", schedule.roadmap.path)
     ghost = _baseline_schedule(session, baseline, as_of)
-    layout = gantt_layout(schedule, GanttOptions(date_from, weeks, tuple(tracks), critical_only, arrows), ghost)
+    options = GanttOptions(date_from, weeks, tuple(tracks), critical_only, arrows, scale=scale,
+                           dates=view == "milestones" if dates is None else dates, view=view, full=full)
+    layout = gantt_layout(schedule, options, ghost)
     write_gantt(layout, Path(output), dpi)
     click.echo(f"wrote {output} ({len(layout.bars)} steps)", err=True)
 
@@ -499,14 +509,22 @@ class WeekType(click.ParamType):
 
 @main.command()
 @click.option("--week", type=WeekType(), default=None, help="ISO week, e.g. 2024-W10 (default: this week).")
+@click.option("--as-of", "as_of", type=DAY, default=None, metavar="DATE",
+              help="Compute the briefing as of this day instead of the week's Monday.")
+@click.option("--baseline", default=None, metavar="NAME|FILE|git:REV",
+              help="Compare with a saved baseline, another roadmap file, or the file at a git revision "
+                   "(default: the week before).")
+@click.option("--from", "date_from", type=DAY, default=None, metavar="DATE", help="First day of the chart.")
+@click.option("--weeks", type=click.IntRange(1, 520), default=None, help="Weeks shown in the chart.")
+@click.option("--dates/--no-dates", default=True, show_default=True, help="Dates at the chart's bar ends.")
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Folder to write the pack to.")
 @click.option("--dpi", type=click.IntRange(50, 600), default=200, show_default=True)
 @click.pass_obj
-def brief(session: Session, week, output, dpi) -> None:
-    """The weekly briefing pack: gantt.png, gantt.svg, brief.md and a self-contained brief.html.
+def brief(session: Session, week, as_of, baseline, date_from, weeks, dates, output, dpi) -> None:
+    """The weekly briefing pack: gantt.png, gantt.svg, brief.md, a self-contained brief.html and brief.docx.
 
-    Computed as of the week's Monday and compared with the week before (the roadmap file as committed
-    in git a week earlier, when there is history).
+    Computed as of the week's Monday (or --as-of) and compared with the week before (the roadmap file
+    as committed in git a week earlier, when there is history), or with --baseline.
 
     Example: roadmap brief --week 2024-W10 -o briefing/
     """
@@ -517,13 +535,22 @@ def brief(session: Session, week, output, dpi) -> None:
     from .revisions import previous_roadmap
     from .scheduling import compute_schedule
 
+    if week and as_of:
+        raise click.UsageError("give --week or --as-of, not both")
     monday = week or (date.today() - timedelta(days=date.today().weekday()))
-    schedule = session.schedule(monday)
-    before = monday - timedelta(days=7)
-    old_roadmap, source = previous_roadmap(schedule.roadmap, before)
-    previous = compute_schedule(old_roadmap, before, session.facts_at(old_roadmap, before))
-    pack = build_brief(schedule, previous, f"the week of {before.isoformat()}, using {source}")
-    layout = gantt_layout(schedule, GanttOptions(), baseline=previous)
+    day = as_of or monday
+    schedule = session.schedule(day)
+    if baseline:
+        previous = _baseline_schedule(session, baseline, day)
+        source = f"the baseline {baseline}"
+        compared = source
+    else:
+        before = day - timedelta(days=7)
+        old_roadmap, source = previous_roadmap(schedule.roadmap, before)
+        previous = compute_schedule(old_roadmap, before, session.facts_at(old_roadmap, before))
+        compared = f"the week of {before.isoformat()}, using {source}"
+    pack = build_brief(schedule, previous, compared)
+    layout = gantt_layout(schedule, GanttOptions(date_from, weeks, dates=dates), baseline=previous)
     files = write_brief_pack(pack, layout, Path(output), dpi)
     click.echo(f"wrote {', '.join(str(f) for f in files)}", err=True)
 
@@ -785,10 +812,12 @@ def whatif(session: Session, milestone_id, slips, finish, fmt, as_of) -> None:
 @click.option("--all", "all_steps", is_flag=True, help="Percentiles and criticality of every milestone.")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,
               help="Draw the histogram and S-curve of the target's finish (.png, .svg, .pdf).")
+@click.option("--tornado", type=click.Path(dir_okay=False), default=None,
+              help="Draw the tornado chart of the sensitivity ranking (.png, .svg, .pdf).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @_as_of_option
 @click.pass_obj
-def risk(session: Session, runs, seed, all_steps, plot, fmt, as_of) -> None:
+def risk(session: Session, runs, seed, all_steps, plot, tornado, fmt, as_of) -> None:
     """Monte Carlo schedule risk: P10/P50/P80/P95 of the target, deadline odds, criticality, sensitivity.
 
     Uncertainty comes from the file: three-point durations, fuzzy windows, and 'slip' on fixed dates.
@@ -813,6 +842,11 @@ def risk(session: Session, runs, seed, all_steps, plot, fmt, as_of) -> None:
 
         write_risk_plot(result, schedule, Path(plot))
         click.echo(f"wrote {plot}", err=True)
+    if tornado:
+        from .charts.risk_plot import write_tornado
+
+        write_tornado(result, schedule, Path(tornado))
+        click.echo(f"wrote {tornado}", err=True)
     click.echo(render_risk(result, fmt, {e.id: e.title for e in schedule}), nl=False)
 
 
