@@ -6,7 +6,9 @@ import re
 import subprocess
 from datetime import date
 
-from roadmap_tracker.charts.brief import build_brief, render_html, render_markdown
+from roadmap_tracker.charts.brief import build_brief, render_docx, render_html, render_markdown
+from roadmap_tracker.status import build_status
+from roadmap_tracker.wording import headline
 from roadmap_tracker.loading import parse_roadmap_bytes
 from roadmap_tracker.diff import compare_schedules
 from roadmap_tracker.scheduling import compute_schedule
@@ -22,6 +24,9 @@ milestones:
   - {id: overdue, title: Overdue step, not_before: 2024-02-01, duration: 2d, deadline: 2024-02-20}
   - {id: risky, title: "<script>alert(1)</script>", not_before: 2024-03-04, duration: 20d, deadline: 2024-03-15}
   - {id: conditional, title: Only if funded, not_before: 2024-04-01, duration: 5d, condition: if funded}
+  - {id: working, title: Under way, not_before: 2024-02-26, duration: 30d, status: in_progress, progress: 30,
+     actual: {start: 2024-02-26}}
+  - {id: stuck, title: "Waiting for $2m", not_before: 2024-03-25, duration: 5d, status: blocked}
   - {id: decision, title: The decision, kind: decision, start: 2024-04-10, after: [due, risky]}
 """
 
@@ -39,10 +44,35 @@ def test_every_section_lists_its_steps():
     assert ids["due_soon"] == ["due"]
     assert ids["overdue"] == ["overdue"]
     assert ids["at_risk"] == ["risky"]
+    assert ids["blocked"] == ["stuck"]
+    assert ids["in_progress"] == ["working"]
     assert ids["open_conditions"] == ["conditional"]
     assert ids["critical_path"][-1] == "decision"
     assert brief.week == "2024-W10"
     assert "forecast 2024-04-10" in brief.headline
+
+
+def test_the_headline_is_the_library_headline_with_the_verdict_first():
+    schedule = _schedule(ONE_OF_EACH, MONDAY)
+    brief = build_brief(schedule, _schedule(ONE_OF_EACH, LAST_MONDAY))
+    report = build_status(schedule, horizon=14)
+    assert brief.headline == headline(report) and brief.verdict == report.verdict
+    assert brief.reasons == report.reasons
+
+
+def test_empty_sections_are_one_line_and_the_headline_its_own_paragraph():
+    text = """\
+roadmap: {id: calm, title: Calm, target: b}
+milestones:
+  - {id: a, title: A, not_before: 2024-05-06, duration: 5d}
+  - {id: b, title: B, duration: 0, after: [a]}
+"""
+    brief = build_brief(_schedule(text, MONDAY), _schedule(text, LAST_MONDAY))
+    page = render_markdown(brief)
+    assert "Nothing moved, nothing done last week, nothing due in the next two weeks, nothing overdue" in page
+    assert "Nothing." not in page and "## Overdue" not in page and "## Critical path" in page
+    paragraphs = page.split("\n\n")
+    assert f"**{brief.headline}**" in paragraphs
 
 
 def test_what_moved_says_why():
@@ -110,13 +140,42 @@ def test_html_escapes_text_and_embeds_the_chart():
     assert "<h2>Overdue (1)</h2>" in page
 
 
-def test_markdown_has_every_section_heading():
+def test_markdown_has_a_heading_for_each_section_with_steps():
     brief = build_brief(_schedule(ONE_OF_EACH, MONDAY), _schedule(ONE_OF_EACH, LAST_MONDAY))
     text = render_markdown(brief)
-    for heading in ("## What moved since last week, and why", "## Done last week (1)", "## Due in the next two weeks (1)",
-                    "## Overdue (1)", "## At risk (1)", "## Open conditions (1)", "## Critical path"):
+    for heading in ("## Done last week (1)", "## Due in the next two weeks (1)", "## Overdue (1)", "## At risk (1)",
+                    "## Blocked (1)", "## In progress (1)", "## Open conditions (1)", "## Critical path"):
         assert heading in text
+    assert brief.empty == [] and "Nothing" not in text and "## What moved, and why (2)" in text
     assert "<script>" not in text
+
+
+def test_docx_has_the_headline_each_section_table_and_the_chart():
+    from io import BytesIO
+
+    from docx import Document
+
+    from roadmap_tracker.charts.draw import render_gantt
+    from roadmap_tracker.charts.gantt import gantt_layout
+
+    schedule = _schedule(ONE_OF_EACH, MONDAY)
+    brief = build_brief(schedule, _schedule(ONE_OF_EACH, LAST_MONDAY))
+    png = render_gantt(gantt_layout(schedule), "png", 60)
+    doc = Document(BytesIO(render_docx(brief, png)))
+    texts = [p.text for p in doc.paragraphs]
+    assert brief.headline in texts
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    filled = [name for name in brief.names if brief.sections[name]]
+    assert len(doc.tables) == len(filled) == len(headings) - 1
+    for table, name in zip(doc.tables, filled):
+        assert [c.text for c in table.rows[0].cells] == list(brief.headers[name])
+        assert [row.cells[0].text for row in table.rows[1:]] == [r[0] for r in brief.sections[name]]
+    assert "<script>alert(1)</script>" in [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    assert len(doc.inline_shapes) == 1
+    section = doc.sections[0]
+    assert abs(doc.inline_shapes[0].width - (section.page_width - section.left_margin - section.right_margin)) < 10
+    assert doc.core_properties.title == "One of each: week 2024-W10"
+    assert doc.core_properties.created.date() == MONDAY
 
 
 def test_cli_writes_the_pack_and_compares_with_git_history(cli, tmp_path):
@@ -134,7 +193,7 @@ def test_cli_writes_the_pack_and_compares_with_git_history(cli, tmp_path):
     out = tmp_path / "briefing"
     result = cli("--file", str(plan), "brief", "--week", "2024-W10", "-o", str(out), "--dpi", "60")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["brief.html", "brief.md", "gantt.png", "gantt.svg"]
+    assert sorted(p.name for p in out.iterdir()) == ["brief.docx", "brief.html", "brief.md", "gantt.png", "gantt.svg"]
     text = (out / "brief.md").read_text()
     assert "committed in git before 2024-02-26" in text
     assert "| due | Due next week | +2 days |" in text and "plan edit: duration 5d -> 7d" in text
@@ -144,3 +203,19 @@ def test_cli_writes_the_pack_and_compares_with_git_history(cli, tmp_path):
 def test_bad_week_is_a_usage_error(cli):
     result = cli("brief", "--week", "2024-10", "-o", "x")
     assert result.exit_code == 2 and "ISO week" in result.stderr
+
+
+def test_cli_brief_as_of_a_day_against_a_baseline_file_with_a_chosen_window(cli, tmp_path):
+    plan = tmp_path / "milestones.yaml"
+    plan.write_text(ONE_OF_EACH)
+    earlier = tmp_path / "earlier.yaml"
+    earlier.write_text(ONE_OF_EACH.replace("duration: 20d", "duration: 10d"))
+    out = tmp_path / "briefing"
+    result = cli("--file", str(plan), "brief", "--as-of", "2024-03-06", "--baseline", str(earlier),
+                 "--from", "2024-02-26", "--weeks", "8", "-o", str(out), "--dpi", "60")
+    assert result.exit_code == 0, result.output
+    text = (out / "brief.md").read_text()
+    assert "Briefing as of 2024-03-06. Compared with the baseline" in text
+    assert "| risky |" in text.split("## What moved")[1].split("##")[0]
+    both = cli("--file", str(plan), "brief", "--as-of", "2024-03-06", "--week", "2024-W10", "-o", str(out))
+    assert both.exit_code == 2 and "not both" in both.stderr

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from roadmap_tracker.loading import parse_roadmap_bytes, read_roadmap
 from roadmap_tracker.risk import simulate
@@ -182,6 +183,75 @@ def test_cli_risk_json_and_plot(cli, tmp_path, write_roadmap):
     assert data["milestones"]["a"]["criticality"] == data["criticality"]["a"]
     png = plot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24])[0] > 800
+
+
+def test_cli_risk_draws_the_tornado_of_the_sensitivity_ranking(cli, tmp_path, write_roadmap):
+    import xml.etree.ElementTree as ET
+
+    path = write_roadmap(UNCERTAIN)
+    out = tmp_path / "tornado.svg"
+    result = cli("--file", str(path), "risk", "--runs", "2000", "--seed", "7", "--tornado", str(out),
+                 "--as-of", "2024-01-01")
+    assert result.exit_code == 0, result.output
+    texts = ["".join(t.itertext()) for t in ET.fromstring(out.read_bytes()).iter("{http://www.w3.org/2000/svg}text")]
+    assert "Long $ step (a): duration" in texts and "Merge (merge): duration" in texts
+    assert "Short step (b): duration" not in texts  # it never drives the target: no effect, no bar
+    assert texts.index("Long $ step (a): duration") < texts.index("Merge (merge): duration")  # strongest on top
+
+
+UNCERTAIN = """\
+roadmap: {id: u, title: "Uncertain $ plan", target: merge}
+milestones:
+  - {id: a, title: "Long $ step", not_before: 2024-01-01, duration: {optimistic: 10d, likely: 20d, pessimistic: 60d}}
+  - {id: b, title: Short step, not_before: 2024-01-01, duration: {optimistic: 10d, likely: 12d, pessimistic: 15d}}
+  - {id: merge, title: Merge, kind: decision, duration: {optimistic: 1d, likely: 3d, pessimistic: 8d}, after: [a, b],
+     deadline: 2024-02-05}
+"""
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 8), st.floats(0.1, 0.6)), min_size=1, max_size=8))
+def test_percentile_labels_on_one_level_never_overlap(labels):
+    from roadmap_tracker.charts.risk_plot import percentile_levels
+
+    xs, widths = [x for x, _ in labels], [w for _, w in labels]
+    levels = percentile_levels(xs, widths)
+    for i in range(len(xs)):
+        for j in range(i + 1, len(xs)):
+            if levels[i] == levels[j]:
+                assert abs(xs[i] - xs[j]) >= (widths[i] + widths[j]) / 2, (i, j)
+
+
+@pytest.mark.parametrize("figure", ["risk", "tornado"])
+def test_risk_charts_keep_every_text_inside_the_figure_and_apart(figure):
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    from roadmap_tracker.charts.draw import chart_style
+    from roadmap_tracker.charts.risk_plot import risk_figure, tornado_figure
+
+    schedule = _schedule(UNCERTAIN)
+    result = simulate(schedule, runs=3000, seed=3)
+    with matplotlib.rc_context(chart_style()):
+        fig = (risk_figure if figure == "risk" else tornado_figure)(result, schedule, dpi=100)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()  # places the axis labels
+        renderer = canvas.get_renderer()
+        texts = [t for t in fig.findobj(Text) if t.get_text() and t.get_visible()]
+        boxes = {id(t): t.get_window_extent(renderer) for t in texts}
+        page = fig.bbox
+        for t in texts:
+            box = boxes[id(t)]
+            assert page.x0 - 0.5 <= box.x0 and box.x1 <= page.x1 + 0.5, t.get_text()
+            assert page.y0 - 0.5 <= box.y0 and box.y1 <= page.y1 + 0.5, t.get_text()
+        marks = [t for t in texts if t.get_text().startswith(("P", "deadline"))]
+        for i, a in enumerate(marks):
+            for b in marks[i + 1:]:
+                assert not boxes[id(a)].overlaps(boxes[id(b)]), (a.get_text(), b.get_text())
+        if figure == "risk":
+            assert any(t.get_text().startswith("deadline 2024-02-05: ") and t.get_text().endswith("chance")
+                       for t in texts)
 
 
 def test_risk_on_the_shipped_roadmap_runs(cli):

@@ -49,6 +49,21 @@ def input_label(key: str, schedule) -> str:
 def render_risk_plot(result, schedule, fmt: str = "png", dpi: int = 150) -> bytes:
     import matplotlib
 
+    with matplotlib.rc_context(chart_style()):
+        return _save(risk_figure(result, schedule, dpi), fmt, dpi)
+
+
+def render_tornado(result, schedule, fmt: str = "png", dpi: int = 150) -> bytes:
+    import matplotlib
+
+    with matplotlib.rc_context(chart_style()):
+        return _save(tornado_figure(result, schedule, dpi), fmt, dpi)
+
+
+def risk_figure(result, schedule, dpi: int = 150):
+    """The histogram and S-curve of the target's finish, its percentiles and the deadline's odds."""
+    import matplotlib
+
     matplotlib.use("Agg", force=True)
     import numpy as np
     from matplotlib.figure import Figure
@@ -62,7 +77,7 @@ def render_risk_plot(result, schedule, fmt: str = "png", dpi: int = 150) -> byte
     lo_x, hi_x = lo_x - pad, hi_x + pad
     with matplotlib.rc_context(chart_style()):
         fig = Figure(figsize=(WIDTH, HEIGHT), dpi=dpi)
-        left, right, top, bottom = 0.8, 0.75, 0.75, 1.45  # inches around the plot
+        left, right, top, bottom = 1.0, 0.75, 0.75, 1.45  # inches around the plot
         ax = fig.add_axes((left / WIDTH, bottom / HEIGHT, 1 - (left + right) / WIDTH, 1 - (top + bottom) / HEIGHT))
         plot_w = WIDTH - left - right
         bins = np.arange(low, high + 2) if high - low < 120 else 60
@@ -91,9 +106,9 @@ def render_risk_plot(result, schedule, fmt: str = "png", dpi: int = 150) -> byte
             text = f"deadline {target.deadline.isoformat()}: {share:.0%} chance"
             room_right = (hi_x - deadline) / (hi_x - lo_x) * plot_w
             ha = "left" if room_right > text_width(text, 8) + 0.1 else "right"
-            curve.text(deadline, 0.08, f" {text} " if ha == "left" else f"{text} ", color="#d7263d", fontsize=8,
-                       ha=ha, va="bottom", parse_math=False,
-                       bbox={"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.85})
+            nudge = (hi_x - lo_x) / plot_w * 0.05 * (1 if ha == "left" else -1)  # 0.05 in off the line
+            curve.text(deadline + nudge, 0.08, text, color="#d7263d", fontsize=8, ha=ha, va="bottom",
+                       parse_math=False, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.85})
         ticks = np.linspace(lo_x + pad, hi_x - pad, 5).astype(int)
         ax.set_xticks(ticks)
         ax.set_xticklabels([date.fromordinal(int(t)).isoformat() for t in ticks], fontsize=7)
@@ -116,10 +131,10 @@ def render_risk_plot(result, schedule, fmt: str = "png", dpi: int = 150) -> byte
             cell.get_text().set_parse_math(False)
             if r == 0:
                 cell.set_facecolor("#eef1f5")
-        return _save(fig, fmt, dpi)
+        return fig
 
 
-def render_tornado(result, schedule, fmt: str = "png", dpi: int = 150) -> bytes:
+def tornado_figure(result, schedule, dpi: int = 150):
     """The sensitivity ranking as a tornado chart: the inputs that move the target's finish most, on top."""
     import matplotlib
 
@@ -132,7 +147,7 @@ def render_tornado(result, schedule, fmt: str = "png", dpi: int = 150) -> bytes:
     height = 1.5 + 0.28 * max(len(ranking), 1)
     with matplotlib.rc_context(chart_style()):
         fig = Figure(figsize=(WIDTH, height), dpi=dpi)
-        left, right, top, bottom = label_w + 0.2, 0.4, 0.8, 0.6
+        left, right, top, bottom = label_w + 0.2, 0.4, 0.8, 0.8
         ax = fig.add_axes((left / WIDTH, bottom / height, 1 - (left + right) / WIDTH, 1 - (top + bottom) / height))
         values = [v for _, v in ranking]
         rows = list(range(len(ranking)))
@@ -156,7 +171,7 @@ def render_tornado(result, schedule, fmt: str = "png", dpi: int = 150) -> bytes:
         fig.text(0.3 / WIDTH, 1 - 0.55 / height, f"{result.runs} runs, as of {schedule.as_of.isoformat()}; "
                  f"{len(ranking)} of {len(result.sensitivity)} uncertain inputs (those with an effect, largest first)", fontsize=8, color="#444444",
                  va="center")
-        return _save(fig, fmt, dpi)
+        return fig
 
 
 def _save(fig, fmt: str, dpi: int) -> bytes:
