@@ -25,6 +25,7 @@ STYLE = {
 }
 EDGE = "#4a4a4a"
 CRITICAL_ARROW = "#123466"
+PINNED_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 1.0}
 
 
 def chart_style() -> dict:
@@ -70,13 +71,8 @@ def draw_figure(layout: GanttLayout):
         under.vlines([layout.x(d) for d in layout.grid], top - 0.36, top, colors="#d0d0d0", lw=0.5)
 
     _draw_bars(ax, layout, drawn)
-    for arrow in layout.arrows:
-        colour = CRITICAL_ARROW if arrow.critical else "#8a8a8a"
-        ax.annotate("", xy=(arrow.x_to, arrow.y_to), xytext=(arrow.x_from, arrow.y_from),
-                    arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 0.8 if arrow.critical else 0.5,
-                                "shrinkA": 0, "shrinkB": 2, "mutation_scale": 7,
-                                "connectionstyle": "angle,angleA=90,angleB=0,rad=0"},
-                    zorder=2.5, annotation_clip=False)
+    if layout.arrows:
+        _arrows(ax, layout)
         drawn.add("arrow")
     if layout.start <= layout.as_of <= layout.end:
         ax.axvline(layout.as_of, color=LATE_COLOUR, lw=1.0, ls="--", zorder=6)
@@ -85,7 +81,8 @@ def draw_figure(layout: GanttLayout):
     page.scatter([mx], [my], s=60, color=VERDICT_COLOURS.get(layout.verdict, "#777777"), zorder=5, lw=0)
     for label in layout.labels:
         page.text(label.x, label.y, label.text, ha=label.ha, va="center", fontsize=label.size, color=label.colour,
-                  fontweight="bold" if label.bold else "normal", parse_math=False, zorder=7)
+                  fontweight="bold" if label.bold else "normal", parse_math=False, zorder=7,
+                  bbox=PINNED_BOX if label.kind == "pinned" else None)
     for entry in layout.legend:
         _swatch(page, entry.key, entry.x, entry.y)
     return fig, drawn
@@ -133,6 +130,42 @@ def _swatch(page, key: str, x: float, y: float) -> None:
                                   "connectionstyle": "angle,angleA=90,angleB=0,rad=0"})
 
 
+def _boxes(ax, spans, **style) -> None:
+    """Rectangles (x0, x1, y centre, height) as one collection: one artist for many bars."""
+    from matplotlib.collections import PolyCollection
+
+    verts = [[(x0, y - h / 2), (x1, y - h / 2), (x1, y + h / 2), (x0, y + h / 2)] for x0, x1, y, h in spans]
+    ax.add_collection(PolyCollection(verts, closed=True, **style))
+
+
+def _arrows(ax, layout: GanttLayout) -> None:
+    """Dependency arrows: down (or up) from the predecessor's end, then across into the successor's start;
+    the lines in one collection and the heads in one scatter per colour."""
+    from matplotlib.collections import LineCollection
+
+    left, _, right, _ = layout.plot
+    per_inch = (layout.end - layout.start) / (right - left)
+    for critical in (False, True):
+        group = [a for a in layout.arrows if a.critical == critical]
+        if not group:
+            continue
+        colour = CRITICAL_ARROW if critical else "#8a8a8a"
+        lines, across, down, up = [], [], [], []
+        for a in group:
+            if a.x_to - a.x_from > 0.06 * per_inch:  # room for an elbow: down, then across
+                lines.append([(a.x_from, a.y_from), (a.x_from, a.y_to), (a.x_to - 0.03 * per_inch, a.y_to)])
+                across.append((a.x_to - 0.035 * per_inch, a.y_to))
+            else:  # straight down (or up) into the successor
+                tip = a.y_to - 0.09 if a.y_to > a.y_from else a.y_to + 0.09
+                lines.append([(a.x_from, a.y_from), (a.x_from, tip)])
+                (down if a.y_to > a.y_from else up).append((a.x_from, tip))
+        ax.add_collection(LineCollection(lines, colors=colour, linewidths=0.8 if critical else 0.5, zorder=2.5))
+        for marker, points in ((">", across), ("v", down), ("^", up)):
+            if points:
+                ax.scatter([p[0] for p in points], [p[1] for p in points], marker=marker, s=12, color=colour,
+                           lw=0, zorder=2.6, clip_on=False)
+
+
 def _draw_bars(ax, layout: GanttLayout, drawn: set[str]) -> None:
     """All bars in a few batched calls (one artist collection per style keeps 300 rows fast)."""
     from matplotlib.collections import LineCollection
@@ -140,16 +173,14 @@ def _draw_bars(ax, layout: GanttLayout, drawn: set[str]) -> None:
     bars = [b for b in layout.bars if not b.pinned]
     windows = [b for b in bars if b.window]
     if windows:
-        ax.barh([b.y for b in windows], [b.window[1] - b.window[0] for b in windows],
-                left=[b.window[0] for b in windows], height=1.6 * BAR_HEIGHT, facecolor="none",
-                edgecolor="#9a9a9a", hatch="....", lw=0.3, zorder=1)
+        _boxes(ax, [(b.window[0], b.window[1], b.y, 1.6 * BAR_HEIGHT) for b in windows], facecolors="none",
+               edgecolors="#9a9a9a", hatch="....", linewidths=0.3, zorder=1)
         drawn.add("window")
     ghosts = [b for b in bars if b.baseline]
     if ghosts:
-        ax.barh([b.y - BAR_HEIGHT / 2 - 0.05 for b in ghosts],
-                [max(b.baseline[1] - b.baseline[0], b.x1 - b.x0) for b in ghosts],
-                left=[b.baseline[0] for b in ghosts], height=0.06, facecolor="#ffffff", edgecolor="#6a6a6a",
-                lw=0.7, ls=(0, (2, 1)), zorder=1.5)
+        _boxes(ax, [(b.baseline[0], b.baseline[0] + max(b.baseline[1] - b.baseline[0], b.x1 - b.x0),
+                     b.y - BAR_HEIGHT / 2 - 0.05, 0.06) for b in ghosts], facecolors="#ffffff",
+               edgecolors="#6a6a6a", linewidths=0.7, linestyles=[(0, (2, 1))], zorder=1.5)
         drawn.add("baseline")
     for shape, tall in (("bar", BAR_HEIGHT), ("session", SESSION_HEIGHT)):
         group = [b for b in bars if b.shape == shape]
@@ -159,26 +190,26 @@ def _draw_bars(ax, layout: GanttLayout, drawn: set[str]) -> None:
             part = [b for b in group if b.contingent == contingent]
             if not part:
                 continue
-            ax.barh([b.y for b in part], [b.x1 - b.x0 for b in part], left=[b.x0 for b in part], height=tall,
-                    color=["#ffffff" if contingent and b.category == "other" else b.colour for b in part],
-                    edgecolor=EDGE, linewidth=1.0 if shape == "session" else 0.5,
-                    linestyle=(0, (2, 1.5)) if contingent else "solid", zorder=3)
+            _boxes(ax, [(b.x0, b.x1, b.y, tall) for b in part],
+                   facecolors=["#ffffff" if contingent and b.category == "other" else b.colour for b in part],
+                   edgecolors=EDGE, linewidths=1.0 if shape == "session" else 0.5,
+                   linestyles=[(0, (2, 1.5)) if contingent else "solid"], zorder=3)
             drawn.update(b.category for b in part)
             if contingent:
                 drawn.add("contingent")
         if shape == "session":
-            ax.barh([b.y for b in group], [b.x1 - b.x0 for b in group], left=[b.x0 for b in group], height=tall,
-                    facecolor="none", edgecolor="#ffffff", hatch="||", lw=0, zorder=3.1)
+            _boxes(ax, [(b.x0, b.x1, b.y, tall) for b in group], facecolors="none", edgecolors="#ffffff",
+                   hatch="||", linewidths=0, zorder=3.1)
             drawn.add("session")
         late = [b for b in group if b.late]
         if late:
-            ax.barh([b.y for b in late], [b.x1 - b.x0 for b in late], left=[b.x0 for b in late], height=tall,
-                    facecolor="none", edgecolor=LATE_COLOUR, hatch="////", lw=0.9, zorder=3.2)
+            _boxes(ax, [(b.x0, b.x1, b.y, tall) for b in late], facecolors="none", edgecolors=LATE_COLOUR,
+                   hatch="////", linewidths=0.9, zorder=3.2)
             drawn.add("late")
         partial = [b for b in group if 0 < b.progress < 1]
         if partial:
-            ax.barh([b.y for b in partial], [(b.x1 - b.x0) * b.progress for b in partial],
-                    left=[b.x0 for b in partial], height=tall * 0.36, color=PROGRESS_COLOUR, lw=0, zorder=3.5)
+            _boxes(ax, [(b.x0, b.x0 + (b.x1 - b.x0) * b.progress, b.y, tall * 0.36) for b in partial],
+                   facecolors=PROGRESS_COLOUR, linewidths=0, zorder=3.5)
             drawn.add("progress")
     points = [b for b in bars if b.shape == "milestone"]
     if points:

@@ -543,8 +543,7 @@ def _bar(e: ScheduleEntry, row: Row, section: str | None, baseline: Schedule | N
             ghost = None  # same dates: nothing to show
     progress = 1.0 if e.state == "done" else (e.progress / 100 if e.state == "in_progress" else 0.0)
     window = (e.window[0].toordinal(), e.window[1].toordinal() + 1) if e.window else None
-    lo, hi = (min(s, window[0]), max(x, window[1])) if window else (s, max(x, s + 1))
-    pinned = "right" if lo >= end else "left" if hi <= start else None
+    pinned = "right" if s >= end else "left" if max(x, s + 1) <= start else None
     x0, x1 = float(s), float(x)
     if shape != "milestone" and (x1 - x0) < MIN_MARK * days_per_inch:
         mid = (x0 + x1) / 2
@@ -571,9 +570,10 @@ def _date_label(layout: GanttLayout, e: ScheduleEntry, bar: Bar, row: Row, with_
     pad = 0.09 if bar.shape == "milestone" else 0.04
     x_end = layout.x(bar.x1)
     x_start = layout.x(bar.x0)
-    if bar.baseline:
-        x_end = max(x_end, layout.x(bar.baseline[1]))
-        x_start = min(x_start, layout.x(bar.baseline[0]))
+    for span in (bar.baseline, bar.window):  # clear of the ghost and of the hatched window
+        if span is not None:
+            x_end = max(x_end, layout.x(span[1]))
+            x_start = min(x_start, layout.x(span[0]))
     for label in (_label("date", text, x_end + pad, row.y, "left", DATE_SIZE, "#333333"),
                   _label("date", text, x_start - pad, row.y, "right", DATE_SIZE, "#333333")):
         if left + 0.02 <= label.box[0] and label.box[2] <= right - 0.02:
