@@ -521,7 +521,7 @@ class WeekType(click.ParamType):
 @click.option("--dpi", type=click.IntRange(50, 600), default=200, show_default=True)
 @click.pass_obj
 def brief(session: Session, week, as_of, baseline, date_from, weeks, dates, output, dpi) -> None:
-    """The weekly briefing pack: gantt.png, gantt.svg, brief.md, a self-contained brief.html and brief.docx.
+    """The weekly briefing pack: gantt.png/.svg, summary.png (one page), brief.md, brief.html and brief.docx.
 
     Computed as of the week's Monday (or --as-of) and compared with the week before (the roadmap file
     as committed in git a week earlier, when there is history), or with --baseline.
@@ -551,7 +551,8 @@ def brief(session: Session, week, as_of, baseline, date_from, weeks, dates, outp
         compared = f"the week of {before.isoformat()}, using {source}"
     pack = build_brief(schedule, previous, compared)
     layout = gantt_layout(schedule, GanttOptions(date_from, weeks, dates=dates), baseline=previous)
-    files = write_brief_pack(pack, layout, Path(output), dpi)
+    summary = gantt_layout(schedule, GanttOptions(date_from, weeks, dates=True, view="milestones"))
+    files = write_brief_pack(pack, layout, Path(output), dpi, summary)
     click.echo(f"wrote {', '.join(str(f) for f in files)}", err=True)
 
 

@@ -193,7 +193,8 @@ def test_cli_writes_the_pack_and_compares_with_git_history(cli, tmp_path):
     out = tmp_path / "briefing"
     result = cli("--file", str(plan), "brief", "--week", "2024-W10", "-o", str(out), "--dpi", "60")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["brief.docx", "brief.html", "brief.md", "gantt.png", "gantt.svg"]
+    assert sorted(p.name for p in out.iterdir()) == ["brief.docx", "brief.html", "brief.md", "gantt.png", "gantt.svg",
+                                                         "summary.png"]
     text = (out / "brief.md").read_text()
     assert "committed in git before 2024-02-26" in text
     assert "| due | Due next week | +2 days |" in text and "plan edit: duration 5d -> 7d" in text

@@ -194,15 +194,15 @@ def test_cli_risk_draws_the_tornado_of_the_sensitivity_ranking(cli, tmp_path, wr
                  "--as-of", "2024-01-01")
     assert result.exit_code == 0, result.output
     texts = ["".join(t.itertext()) for t in ET.fromstring(out.read_bytes()).iter("{http://www.w3.org/2000/svg}text")]
-    assert "Long $ step (a): duration" in texts and "Merge (merge): duration" in texts
+    assert "Long $5-$9 step (a): duration" in texts and "Merge (merge): duration" in texts
     assert "Short step (b): duration" not in texts  # it never drives the target: no effect, no bar
-    assert texts.index("Long $ step (a): duration") < texts.index("Merge (merge): duration")  # strongest on top
+    assert texts.index("Long $5-$9 step (a): duration") < texts.index("Merge (merge): duration")  # strongest on top
 
 
 UNCERTAIN = """\
 roadmap: {id: u, title: "Uncertain $ plan", target: merge}
 milestones:
-  - {id: a, title: "Long $ step", not_before: 2024-01-01, duration: {optimistic: 10d, likely: 20d, pessimistic: 60d}}
+  - {id: a, title: "Long $5-$9 step", not_before: 2024-01-01, duration: {optimistic: 10d, likely: 20d, pessimistic: 60d}}
   - {id: b, title: Short step, not_before: 2024-01-01, duration: {optimistic: 10d, likely: 12d, pessimistic: 15d}}
   - {id: merge, title: Merge, kind: decision, duration: {optimistic: 1d, likely: 3d, pessimistic: 8d}, after: [a, b],
      deadline: 2024-02-05}

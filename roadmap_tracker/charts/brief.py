@@ -195,6 +195,7 @@ def render_docx(brief: Brief, png: bytes) -> bytes:
     Document properties carry the title and the as-of date, so the file is the same for the same input.
     """
     import io
+    import struct
     from datetime import datetime, timezone
 
     from docx import Document
@@ -234,7 +235,12 @@ def render_docx(brief: Brief, png: bytes) -> bytes:
     para.add_run(_clean_xml(rest)).bold = True
     for reason in brief.reasons:
         doc.add_paragraph(_clean_xml(reason), style="List Bullet")
-    doc.add_picture(io.BytesIO(png), width=section.page_width - section.left_margin - section.right_margin)
+    width = section.page_width - section.left_margin - section.right_margin
+    room = section.page_height - section.top_margin - section.bottom_margin
+    w_px, h_px = struct.unpack(">II", png[16:24]) if png[:8] == b"\x89PNG\r\n\x1a\n" else (1, 0)
+    if h_px and width * h_px / w_px > room:  # a picture taller than the page would be cut: fit its height
+        width = int(room * w_px / h_px)
+    doc.add_picture(io.BytesIO(png), width=width)
     if brief.empty:
         doc.add_paragraph(_clean_xml(brief.nothing_line()))
     for name in brief.names:
@@ -270,20 +276,26 @@ def _clean_xml(text: str) -> str:
     return "".join(c if c in "\t\n" or ord(c) >= 32 else " " for c in str(text))
 
 
-def write_brief_pack(brief: Brief, layout, folder: Path, dpi: int = 200) -> list[Path]:
-    """Write gantt.png, gantt.svg, brief.md, brief.html and brief.docx into ``folder`` (each atomically)."""
+def write_brief_pack(brief: Brief, layout, folder: Path, dpi: int = 200, summary=None) -> list[Path]:
+    """Write gantt.png, gantt.svg, brief.md, brief.html and brief.docx into ``folder`` (each atomically).
+
+    ``summary``: the one-page layout (the milestones view) for the Word document, whose pages cannot
+    hold a chart taller than a page; written as summary.png too.
+    """
     from .._util import write_atomic
     from .draw import render_gantt
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     png = render_gantt(layout, "png", dpi)
+    page = render_gantt(summary, "png", dpi) if summary is not None else png
     files = {
         "gantt.png": png,
         "gantt.svg": render_gantt(layout, "svg", dpi),
+        **({"summary.png": page} if summary is not None else {}),
         "brief.md": render_markdown(brief).encode("utf-8"),
         "brief.html": render_html(brief, png).encode("utf-8"),
-        "brief.docx": render_docx(brief, png),
+        "brief.docx": render_docx(brief, page),
     }
     for name, data in files.items():
         write_atomic(folder / name, data)
