@@ -22,18 +22,14 @@ def percentile_levels(xs: list[float], widths: list[float], gap: float = 0.04) -
     """A level (0 = top) for each label centred at ``xs`` (inches) so that labels on a level never
     overlap: each goes on the first level whose last label ends before it starts."""
     ends: list[float] = []
-    levels = []
-    for x, w in sorted(zip(xs, widths)):
-        left = x - w / 2
-        level = next((i for i, end in enumerate(ends) if end + gap <= left), len(ends))
-        if level == len(ends):
-            ends.append(0.0)
-        ends[level] = x + w / 2
-        levels.append(level)
-    order = sorted(range(len(xs)), key=lambda i: xs[i])
     result = [0] * len(xs)
-    for rank, i in enumerate(order):
-        result[i] = levels[rank]
+    for i in sorted(range(len(xs)), key=lambda i: (xs[i], widths[i])):
+        left = xs[i] - widths[i] / 2
+        level = next((k for k, end in enumerate(ends) if end + gap <= left), len(ends))
+        if level == len(ends):
+            ends.append(float("-inf"))
+        ends[level] = xs[i] + widths[i] / 2
+        result[i] = level
     return result
 
 
