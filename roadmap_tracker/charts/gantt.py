@@ -327,20 +327,20 @@ def category_of(entry: ScheduleEntry, section: str | None) -> str:
     """The fill of a step: done, cancelled, blocked, on the target's critical path, near-critical, other."""
     if entry.state in ("done", "cancelled"):
         return entry.state
-    if section == "blocked":
+    if entry.blocked or section == "blocked":
         return "blocked"
     if entry.critical:
         return "critical"
-    if getattr(entry, "near_critical", False):
+    if entry.near_critical:
         return "near_critical"
     return "other"
 
 
-def is_late(entry: ScheduleEntry, section: str | None) -> bool:
-    """Late against plan: overdue, forecast past a deadline, or making a later fixed date impossible."""
-    if entry.state in ("done", "cancelled"):
-        return False
-    return section == "overdue" or entry.late_by > 0 or (entry.total_float is not None and entry.total_float < 0)
+def is_late(entry: ScheduleEntry) -> bool:
+    """Late against plan, as the status library judges it: overdue or late to start against the
+    expected dates, or forecast past its deadline (docs/format.md)."""
+    live = entry.state not in ("done", "cancelled")
+    return live and (entry.lateness is not None or entry.late_by > 0)
 
 
 def _date_text(day: date, with_year: bool) -> str:
@@ -478,7 +478,7 @@ def gantt_layout(schedule: Schedule, options: GanttOptions = GanttOptions(),
     with_year = first.year != (last - timedelta(days=1)).year
     for e in chosen:
         row = rows_by_index[entry_row[e.id]]
-        bar = _bar(e, row, section_of.get(e.id), baseline, start, end, days_per_inch)
+        bar = _bar(e, row, section_of.get(e.id), baseline, start, end, days_per_inch, schedule.as_of)
         layout.bars.append(bar)
         if bar.pinned:
             edge_day = date.fromordinal(bar.start if bar.pinned == "right" else bar.end - 1).isoformat()
@@ -528,7 +528,7 @@ def gantt_layout(schedule: Schedule, options: GanttOptions = GanttOptions(),
 
 
 def _bar(e: ScheduleEntry, row: Row, section: str | None, baseline: Schedule | None, start: int, end: int,
-         days_per_inch: float) -> Bar:
+         days_per_inch: float, as_of: date) -> Bar:
     category = category_of(e, section)
     s, x = e.span
     if e.point:
@@ -551,7 +551,7 @@ def _bar(e: ScheduleEntry, row: Row, section: str | None, baseline: Schedule | N
     return Bar(
         id=e.id, row=row.index, y=row.y, label=row.label, start=s, end=x, x0=x0, x1=x1, shape=shape,
         category=category, colour=COLOURS[category], critical=e.critical,
-        near_critical=bool(getattr(e, "near_critical", False)), late=is_late(e, section),
+        near_critical=e.near_critical, late=is_late(e),
         contingent=bool(e.milestone.condition) and e.state not in ("done", "cancelled"), progress=progress,
         float_days=max(0, e.total_float or 0) if shape != "session" else 0,
         deadline=e.deadline.toordinal() if e.deadline else None, window=window, baseline=ghost, fixed=e.fixed,
