@@ -49,7 +49,8 @@ def measure(name: str, schedule, options: GanttOptions, target: bool = False) ->
         seconds, data = best(lambda: render_gantt(layout, fmt, 200))
         goal = f" (target {TARGETS[fmt]} s)" if target else ""
         print(f"  {name}: {len(layout.bars)} rows, {fmt.upper()} {seconds:.2f} s (CPU {CPU[0]:.2f} s){goal} "
-              f"({len(data) / 1e6:.1f} MB, {layout.width:.2f} x {layout.height:.1f} in; layout {layout_s * 1000:.0f} ms)")
+              f"({len(data) / 1e6:.1f} MB, {layout.width:.2f} x {layout.height:.1f} in; "
+              f"layout {layout_s * 1000:.0f} ms)")
 
 
 def main() -> None:

@@ -72,7 +72,8 @@ def _hostile() -> str:
 def _corpus():
     """Layouts over the charts people draw: fixtures, the shipped roadmap, a fresh one, 300 rows, hostile text."""
     shipped = compute_schedule(load_roadmap(SHIPPED), date(2024, 3, 1))
-    starter = compute_schedule(load_roadmap(ROOT / "roadmap_tracker" / "templates" / "starter.yaml"), date(2026, 11, 28))
+    starter = compute_schedule(load_roadmap(ROOT / "roadmap_tracker" / "templates" / "starter.yaml"),
+                               date(2026, 11, 28))
     rows = _schedule(synthetic_yaml(300, seed=4, reach=5), date(2024, 1, 1))
     plan = _schedule()
     yield "plan", gantt_layout(plan)

@@ -108,7 +108,8 @@ def risk_figure(result, schedule, dpi: int = 150):
         ticks = np.linspace(lo_x + pad, hi_x - pad, 5).astype(int)
         ax.set_xticks(ticks)
         ax.set_xticklabels([date.fromordinal(int(t)).isoformat() for t in ticks], fontsize=7)
-        title = f"{clean(schedule.roadmap.title, 120)}: finish of {clean(target.title, 120)} ({result.target})"
+        title = (f"{clean(schedule.roadmap.title, 120)}: finish of {clean(target.title, 120)} "
+                 f"({clean(result.target, 30)})")
         for i, line in enumerate(wrap(title, WIDTH - 0.6, 10, 2, bold=True)):
             fig.text(0.3 / WIDTH, 1 - (0.25 + i * 0.2) / HEIGHT, line, fontsize=10, fontweight="bold",
                      va="center", parse_math=False)
@@ -148,7 +149,7 @@ def tornado_figure(result, schedule, dpi: int = 150):
         values = [v for _, v in ranking]
         rows = list(range(len(ranking)))
         ax.barh(rows, values, color=["#d7263d" if v > 0 else "#3a86c8" for v in values], height=0.6)
-        ax.set_ylim(len(ranking) - 0.5, -0.5)
+        ax.set_ylim(max(len(ranking), 1) - 0.5, -0.5)
         ax.set_xlim(-1, 1)
         ax.axvline(0, color="#333333", lw=0.8)
         ax.set_yticks(rows)
@@ -159,13 +160,15 @@ def tornado_figure(result, schedule, dpi: int = 150):
                     fontsize=7, color="#222222", parse_math=False)
         if not ranking:
             ax.text(0, 0, "no uncertain input moves the target: widen an estimate, a window or a slip to see one",
-                    ha="center", va="center", color="#555555", parse_math=False)
+                    ha="center", va="center", color="#555555", parse_math=False,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 2})
         target = schedule[result.target]
-        title = f"What moves {clean(target.title, 100)} ({result.target}) most"
+        title = f"What moves {clean(target.title, 100)} ({clean(result.target, 30)}) most"
         fig.text(0.3 / WIDTH, 1 - 0.3 / height, wrap(title, WIDTH - 0.6, 10, 1, bold=True)[0], fontsize=10,
                  fontweight="bold", va="center", parse_math=False)
         fig.text(0.3 / WIDTH, 1 - 0.55 / height, f"{result.runs} runs, as of {schedule.as_of.isoformat()}; "
-                 f"{len(ranking)} of {len(result.sensitivity)} uncertain inputs (those with an effect, largest first)", fontsize=8, color="#444444",
+                 f"{len(ranking)} of {len(result.sensitivity)} uncertain inputs (those with an effect, largest first)",
+                 fontsize=8, color="#444444",
                  va="center")
         return fig
 
