@@ -303,6 +303,29 @@ def test_png_is_a_real_png_of_a4_landscape_width():
     assert struct.unpack(">II", more[16:24])[0] == 2338
 
 
+def test_png_decodes_to_the_pixels_drawn():
+    import io
+
+    import matplotlib
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    from roadmap_tracker.charts.draw import chart_style
+
+    layout = gantt_layout(_schedule())
+    data = render_gantt(layout, "png", dpi=80)
+    with matplotlib.rc_context(chart_style()):
+        fig, _ = draw_figure(layout)
+        fig.set_dpi(80)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        expected = np.asarray(canvas.buffer_rgba())
+    image = Image.open(io.BytesIO(data))
+    assert image.mode == "RGBA" and round(image.info["dpi"][0]) == 80
+    assert np.array_equal(np.asarray(image), expected)
+
+
 def test_svg_keeps_text_as_text_in_a_common_font_and_is_deterministic():
     layout = gantt_layout(_schedule(_hostile()), GanttOptions(dates=True))
     first = render_gantt(layout, "svg")

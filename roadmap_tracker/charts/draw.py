@@ -249,14 +249,46 @@ def render_gantt(layout: GanttLayout, fmt: str = "png", dpi: int = 200) -> bytes
         # the SVG keeps the text and the reader's fonts draw it
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         fig, _ = draw_figure(layout)
+        if fmt == "png":
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+            fig.set_dpi(dpi)
+            canvas = FigureCanvasAgg(fig)
+            canvas.draw()
+            return png_bytes(canvas.buffer_rgba(), dpi)
         buffer = io.BytesIO()
         metadata = {"svg": {"Date": None, "Creator": "roadmap-tracker", "Title": layout.title},
                     "pdf": {"CreationDate": None, "ModDate": None, "Creator": "roadmap-tracker",
-                            "Title": layout.title},
-                    "png": {"Software": "roadmap-tracker"}}[fmt]
-        extra = {"pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}  # zlib's default 6 is 3x slower
-        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata, **extra)
+                            "Title": layout.title}}[fmt]
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
     return buffer.getvalue()
+
+
+def png_bytes(rgba, dpi: int) -> bytes:
+    """An RGBA pixel buffer as PNG: rows unfiltered, zlib level 1.
+
+    A tall chart is tens of millions of mostly white pixels; Pillow's adaptive row filters take
+    twice as long as this for a file about a third smaller (300 rows: 3.1 MB instead of 2.1 MB).
+    """
+    import struct
+    import zlib
+
+    import numpy as np
+
+    pixels = np.asarray(rgba)
+    height, width, _ = pixels.shape
+    rows = np.zeros((height, width * 4 + 1), dtype=np.uint8)  # a leading 0 per row: filter "none"
+    rows[:, 1:] = pixels.reshape(height, -1)
+    packer = zlib.compressobj(1)
+    data = packer.compress(rows.data) + packer.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    per_metre = round(dpi / 0.0254)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0))
+            + chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1))
+            + chunk(b"tEXt", b"Software\x00roadmap-tracker") + chunk(b"IDAT", data) + chunk(b"IEND", b""))
 
 
 def write_gantt(layout: GanttLayout, output: Path, dpi: int = 200) -> str:
