@@ -89,10 +89,14 @@ def risk_figure(result, schedule, dpi: int = 150):
         curve.set_ylabel("probability of finishing by")
 
         names = [f"P{p}" for p in result.percentiles]
-        days = [d.toordinal() for d in result.percentiles.values()]
+        same_day: dict[int, list[str]] = {}  # percentiles on one day share one line and one label
+        for name, day in zip(names, result.percentiles.values()):
+            same_day.setdefault(day.toordinal(), []).append(name)
+        days = list(same_day)
+        marks = [", ".join(same_day[x]) for x in days]
         inch = [(x - lo_x) / (hi_x - lo_x) * plot_w for x in days]
-        levels = percentile_levels(inch, [text_width(n, 7) + 0.04 for n in names])
-        for name, x, level in zip(names, days, levels):
+        levels = percentile_levels(inch, [text_width(n, 7) + 0.04 for n in marks])
+        for name, x, level in zip(marks, days, levels):
             curve.axvline(x, color="#777777", lw=0.6, ls=":", ymax=1.0 / 1.25)
             curve.text(x, 1.03 + 0.06 * level, name, fontsize=7, color="#333333", ha="center", va="bottom",
                        parse_math=False)
@@ -110,10 +114,11 @@ def risk_figure(result, schedule, dpi: int = 150):
         ax.set_xticklabels([date.fromordinal(int(t)).isoformat() for t in ticks], fontsize=7)
         title = (f"{clean(schedule.roadmap.title, 120)}: finish of {clean(target.title, 120)} "
                  f"({clean(result.target, 30)})")
-        for i, line in enumerate(wrap(title, WIDTH - 0.6, 10, 2, bold=True)):
-            fig.text(0.3 / WIDTH, 1 - (0.25 + i * 0.2) / HEIGHT, line, fontsize=10, fontweight="bold",
+        lines = wrap(title, WIDTH - 0.6, 10, 2, bold=True)
+        for i, line in enumerate(lines):
+            fig.text(0.3 / WIDTH, 1 - (0.22 + i * 0.19) / HEIGHT, line, fontsize=10, fontweight="bold",
                      va="center", parse_math=False)
-        fig.text(0.3 / WIDTH, 1 - 0.62 / HEIGHT, f"{result.runs} runs, as of {schedule.as_of.isoformat()}; "
+        fig.text(0.3 / WIDTH, 1 - (0.22 + len(lines) * 0.19) / HEIGHT, f"{result.runs} runs, as of {schedule.as_of.isoformat()}; "
                  f"planned {result.deterministic.isoformat()}", fontsize=8, color="#444444", va="center")
         header = ["planned", "mean"] + names + (["deadline odds"] if deadline is not None else [])
         cells = [result.deterministic.isoformat(), result.mean.isoformat()] + \
