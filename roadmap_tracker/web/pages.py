@@ -245,9 +245,14 @@ def _xml_text(text: str) -> str:
 
 
 def gantt_context(pages: PageSet, window: ChartWindow, problems: list[str], svg: str | None, steps: int) -> dict:
-    from ..charts.gantt import default_window
+    from datetime import timedelta
 
-    first, last = default_window(pages.schedule.as_of, window.weeks, window.date_from)
+    from ..charts.gantt import GanttOptions, chart_window
+    from ..status import build_status
+
+    first, last, _ = chart_window(pages.schedule, build_status(pages.schedule),
+                                  GanttOptions(window.date_from, window.weeks))
+    last -= timedelta(days=1)  # the last day shown
     return {**pages.common("gantt"), "page_title": "Gantt chart", "window": window, "problems": problems,
             "svg": svg, "steps": steps, "first": first, "last": last,
             "tracks": [(t, pages.schedule.roadmap.track_title(t)) for t in feed_tracks(pages.schedule)]}
