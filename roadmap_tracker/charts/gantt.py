@@ -602,12 +602,20 @@ def _axis(layout: GanttLayout, first: date, last: date, scale: str, band_y: floa
     for d in periods:
         lo, hi = max(d, first), min(_next_period(d, scale), last)
         if (hi - lo).days * 2 >= (_next_period(d, scale) - d).days:  # label periods at least half shown
-            centres.append(((lo.toordinal() + hi.toordinal()) / 2, tick_text(d)))
+            centres.append(((lo.toordinal() + hi.toordinal()) / 2, tick_text(d), d))
     if centres:
         spacing = (right - left) / max((last - first).days, 1) * {"week": 7, "month": 30.4, "quarter": 91.3}[scale]
-        widest = max(text_width(t, TICK_SIZE) for _, t in centres) + 0.06
+        widest = max(text_width(t, TICK_SIZE) for _, t, _ in centres) + 0.06
         step = max(1, -(-int(widest * 1000) // max(int(spacing * 1000), 1)))
-        for x, t in centres[::step]:
+        if scale == "week":
+            shown = centres[::step]
+        else:  # every first, third... month or quarter of each year, so the labels read as a pattern
+            per_year = 12 if scale == "month" else 4
+            step = next(n for n in (1, 2, 3, 4, 6, 12) if n >= step and per_year % n == 0) if step <= per_year \
+                else per_year
+            shown = [] if step == per_year else \
+                [c for c in centres if ((c[2].month - 1) // (12 // per_year)) % step == 0]
+        for x, t, _ in shown:
             layout.ticks.append((int(x), t))
             layout.labels.append(_label("tick", t, layout.x(x), tick_y, "center", TICK_SIZE, "#444444"))
 
