@@ -70,7 +70,8 @@ def main() -> None:
         def pack():
             brief = build_brief(shipped, previous)
             layout = gantt_layout(shipped, GanttOptions(dates=True), baseline=previous)
-            return write_brief_pack(brief, layout, Path(tmp) / "brief")
+            summary = gantt_layout(shipped, GanttOptions(dates=True, view="milestones"))
+            return write_brief_pack(brief, layout, Path(tmp) / "brief", summary=summary)
 
         seconds, files = best(pack)
         print(f"  shipped roadmap's brief ({', '.join(f.name for f in files)}): {seconds:.2f} s "
