@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from roadmap_tracker.charts.draw import draw_figure, render_gantt
@@ -214,6 +214,7 @@ def test_milestones_view_is_one_a4_landscape_page_of_sessions_deadlines_and_the_
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet=st.sampled_from("abcdefghijkl mnopqrsWM.$-é"), min_size=1, max_size=30),
                 min_size=1, max_size=40).map(" ".join))
+@example("M MMMMMMMMMMMMMMMMMMMMM M")  # a whole word that fits, but not with the ellipsis after it
 def test_wrapping_keeps_whole_words_in_two_lines_that_fit(title):
     lines = wrap(title, 2.0, 7.5, 2)
     assert 1 <= len(lines) <= 2

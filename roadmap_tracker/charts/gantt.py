@@ -95,6 +95,7 @@ def wrap(text: str, width: float, size: float, lines: int = 2, bold: bool = Fals
     words = text.split() or [""]
     out: list[str] = []
     current = ""
+    broken = False  # the last line is a piece of a word too wide for any line
     i = 0
     while i < len(words):
         word = words[i]
@@ -102,7 +103,8 @@ def wrap(text: str, width: float, size: float, lines: int = 2, bold: bool = Fals
         if text_width(trial, size, bold) <= width:
             current, i = trial, i + 1
             continue
-        if not current:  # one word wider than a line: the only case a word is broken
+        broken = not current
+        if broken:  # one word wider than a line: the only case a word is broken
             cut = len(word)
             while cut > 1 and text_width(word[:cut], size, bold) > width:
                 cut = max(1, cut * 3 // 4 if text_width(word[:cut], size, bold) > 2 * width else cut - 1)
@@ -117,7 +119,7 @@ def wrap(text: str, width: float, size: float, lines: int = 2, bold: bool = Fals
     # more text than lines: end the last line with an ellipsis after a whole word
     last = out[-1]
     while last and text_width(last + " …", size, bold) > width:
-        last = last.rsplit(" ", 1)[0] if " " in last else last[:-1]
+        last = last[:-1] if broken else last.rsplit(" ", 1)[0] if " " in last else ""
     out[-1] = (last + " …") if last else "…"
     return out
 
