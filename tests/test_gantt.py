@@ -109,14 +109,15 @@ def test_rows_are_grouped_by_track_in_file_order():
 def test_fill_says_critical_done_blocked_or_other_and_late_is_flagged():
     schedule = _schedule()
     layout = gantt_layout(schedule)
-    expected = {e.id: "done" if e.state == "done" else "critical" if e.critical else "other"
-                for e in schedule if e.id != "stuck"}
+    expected = {e.id: "done" if e.state == "done" else "critical" if e.critical else
+                "near_critical" if e.near_critical else "other" for e in schedule if e.id != "stuck"}
+    assert set(expected.values()) >= {"done", "critical", "near_critical", "other"}
     assert {b.id: b.category for b in layout.bars if b.id != "stuck"} == expected
     assert layout.bar("stuck").category == "blocked"
     assert layout.bar("done-step").colour == COLOURS["done"]
-    assert {b.id for b in layout.bars if b.late} == {"late", "adopted", "draft", "session"} & \
-        {e.id for e in schedule if e.late_by > 0 or (e.total_float or 0) < 0 or e.id == "late"}
-    assert layout.bar("late").late and not layout.bar("done-step").late
+    assert {b.id for b in layout.bars if b.late} == \
+        {e.id for e in schedule if e.state not in ("done", "cancelled") and (e.lateness or e.late_by > 0)}
+    assert layout.bar("late").late and layout.bar("stuck").late and not layout.bar("done-step").late
 
 
 def test_shapes_progress_deadlines_and_fuzzy_windows():
@@ -130,14 +131,15 @@ def test_shapes_progress_deadlines_and_fuzzy_windows():
 
 
 def test_arrows_join_the_right_rows():
-    layout = gantt_layout(_schedule(), GanttOptions(arrows="all"))
+    schedule = _schedule(PLAN.replace("  title: Chart roadmap\n", "  title: Chart roadmap\n  target: adopted\n"))
+    layout = gantt_layout(schedule, GanttOptions(arrows="all"))
     rows = {r.sublabel: r.index for r in layout.rows}
     pairs = {(a.source, a.target): (a.source_row, a.target_row, a.critical) for a in layout.arrows}
-    assert pairs[("draft", "session")] == (rows["draft"], rows["session"], True)
-    assert pairs[("side", "session")][2] is False
-    critical = gantt_layout(_schedule(), GanttOptions(arrows="critical"))
-    assert all(a.critical for a in critical.arrows) and ("draft", "session") in {(a.source, a.target)
-                                                                                   for a in critical.arrows}
+    assert pairs[("draft", "session")][:2] == (rows["draft"], rows["session"])
+    assert all(flag == (schedule[s].critical and schedule[t].critical) for (s, t), (_, _, flag) in pairs.items())
+    assert pairs[("side", "session")][2] is False and pairs[("session", "adopted")][2] is True
+    critical = gantt_layout(schedule, GanttOptions(arrows="critical"))
+    assert {(a.source, a.target) for a in critical.arrows} == {p for p, v in pairs.items() if v[2]}
     assert gantt_layout(_schedule(), GanttOptions(arrows="none")).arrows == []
 
 
@@ -157,7 +159,7 @@ def test_headline_is_the_library_headline_with_its_verdict():
     layout = gantt_layout(schedule)
     report = build_status(schedule)
     assert layout.headline == headline(report) and layout.verdict == report.verdict
-    assert layout.headline.split(".")[0] in ("On track", "At risk", "Late")
+    assert layout.headline.split(":")[0] in ("On track", "At risk", "Late", "Done")
     assert any(label.kind == "headline" for label in layout.labels)
 
 
