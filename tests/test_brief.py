@@ -56,7 +56,7 @@ def test_the_headline_is_the_library_headline_with_the_verdict_first():
     schedule = _schedule(ONE_OF_EACH, MONDAY)
     brief = build_brief(schedule, _schedule(ONE_OF_EACH, LAST_MONDAY))
     report = build_status(schedule, horizon=14)
-    assert brief.headline == headline(report) and brief.verdict == report.verdict
+    assert brief.headline == headline(report) + "." and brief.verdict == report.verdict
     assert brief.reasons == report.reasons
 
 

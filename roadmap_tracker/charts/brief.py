@@ -79,7 +79,7 @@ def build_brief(schedule: Schedule, previous: Schedule, compared_with: str = "la
     year, week, _ = as_of.isocalendar()
     report = build_status(schedule, horizon=14, risk_float=risk_float)
     target = schedule.target
-    brief = Brief(schedule.roadmap.title, f"{year}-W{week:02d}", monday, headline(report), compared_with,
+    brief = Brief(schedule.roadmap.title, f"{year}-W{week:02d}", monday, headline(report) + ".", compared_with,
                   verdict=report.verdict, reasons=list(report.reasons), as_of=as_of)
 
     def row(e: ScheduleEntry, why: str = "") -> tuple[str, ...]:

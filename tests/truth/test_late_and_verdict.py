@@ -157,8 +157,8 @@ def test_the_brief_has_an_in_progress_and_blocked_section_and_the_verdict_first(
     roadmap, _ = parse_roadmap_bytes(BLOCKED.encode(), "plan.yaml")
     now, before = compute_schedule(roadmap, date(2025, 1, 6)), compute_schedule(roadmap, date(2024, 12, 30))
     brief = build_brief(now, before)
-    assert [row[0] for row in brief.sections["in_progress_blocked"]] == ["a"]
-    assert brief.sections["in_progress_blocked"][0][-1].startswith("blocked: reported blocked")
+    assert [row[0] for row in brief.sections["blocked"]] == ["a"] and brief.sections["in_progress"] == []
+    assert brief.sections["blocked"][0][-1].startswith("reported blocked")
     assert brief.headline.startswith("On track: target b")
     assert brief.headline == headline(build_status(now, horizon=14)) + "."
 
