@@ -170,6 +170,33 @@ class _Step:
                  "fixed", "offset", "driving", "reason", "deadline", "window", "not_before", "progress",
                  "session_window", "ls_bound", "lf_bound", "bounded", "required", "session", "missed")
 
+    # Declared for readers and type checkers; the slots above hold them (no per-step __dict__).
+    m: Milestone
+    facts: Facts
+    state: str
+    duration: Duration
+    S: int  # early start instant
+    E: int  # early end instant (exclusive)
+    pred_start: int | None  # the start its predecessors allow (None: no bound)
+    pred_end: int | None
+    LS: int  # late start and finish instants
+    LF: int
+    fixed: bool
+    offset: int
+    driving: str | None
+    reason: str
+    deadline: int | None  # instant the step must end by
+    window: tuple[date, date] | None  # a fuzzy start window, as written
+    not_before: int | None
+    progress: int
+    session_window: tuple[int, int] | None
+    ls_bound: int | None
+    lf_bound: int | None
+    bounded: bool
+    required: int | None
+    session: str | None
+    missed: list[str]
+
     def __init__(self, m: Milestone, facts: Facts):
         self.m = m
         self.facts = facts
@@ -520,7 +547,7 @@ def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, hor
         max(steps[w].E for w in step.missed) if step.missed else None  # missed them all: the last one bounds it
     if window_end is not None:
         lf_bound = window_end if lf_bound is None else min(lf_bound, window_end)
-    step.ls_bound, step.lf_bound = ls_bound, lf_bound  # type: ignore[attr-defined]
+    step.ls_bound, step.lf_bound = ls_bound, lf_bound
     step.bounded = step.deadline is not None or step.session_window is not None or any(
         steps[s].fixed or steps[s].bounded for s, _ in succs)
     if step.state == "done" or (step.fixed and step.state != "in_progress"):
