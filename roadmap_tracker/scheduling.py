@@ -78,7 +78,7 @@ class ScheduleEntry:
     expected_start: date | None = None
     expected_end: date | None = None
     late_days: int = 0
-    lateness: str | None = None
+    lateness: str | None = None  # overdue | late_to_start | window_passed (an open condition's) | None
     required_start: date | None = None
     session: str | None = None
     missed_sessions: tuple[str, ...] = ()
@@ -596,10 +596,11 @@ def _lateness(step: _Step, expected: _Step, deadline: date | None, today: int):
     if step.state not in ("planned", "in_progress"):
         return None, 0, exp_start, exp_end
     passed = [(as_of - day).days for day in (exp_end, deadline) if day is not None and day < as_of]
+    conditional = bool(step.m.condition)  # an open condition is never late: its window passed
     if passed:
-        return "overdue", max(passed), exp_start, exp_end
+        return "window_passed" if conditional else "overdue", max(passed), exp_start, exp_end
     if step.state == "planned" and exp_start < as_of:
-        return "late_to_start", (as_of - exp_start).days, exp_start, exp_end
+        return "window_passed" if conditional else "late_to_start", (as_of - exp_start).days, exp_start, exp_end
     return None, 0, exp_start, exp_end
 
 

@@ -110,10 +110,10 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7,
         if conditional and e.lateness:  # its window passed: it waits under open conditions, nowhere else
             continue
         reported = "reported blocked; " if e.blocked else ""
-        if e.lateness == "overdue" and not conditional:
+        if e.lateness == "overdue":
             add("overdue", e, reported + _missed(e, schedule) + _overdue(e, as_of))
             continue
-        if e.lateness == "late_to_start" and not conditional:
+        if e.lateness == "late_to_start":
             add("late_to_start", e, reported + _missed(e, schedule) + _late_to_start(e, schedule))
             continue
         risk = _risk(e, risk_float)

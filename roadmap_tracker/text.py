@@ -78,6 +78,8 @@ def _late_text(e: ScheduleEntry) -> str:
         return f"overdue {e.late_days}d"
     if e.lateness == "late_to_start":
         return f"start -{e.late_days}d"
+    if e.lateness == "window_passed":
+        return f"window passed {e.late_days}d"
     return ""
 
 
@@ -205,7 +207,7 @@ def show_fields(schedule: Schedule, milestone_id: str) -> list[tuple[str, str]]:
     field("kind", m.kind)
     field("track", roadmap.track_title(m.track) if m.track else None)
     field("status", e.status + (f" ({e.progress}%)" if e.state == "in_progress" else ""))
-    if e.lateness and m.condition:  # an open condition is never overdue: its window passed
+    if e.lateness == "window_passed":  # an open condition is never overdue
         field("window ended", f"{e.late_days} days ago; condition open: confirm, reschedule or cancel")
     elif e.lateness == "overdue":
         field("overdue", f"by {e.late_days} days (expected to end {iso(e.expected_end)})")

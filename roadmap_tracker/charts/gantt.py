@@ -342,7 +342,9 @@ def is_late(entry: ScheduleEntry) -> bool:
     """Late against plan, as the status library judges it: overdue or late to start against the
     expected dates, or forecast past its deadline (docs/format.md)."""
     live = entry.state not in ("done", "cancelled")
-    return live and (entry.lateness is not None or entry.late_by > 0)
+    if not live or entry.lateness == "window_passed":  # an open condition waits: it is not late
+        return False
+    return entry.lateness is not None or entry.late_by > 0
 
 
 def _date_text(day: date, with_year: bool) -> str:
