@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from .dates import Duration
+from .dates import Duration, WorkCalendar
 from .scheduling import Schedule, topological_order
 
 PERCENTILES = (10, 50, 80, 95)
@@ -41,9 +41,10 @@ class RiskResult:
 class _Calendar:
     """Working-day arithmetic on arrays, through a table of working days over the simulated range."""
 
-    def __init__(self, calendar, low: int, high: int):
+    def __init__(self, calendar: WorkCalendar, low: int, high: int):
         import numpy as np
 
+        self.calendar = calendar
         self.low = low
         days = np.arange(low, high + 1)
         weekday = (days - 1) % 7
@@ -90,7 +91,7 @@ def _sample_amounts(rng, estimate: tuple[Duration, Duration, Duration], distribu
     units = {p.unit for p in estimate}
     if units == {"bd"}:
         unit = "bd"
-        points = [p.amount for p in estimate]
+        points: list[float] = [p.amount for p in estimate]
     else:  # calendar days: weeks are 7 days, months 30.44, working days 7/5 of a day
         unit = "d"
         points = [p.approx_days() for p in estimate]
@@ -157,6 +158,7 @@ def simulate(schedule: Schedule, runs: int = 10000, seed: int | None = None, all
                 _record_driving(driving, i, bounds, None, cal, m.duration, n)
                 continue
             if entry.state == "in_progress":
+                assert m.estimate is not None  # without one it kept its dates above
                 amounts, unit = _sample_amounts(rng, m.estimate, m.distribution, n)
                 samples.setdefault(mid, []).append(amounts)
                 likely = m.estimate[1].amount if unit == "bd" else m.estimate[1].approx_days()
@@ -220,8 +222,8 @@ def simulate(schedule: Schedule, runs: int = 10000, seed: int | None = None, all
             for j in {index[d.predecessor] for _, d in preds[order[i]]}:
                 on_path[j] |= on_path[i] & (driving[i] == j)
         crit_counts += on_path.sum(axis=1)
-        offset = schedule[target].span[1] - schedule[target].end.toordinal()
-        finishes_all.append(E[index[target]] - offset)
+        end_offset = schedule[target].span[1] - schedule[target].end.toordinal()
+        finishes_all.append(E[index[target]] - end_offset)
         for mid in order:
             e = schedule[mid]
             if e.deadline is not None and e.state not in ("done", "cancelled"):
@@ -242,7 +244,8 @@ def simulate(schedule: Schedule, runs: int = 10000, seed: int | None = None, all
         runs=runs, seed=seed, target=target,
         percentiles={p: to_date(int(np.percentile(finishes, p, method="higher"))) for p in PERCENTILES},
         mean=to_date(int(round(float(finishes.mean())))), deterministic=schedule[target].end, finishes=finishes)
-    result.deadline_odds = [(mid, schedule[mid].deadline, hits / runs) for mid, hits in deadline_hits.items()]
+    result.deadline_odds = [(mid, deadline, hits / runs) for mid, hits in deadline_hits.items()
+                            if (deadline := schedule[mid].deadline) is not None]  # counted only with one
     result.session_odds = [(mid, schedule[mid].start, hits / runs) for mid, hits in session_hits.items()]
     result.criticality = {mid: float(crit_counts[index[mid]] / runs) for mid in roadmap.ids}
     ranks_target = _ranks(finishes)
@@ -305,7 +308,7 @@ def _lag(anchor, lag: Duration, cal: _Calendar, pred_entry):
     from .dates import shift  # months: the deterministic offset, applied to every run
 
     base = pred_entry.span[1]
-    return anchor + (shift(base, lag, None) - base)
+    return anchor + (shift(base, lag, cal.calendar) - base)
 
 
 def _step_amounts(rng, m, entry, n: int, samples: dict):

@@ -271,6 +271,7 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
         _backward(steps[node], succs[node], steps, project_end, horizon, calendar)
 
     sinks = [m.id for m in roadmap.milestones if not succs[m.id]]
+    targets: tuple[str, ...]
     if roadmap.target:
         targets = (roadmap.target,)
     else:
@@ -292,7 +293,7 @@ def dependency_graph(roadmap: Roadmap):
     ``during`` (the session must be dated before the step placed in it)."""
     import networkx as nx
 
-    graph = nx.DiGraph()
+    graph: nx.DiGraph = nx.DiGraph()
     graph.add_nodes_from(m.id for m in roadmap.milestones)
     for m in roadmap.milestones:
         for session in m.during:
@@ -404,6 +405,7 @@ def _forward(step: _Step, preds, steps: dict[str, _Step], today: int, calendar: 
         if facts.actual_start is not None:
             step.S = facts.actual_start.toordinal()
         elif m.fixed:
+            assert m.start is not None  # fixed means a start date
             step.S = min(m.start.first.toordinal(), step.E)
         else:
             step.S = min(calendar.begin(step.E, step.duration), step.E)
@@ -417,6 +419,7 @@ def _forward(step: _Step, preds, steps: dict[str, _Step], today: int, calendar: 
         step.reason = "none"
         return
     if step.state == "in_progress":
+        assert facts.actual_start is not None  # _prepare: in progress means a recorded start
         step.S = facts.actual_start.toordinal()
         planned_end = _fixed_span(m, step.duration, calendar)[1] if m.fixed else \
             calendar.finish(step.S, step.duration)[1]
@@ -481,6 +484,7 @@ def _schedule_planned(step: _Step, start_bound, end_bound, best_value, best_type
 
 
 def _fixed_span(m: Milestone, duration: Duration, calendar: WorkCalendar) -> tuple[int, int]:
+    assert m.start is not None  # only fixed steps, which have a start date
     start = m.start.first.toordinal()
     if m.end is not None:
         return start, m.end.last.toordinal() + 1

@@ -32,7 +32,7 @@ def _object(fields: dict, title: str | None = None) -> dict:
 def _type(name: str) -> dict:
     slug = {"type": "string", "pattern": spec.SLUG_PATTERN}
     date = {"type": "string", "pattern": _DATE_PATTERN}
-    simple = {
+    simple: dict[str, dict] = {
         "string": {"type": "string"},
         "slug": slug,
         "strings": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},

@@ -148,7 +148,7 @@ def _overdue(e: ScheduleEntry, as_of: date) -> str:
     if e.fixed:
         return f"its date {e.end} has passed ({_days(e.late_days)} ago) and it is not recorded as done"
     due = f"was due {e.deadline}" if e.deadline is not None and e.deadline < as_of else ""
-    if e.expected_end < as_of:
+    if e.expected_end is not None and e.expected_end < as_of:
         return f"expected to end {e.expected_end}, {_days((as_of - e.expected_end).days)} ago" + \
             (f"; {due}" if due else "") + f"; now forecast {e.end}"
     return f"{due}, {_days(e.late_days)} ago; now forecast {e.end}"
@@ -222,8 +222,8 @@ def _verdict(report: StatusReport) -> tuple[str, list[str]]:
         if why:
             late = late or mid == t.id
             reasons.append(why)
-    thin = not reasons and not t.fixed and deadline is not None and t.total_float is not None and t.total_float < report.risk_float
-    if thin:
+    if not reasons and not t.fixed and deadline is not None and t.total_float is not None \
+            and t.total_float < report.risk_float:
         reasons.append(f"{t.id} has only {_days(t.total_float)} of float before its deadline {deadline}")
     if late:
         return "late", reasons

@@ -61,7 +61,7 @@ def render_schedule(schedule: Schedule, fmt: str = "table", colour: bool = False
                              for k, v in row.items()})
         return out.getvalue()
     header = ("id", "start", "end", "float", "crit", "status", "late", "driving", "title")
-    table = [header]
+    table: list[tuple] = [header]
     for e in schedule:
         table.append((e.id, iso(e.start), iso(e.end), float_text(e.total_float), _crit_mark(e),
                       e.status, _late_text(e), e.driving or "", shorten(e.title, 48)))
@@ -113,7 +113,7 @@ def status_dict(report: StatusReport) -> dict:
     """The documented JSON shape of ``roadmap status --format json``."""
     target = report.target
     roadmap = report.schedule.roadmap
-    result = {
+    result: dict[str, object] = {
         "roadmap": {"id": roadmap.id, "title": roadmap.title, "file": roadmap.path},
         "as_of": report.as_of.isoformat(),
         "target": {"id": target.id, "title": target.title, "status": target.state,
@@ -339,7 +339,7 @@ def render_risk(result, fmt: str = "table", titles: dict | None = None) -> str:
                                   result.session_odds)):
         if odds:
             out.append(heading)
-            rows = [("id", label, "chance", "title")] + [
+            rows: list[tuple] = [("id", label, "chance", "title")] + [
                 (i, iso(d), f"{p:.0%}", shorten(titles.get(i, ""), 50)) for i, d, p in sorted(odds, key=lambda t: t[2])]
             out.append(_table(rows, False))
     critical = [(k, v) for k, v in result.criticality.items() if v > 0]

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from .dates import DateWindow, Duration
 from .errors import InvalidValue
 from .diff import Move, compare_schedules
-from .model import Facts
+from .model import Facts, Milestone
 from .scheduling import Schedule, compute_schedule
 
 
@@ -44,7 +44,7 @@ def what_if(schedule: Schedule, slips: dict[str, int] | None = None, finishes: d
     the start).
     """
     roadmap = schedule.roadmap
-    replaced = {}
+    replaced: dict[str, Milestone] = {}
     described = []
     notes: dict[str, list[str]] = {}
     for milestone_id, days in (slips or {}).items():
@@ -53,6 +53,7 @@ def what_if(schedule: Schedule, slips: dict[str, int] | None = None, finishes: d
         if entry.state in ("done", "cancelled"):
             raise InvalidValue(f"'{milestone_id}' is {entry.state}; only steps still to come can slip")
         if m.fixed:
+            assert m.start is not None  # fixed means a start date
             m = dataclasses.replace(m, start=_shift_window(m.start, days),
                                     end=_shift_window(m.end, days) if m.end else None)
         else:

@@ -235,8 +235,13 @@ def render_docx(brief: Brief, png: bytes) -> bytes:
     para.add_run(_clean_xml(rest)).bold = True
     for reason in brief.reasons:
         doc.add_paragraph(_clean_xml(reason), style="List Bullet")
-    width = section.page_width - section.left_margin - section.right_margin
-    room = section.page_height - section.top_margin - section.bottom_margin
+    # the page as stored (set above, rounded to twips)
+    page_width, page_height = section.page_width, section.page_height
+    left, right, top, bottom = section.left_margin, section.right_margin, section.top_margin, section.bottom_margin
+    assert page_width is not None and page_height is not None and left is not None and right is not None \
+        and top is not None and bottom is not None
+    width = page_width - left - right
+    room = page_height - top - bottom
     w_px, h_px = struct.unpack(">II", png[16:24]) if png[:8] == b"\x89PNG\r\n\x1a\n" else (1, 0)
     if h_px and width * h_px / w_px > room:  # a picture taller than the page would be cut: fit its height
         width = int(room * w_px / h_px)

@@ -150,7 +150,10 @@ def _arrows(ax, layout: GanttLayout) -> None:
         if not group:
             continue
         colour = CRITICAL_ARROW if critical else "#8a8a8a"
-        lines, across, down, up = [], [], [], []
+        lines: list[list[tuple[float, float]]] = []
+        across: list[tuple[float, float]] = []
+        down: list[tuple[float, float]] = []
+        up: list[tuple[float, float]] = []
         for a in group:
             if a.x_to - a.x_from > 0.06 * per_inch:  # room for an elbow: down, then across
                 lines.append([(a.x_from, a.y_from), (a.x_from, a.y_to), (a.x_to - 0.03 * per_inch, a.y_to)])
@@ -171,15 +174,15 @@ def _draw_bars(ax, layout: GanttLayout, drawn: set[str]) -> None:
     from matplotlib.collections import LineCollection
 
     bars = [b for b in layout.bars if not b.pinned]
-    windows = [b for b in bars if b.window]
+    windows = [(b.window[0], b.window[1], b.y, 1.6 * BAR_HEIGHT) for b in bars if b.window]
     if windows:
-        _boxes(ax, [(b.window[0], b.window[1], b.y, 1.6 * BAR_HEIGHT) for b in windows], facecolors="none",
+        _boxes(ax, windows, facecolors="none",
                edgecolors="#9a9a9a", hatch="....", linewidths=0.3, zorder=1)
         drawn.add("window")
-    ghosts = [b for b in bars if b.baseline]
+    ghosts = [(b.baseline[0], b.baseline[0] + max(b.baseline[1] - b.baseline[0], b.x1 - b.x0),
+               b.y - BAR_HEIGHT / 2 - 0.05, 0.06) for b in bars if b.baseline]
     if ghosts:
-        _boxes(ax, [(b.baseline[0], b.baseline[0] + max(b.baseline[1] - b.baseline[0], b.x1 - b.x0),
-                     b.y - BAR_HEIGHT / 2 - 0.05, 0.06) for b in ghosts], facecolors="#ffffff",
+        _boxes(ax, ghosts, facecolors="#ffffff",
                edgecolors="#6a6a6a", linewidths=0.7, linestyles=[(0, (2, 1))], zorder=1.5)
         drawn.add("baseline")
     for shape, tall in (("bar", BAR_HEIGHT), ("session", SESSION_HEIGHT)):
@@ -233,9 +236,9 @@ def _draw_bars(ax, layout: GanttLayout, drawn: set[str]) -> None:
     if segments:
         ax.add_collection(LineCollection(segments, colors="#555555", linewidths=0.7, zorder=2))
         drawn.add("float")
-    deadlines = [b for b in bars if b.deadline is not None and layout.start <= b.deadline < layout.end]
+    deadlines = [(b.deadline, b.y) for b in bars if b.deadline is not None and layout.start <= b.deadline < layout.end]
     if deadlines:
-        ax.scatter([b.deadline + 1 for b in deadlines], [b.y - BAR_HEIGHT / 2 - 0.05 for b in deadlines],
+        ax.scatter([day + 1 for day, _ in deadlines], [y - BAR_HEIGHT / 2 - 0.05 for _, y in deadlines],
                    marker="v", s=22, color=LATE_COLOUR, zorder=5, lw=0, clip_on=False)
         drawn.add("deadline")
 

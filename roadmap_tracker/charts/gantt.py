@@ -395,7 +395,8 @@ def gantt_layout(schedule: Schedule, options: GanttOptions = GanttOptions(),
     for e in chosen:
         if e.milestone.track and e.milestone.track not in track_order:
             track_order.append(e.milestone.track)
-    groups = [(t, [e for e in chosen if e.milestone.track == t]) for t in track_order]
+    groups: list[tuple[str | None, list[ScheduleEntry]]] = [
+        (t, [e for e in chosen if e.milestone.track == t]) for t in track_order]
     groups.append((None, [e for e in chosen if e.milestone.track is None]))
     groups = [(t, entries) for t, entries in groups if entries]
     headings = len(groups) > 1 or (groups and groups[0][0] is not None)

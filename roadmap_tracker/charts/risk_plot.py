@@ -63,6 +63,7 @@ def risk_figure(result, schedule, dpi: int = 150):
     matplotlib.use("Agg", force=True)
     import numpy as np
     from matplotlib.figure import Figure
+    from matplotlib.transforms import Bbox
 
     finishes = np.asarray(result.finishes)
     target = schedule[result.target]
@@ -76,7 +77,7 @@ def risk_figure(result, schedule, dpi: int = 150):
         left, right, top, bottom = 1.0, 0.75, 0.75, 1.45  # inches around the plot
         ax = fig.add_axes((left / WIDTH, bottom / HEIGHT, 1 - (left + right) / WIDTH, 1 - (top + bottom) / HEIGHT))
         plot_w = WIDTH - left - right
-        bins = np.arange(low, high + 2) if high - low < 120 else 60
+        bins: int | list[int] = list(range(low, high + 2)) if high - low < 120 else 60  # a bin per day
         ax.hist(finishes, bins=bins, color="#b9d3ea", edgecolor="#3a86c8", lw=0.4)
         ax.set_ylabel("runs")
         ax.set_xlim(lo_x, hi_x)
@@ -125,7 +126,7 @@ def risk_figure(result, schedule, dpi: int = 150):
             [d.isoformat() for d in result.percentiles.values()] + \
             ([f"{float((finishes <= deadline).mean()):.0%}"] if deadline is not None else [])
         table = ax.table(cellText=[cells], colLabels=header, cellLoc="center", loc="bottom",
-                         bbox=(0.0, -0.42, 1.0, 0.2))
+                         bbox=Bbox.from_bounds(0.0, -0.42, 1.0, 0.2))
         table.auto_set_font_size(False)
         table.set_fontsize(7.5)
         for (r, _), cell in table.get_celld().items():

@@ -100,6 +100,7 @@ def event_uid(roadmap_id: str, milestone_id: str) -> str:
 def _signature(entry: ScheduleEntry) -> str:
     m = entry.milestone
     if m.timed:
+        assert m.start is not None and m.start.moment is not None  # timed: a start with a time of day
         return f"{m.start.moment.isoformat()}/{m.end.moment.isoformat() if m.end and m.end.moment else ''}"
     return f"{entry.start.isoformat()}/{entry.end.isoformat()}"
 
@@ -135,8 +136,8 @@ def build_calendar(schedule: Schedule, options: FeedOptions = FeedOptions(),
 
     stamp = _utc_text(now) if direct else None
     track_titles: dict[str, str] = {}
-    for track in roadmap.tracks:
-        track_titles.setdefault(track.id, track.title)
+    for declared in roadmap.tracks:
+        track_titles.setdefault(declared.id, declared.title)
     zones: dict[str, tuple[date, date]] = {}
     events: list[str] = []
     modified_texts: dict[str, str | None] = {}
@@ -274,6 +275,7 @@ def _icalendar_event(schedule: Schedule, entry: ScheduleEntry, uid: str, now: da
     if m.timed:
         zone_name = _zone_of(m, schedule.roadmap.timezone)
         zone = ZoneInfo(zone_name)
+        assert m.start is not None and m.start.moment is not None  # timed: a start with a time of day
         start = m.start.moment if m.start.moment.tzinfo else m.start.moment.replace(tzinfo=zone)
         end = m.end.moment if m.end is not None and m.end.moment else start + timedelta(hours=1)
         end = end if end.tzinfo else end.replace(tzinfo=zone)
@@ -296,6 +298,7 @@ def _icalendar_event(schedule: Schedule, entry: ScheduleEntry, uid: str, now: da
     event.add("categories", categories)
     event.add("status", _status(entry))
     if alarm:
+        assert entry.deadline is not None and options.alarm_days is not None  # the caller's condition for alarm
         reminder = Alarm()
         reminder.add("action", "DISPLAY")
         reminder.add("description", text(f"{m.title}: due {entry.deadline.isoformat()}"))

@@ -19,6 +19,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable, Iterator, TypeVar
 
 import yaml
 
@@ -60,8 +61,12 @@ def read_source(path: Path) -> bytes:
         return handle.read(MAX_FILE_BYTES + 1)
 
 
-def plan_rows_to_milestones(rows, name: str, problems: list[Diagnostic], where=None,
-                            columns=PLAN_COLUMNS, unquote=True) -> list[tuple[object, dict]]:
+Location = TypeVar("Location")  # where a row came from: a CSV line number, a sheet's row
+
+
+def plan_rows_to_milestones(rows: Iterable[tuple[Location, dict]], name: str, problems: list[Diagnostic],
+                            where: Callable[[Location, str], tuple[str, int | None]] | None = None,
+                            columns=PLAN_COLUMNS, unquote=True) -> list[tuple[Location, dict]]:
     """Milestones from rows of the documented plan columns (CSV and the Excel Schedule sheet).
 
     ``rows`` yields (location, {column: text}); ``where(location, column)`` names a cell for
@@ -71,7 +76,8 @@ def plan_rows_to_milestones(rows, name: str, problems: list[Diagnostic], where=N
     def place(location, column):
         return where(location, column) if where else (name, location)
 
-    milestones, seen = [], {}
+    milestones: list[tuple[Location, dict]] = []
+    seen: dict[str, Location] = {}
     for location, row in rows:
         def bad(message: str, code: str = "invalid-value", column: str = "id") -> None:
             file, line = place(location, column)
@@ -156,7 +162,7 @@ def _place_text(file: str, line: int | None) -> str:
     return f"line {line}" if line else file.rsplit(":", 1)[-1]
 
 
-def csv_rows(text: str, name: str, problems: list[Diagnostic]):
+def csv_rows(text: str, name: str, problems: list[Diagnostic]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line, {column: value}) for each record of a CSV text; strict quoting, bounded fields."""
     lines = io.StringIO(text)
     reader = csv.reader(lines, strict=True)

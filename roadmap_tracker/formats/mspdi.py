@@ -22,6 +22,7 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
+from typing import Sequence
 
 from ..dates import WEEKDAY_NAMES, Duration
 from ..errors import Diagnostic, RoadmapInvalid
@@ -101,7 +102,7 @@ def _native_lag(lag: Duration) -> tuple[int, int]:
 _UNSET = {"ConstraintType": "0", "Milestone": "0", "PercentComplete": "0"}  # what an absent field means
 
 
-def _check(values: dict, tags: tuple[str, ...], links: list[tuple] = ()) -> str:
+def _check(values: dict, tags: tuple[str, ...], links: Sequence[tuple] = ()) -> str:
     """A short digest of some of a task's native fields (and its links), as written."""
     text = "\n".join([f"{k}={str(values.get(k) or _UNSET.get(k, '')).strip()}" for k in tags]
                       + ["link=" + ",".join(str(v).strip() for v in link) for link in links])
@@ -132,9 +133,9 @@ def to_mspdi(schedule: Schedule) -> str:
         sub(project, tag, value)
     attributes = sub(project, "ExtendedAttributes")
     for number, key in (*TEXT_FIELDS, (CHECK_FIELD, "check"), (HEADER_FIELD, "roadmap")):
-        attribute = sub(attributes, "ExtendedAttribute")
+        declared = sub(attributes, "ExtendedAttribute")
         for tag, value in (("FieldID", field_id(number)), ("FieldName", f"Text{number}"), ("Alias", f"rt:{key}")):
-            sub(attribute, tag, value)
+            sub(declared, tag, value)
     _write_calendar(sub(sub(project, "Calendars"), "Calendar"), roadmap.calendar, sub)
     tasks = sub(project, "Tasks")
 
@@ -474,7 +475,9 @@ def mspdi_import(data: bytes, name: str):
         if "links" not in entry and native.get("links"):
             entry["links"] = native["links"]
         result.append(_ordered(entry))
-    order = header.get("order") if isinstance(header.get("order"), list) else []
+    order = header.get("order")
+    if not isinstance(order, list):
+        order = []
     position = {ident: i for i, ident in enumerate(order) if isinstance(ident, str)}
     ranked = sorted(range(len(result)), key=lambda i: position.get(result[i]["id"], len(position) + i))
     result = [result[i] for i in ranked]

@@ -117,7 +117,7 @@ def to_xlsx(schedule: Schedule) -> bytes:
 
     roadmap = schedule.roadmap
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # the one sheet of a new workbook
     sheet.title = "Schedule"
     bold = Font(bold=True)
     for column, name in enumerate(COLUMNS, 1):
@@ -169,7 +169,7 @@ def _status_sheet(sheet, schedule: Schedule, bold) -> None:
     report = build_status(schedule) if schedule.targets else None
     _text(sheet.cell(row=1, column=1), f"Status as of {schedule.as_of.isoformat()}")
     sheet.cell(row=1, column=1).font = bold
-    _text(sheet.cell(row=2, column=1), headline(report) if schedule.targets else "The roadmap has no steps yet.")
+    _text(sheet.cell(row=2, column=1), headline(report) if report is not None else "The roadmap has no steps yet.")
     row = 4
     for name in SECTIONS:
         items = report.sections.get(name, []) if report else []

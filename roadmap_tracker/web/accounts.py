@@ -19,10 +19,14 @@ import secrets
 import threading
 import time
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from ..errors import RoadmapError
 from ..model import STATUSES
 from .pages import milestone_context, render
+
+if TYPE_CHECKING:
+    from ..store.accounts import Account
 
 SESSION_COOKIE = "roadmap_session"
 SIGN_IN_COOKIE = "roadmap_sign_in"
@@ -65,7 +69,7 @@ class BrowserUpdates:
             g.session_token = token if isinstance(token, str) else None
         return g.session_token
 
-    def current_user(self):
+    def current_user(self) -> Account | None:
         from flask import g
 
         if "account" not in g:
@@ -84,7 +88,9 @@ class BrowserUpdates:
 
         expected = self.csrf_token()
         given = request.form.get("csrf", "")
-        return bool(expected) and hmac.compare_digest(expected, given)
+        if not expected:
+            return False
+        return hmac.compare_digest(expected, given)
 
     # -- rate limit -----------------------------------------------------------------------------
     def _limited(self, address: str) -> bool:
@@ -190,8 +196,7 @@ class BrowserUpdates:
                 return message(403, "Not yours to report", f"The account '{user.name}' ({user.scope}) may not "
                                                             f"report on '{milestone_id}'. Nothing was recorded.")
             form = {k: request.form.get(k, "") for k in ("status", "progress", "started", "finished", "documents",
-                                                          "note")}
-            form["reopen"] = request.form.get("reopen") == "1"
+                                                          "note", "reopen")}
             try:
                 update = parse_report(form)
                 note = " ".join(form["note"].split()) or None
@@ -215,8 +220,8 @@ def _over_https(request) -> bool:
     return request.is_secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
 
 
-def parse_report(form: dict):
-    """The browser's form as an :class:`~roadmap_tracker.store.rules.UpdateRequest` (never ``--force``)."""
+def parse_report(form: dict[str, str]):
+    """The browser's form fields as an :class:`~roadmap_tracker.store.rules.UpdateRequest` (never ``--force``)."""
     from ..dates import parse_day
     from ..errors import InvalidValue
     from ..store.rules import UpdateRequest
@@ -230,7 +235,7 @@ def parse_report(form: dict):
         if not text.isdigit():
             raise InvalidValue(f"progress '{text}' is not a whole number from 0 to 100")
         progress = int(text)
-    days = {}
+    days: dict[str, date | None] = {}
     for field in ("started", "finished"):
         text = form.get(field, "").strip()
         days[field] = None
@@ -240,7 +245,7 @@ def parse_report(form: dict):
             except ValueError as exc:
                 raise InvalidValue(f"{field}: {exc}") from None
     documents = tuple(d.strip() for d in form.get("documents", "").split(",") if d.strip())
-    return UpdateRequest(status, progress, days["started"], days["finished"], documents, bool(form.get("reopen")))
+    return UpdateRequest(status, progress, days["started"], days["finished"], documents, form.get("reopen") == "1")
 
 
 __all__ = ["BrowserUpdates", "parse_report"]

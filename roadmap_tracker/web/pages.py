@@ -12,6 +12,7 @@ import hashlib
 import threading
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from .. import __version__
@@ -20,6 +21,9 @@ from ..scheduling import Schedule
 from ..status import SECTION_TITLES, build_status
 from ..text import schedule_row, show_fields
 from ..wording import DRIVING_REASONS, float_text, headline, span_text, value_text
+
+if TYPE_CHECKING:
+    from ..store.accounts import Account
 
 DOCUMENT_SYSTEM = "https://docs.un.org/en/"  # the UN Official Document System, by symbol
 # fields of `roadmap show` that the milestone page shows as links of their own instead
@@ -124,7 +128,7 @@ class PageSet:
     schedule: Schedule
     links: Links
     problem: str | None = None  # the roadmap file is broken: the last good version is shown
-    user: object = None  # the signed-in account, if any
+    user: Account | None = None  # the signed-in account, if any
     csrf: str | None = None
 
     def common(self, current: str) -> dict:
@@ -139,7 +143,7 @@ def status_context(pages: PageSet) -> dict:
     """The status page: headline, verdict (when the library gives one), every section, critical path."""
     schedule = pages.schedule
     report = build_status(schedule)
-    sections = [{"name": name, "title": SECTION_TITLES.get(name, name.replace("_", " ").capitalize()),
+    sections: list[dict[str, Any]] = [{"name": name, "title": SECTION_TITLES.get(name, name.replace("_", " ").capitalize()),
                  "entries": items} for name, items in report.sections.items()]
     summary = ", ".join(f"{len(s['entries'])} {s['title'].lower()}" for s in sections if s["entries"])
     target = schedule.targets[0]
@@ -263,12 +267,10 @@ def gantt_context(pages: PageSet, window: ChartWindow, problems: list[str], svg:
 def calendars_context(pages: PageSet, tracks: list[str]) -> dict:
     roadmap = pages.schedule.roadmap
     links = pages.links
-    feeds = [{"title": "Every milestone", "href": links.feed()},
-             {"title": "Critical path only", "href": links.feed(critical=True)}]
-    feeds += [{"title": f"Track: {roadmap.track_title(t)}", "href": links.feed(t)} for t in tracks]
-    for feed in feeds:
-        feed["url"] = links.absolute(feed["href"])
-        feed["webcal"] = links.webcal(feed["href"])
+    named = [("Every milestone", links.feed()), ("Critical path only", links.feed(critical=True))]
+    named += [(f"Track: {roadmap.track_title(t)}", links.feed(t)) for t in tracks]
+    feeds = [{"title": title, "href": href, "url": links.absolute(href), "webcal": links.webcal(href)}
+             for title, href in named]
     return {**pages.common("calendars"), "page_title": "Calendars", "feeds": feeds}
 
 

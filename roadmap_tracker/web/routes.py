@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .pages import (Links, PageSet, calendars_context, chart_svg, chart_window, etag_of, feed_tracks,
                     gantt_context, milestone_context, render, status_context)
@@ -27,6 +27,9 @@ SECURITY_HEADERS = {
 }
 
 
+if TYPE_CHECKING:
+    from .accounts import BrowserUpdates
+
 CACHE_LIMIT = 500  # pages kept per schedule (each window of the chart and each host name is one)
 
 
@@ -35,7 +38,7 @@ class WebOptions:
     """What the pages need beyond the schedule: the history of updates, and the accounts when writes are on."""
 
     history: Callable[[str], list] | None = None  # milestone id -> updates (default: the accounts' store, or none)
-    accounts: object = None  # a roadmap_tracker.web.accounts.BrowserUpdates when --allow-updates
+    accounts: BrowserUpdates | None = None  # when --allow-updates
     cache: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -87,7 +90,7 @@ def create_blueprint(source, options: WebOptions | None = None):
         accounts = options.accounts
         user = accounts.current_user() if accounts else None
         return PageSet(schedule, Links(root=request.url_root), problem, user,
-                       accounts.csrf_token() if user else None)
+                       accounts.csrf_token() if accounts and user else None)
 
     def page(key, make_context, template):
         schedule, problem = current()
