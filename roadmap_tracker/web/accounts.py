@@ -196,7 +196,8 @@ class BrowserUpdates:
                 return message(403, "Not yours to report", f"The account '{user.name}' ({user.scope}) may not "
                                                             f"report on '{milestone_id}'. Nothing was recorded.")
             form = {k: request.form.get(k, "") for k in ("status", "progress", "started", "finished", "documents",
-                                                          "note", "reopen")}
+                                                          "note")}
+            form["reopen"] = "1" if request.form.get("reopen") == "1" else ""  # the checkbox, ticked or not
             try:
                 update = parse_report(form)
                 note = " ".join(form["note"].split()) or None
