@@ -107,30 +107,32 @@ def _sample_amounts(rng, estimate: tuple[Duration, Duration, Duration], distribu
     return np.rint(values).astype(np.int64), unit
 
 
+@dataclass
+class _Plan:
+    """What every batch of runs reads: the steps in topological order and their links."""
+
+    schedule: Schedule
+    order: list[str]
+    index: dict[str, int]
+    entries: list
+    preds: dict[str, list]
+    cal: "_Calendar"
+    today: int
+    target: str
+
+
 def simulate(schedule: Schedule, runs: int = 10000, seed: int | None = None, all_steps: bool = False,
              progress=None, batch: int = 2000) -> RiskResult:
     """Run the Monte Carlo simulation of ``schedule``'s roadmap (as of its as-of date).
 
-    ``progress(done_runs)`` is called after each batch of runs.
+    Runs go in batches (one forward pass per batch, vectorised over its runs);
+    ``progress(done_runs)`` is called after each batch.
     """
     import numpy as np
 
-    roadmap = schedule.roadmap
+    plan = _plan(schedule)
     rng = np.random.default_rng(seed)
-    order = topological_order(roadmap)
-    index = {mid: i for i, mid in enumerate(order)}
-    entries = [schedule[mid] for mid in order]
-    today = schedule.as_of.toordinal()
-    target = schedule.targets[0]
-
-    spread = sum(_widest(e.milestone) for e in entries) + 400
-    low = min(min(e.span[0] for e in entries), today) - 400
-    high = max(max(e.span[1] for e in entries), today) + spread + 400
-    cal = _Calendar(roadmap.calendar, low, high)
-
-    preds = {mid: sorted(((schedule[d.predecessor].milestone.index, d) for d in schedule[mid].milestone.dependencies),
-                         key=lambda t: t[0]) for mid in order}
-    uncertain: dict[str, object] = {}
+    order, index = plan.order, plan.index
     finishes_all = []
     crit_counts = np.zeros(len(order))
     deadline_hits: dict[str, int] = {}
@@ -140,88 +142,9 @@ def simulate(schedule: Schedule, runs: int = 10000, seed: int | None = None, all
     done_runs = 0
     while done_runs < runs:
         n = min(batch, runs - done_runs)
-        S = np.zeros((len(order), n), dtype=np.int64)
-        E = np.zeros((len(order), n), dtype=np.int64)
-        driving = np.full((len(order), n), -1, dtype=np.int64)
-        ready = {}
-        for i, mid in enumerate(order):
-            entry = entries[i]
-            m = entry.milestone
-            s0, e0 = entry.span
-            bounds = []
-            for _, dep in preds[mid]:
-                j = index[dep.predecessor]
-                anchor = E[j] if dep.type in ("FS", "FF") else S[j]
-                bounds.append((j, _lag(anchor, dep.lag, cal, schedule[dep.predecessor]), dep.type))
-            if entry.state in ("done", "cancelled") or (entry.state == "in_progress" and not m.estimate):
-                S[i], E[i] = s0, e0
-                _record_driving(driving, i, bounds, None, cal, m.duration, n)
-                continue
-            if entry.state == "in_progress":
-                assert m.estimate is not None  # without one it kept its dates above
-                amounts, unit = _sample_amounts(rng, m.estimate, m.distribution, n)
-                samples.setdefault(mid, []).append(amounts)
-                likely = m.estimate[1].amount if unit == "bd" else m.estimate[1].approx_days()
-                share = 1 - entry.progress / 100
-                S[i] = s0
-                E[i] = np.maximum(e0 + np.rint((amounts - likely) * share * (7 / 5 if unit == "bd" else 1)
-                                               ).astype(np.int64), today + 1)
-                continue
-            if entry.fixed:
-                S[i], E[i] = s0, e0
-                if m.slip is not None:
-                    probability, by = m.slip
-                    moved = rng.random(n) < probability
-                    days = by.approx_days()
-                    offset = (moved * int(round(days))).astype(np.int64)
-                    samples.setdefault(mid, []).append(offset)
-                    S[i] += offset
-                    E[i] += offset
-                as_start = _record_driving(driving, i, bounds, None, cal, m.duration, n)
-                if as_start is not None:
-                    ready[mid] = as_start <= S[i]
-                continue
-            # a movable step: sample its duration and floor, then the forward-pass arithmetic
-            amounts, unit = _step_amounts(rng, m, entry, n, samples)
-            floor = np.full(n, max(today, entry.milestone.not_before.first.toordinal()
-                                   if entry.milestone.not_before else today), dtype=np.int64)
-            if m.start is not None and not m.start.exact:
-                first, last = m.start.first.toordinal(), m.start.last.toordinal()
-                if m.window_span or last == first:
-                    floor = np.maximum(floor, first)
-                else:
-                    drawn = rng.integers(first, last + 1, n)
-                    samples.setdefault(f"{mid}@window", []).append(drawn)
-                    floor = np.maximum(floor, drawn)
-            if entry.state == "done":  # reported done without a date but not finished by the plan
-                floor = np.full(n, -10**9, dtype=np.int64)
-            start_bound = end_bound = None
-            for j, value, kind in bounds:
-                if kind in ("FS", "SS"):
-                    start_bound = value if start_bound is None else np.maximum(start_bound, value)
-                else:
-                    end_bound = value if end_bound is None else np.maximum(end_bound, value)
-            start = floor if start_bound is None else np.maximum(floor, start_bound)
-            s, e = _finish(cal, start, amounts, unit, entry)
-            if end_bound is not None:
-                late = end_bound > e
-                s2, _ = _finish(cal, np.maximum(s, _earliest(cal, end_bound, amounts, unit, entry)), amounts, unit,
-                                entry)
-                s = np.where(late, s2, s)
-                s, e = _finish(cal, s, amounts, unit, entry)
-            if m.during:
-                s, e = _fit_windows(cal, s, e, amounts, unit, entry, [index[w] for w in m.during], S, E)
-            S[i], E[i] = s, e
-            as_start = _record_driving(driving, i, bounds, floor, cal, m.duration, n, amounts, unit, entry)
-        # criticality: walk the driving links back from the target in every run
-        on_path = np.zeros((len(order), n), dtype=bool)
-        on_path[index[target]] = True
-        for i in range(len(order) - 1, -1, -1):
-            if not on_path[i].any():
-                continue
-            for j in {index[d.predecessor] for _, d in preds[order[i]]}:
-                on_path[j] |= on_path[i] & (driving[i] == j)
-        crit_counts += on_path.sum(axis=1)
+        S, E, driving, ready = _forward(plan, rng, n, samples)
+        crit_counts += _on_target_path(plan, driving, n).sum(axis=1)
+        target = plan.target
         end_offset = schedule[target].span[1] - schedule[target].end.toordinal()
         finishes_all.append(E[index[target]] - end_offset)
         for mid in order:
@@ -232,13 +155,140 @@ def simulate(schedule: Schedule, runs: int = 10000, seed: int | None = None, all
                 step_ends[mid].append(E[index[mid]] - (e.span[1] - e.end.toordinal()))
         for mid, ok in ready.items():
             session_hits[mid] = session_hits.get(mid, 0) + int(ok.sum())
-        for mid in samples:
-            uncertain[mid] = True
         done_runs += n
         if progress:
             progress(done_runs)
+    return _summarise(plan, runs, seed, np.concatenate(finishes_all), crit_counts, deadline_hits, session_hits,
+                      samples, step_ends if all_steps else None)
 
-    finishes = np.concatenate(finishes_all)
+
+def _plan(schedule: Schedule) -> _Plan:
+    """The simulation's view of a schedule, with a day table wide enough for every run."""
+    roadmap = schedule.roadmap
+    order = topological_order(roadmap)
+    entries = [schedule[mid] for mid in order]
+    today = schedule.as_of.toordinal()
+    spread = sum(_widest(e.milestone) for e in entries) + 400
+    low = min(min(e.span[0] for e in entries), today) - 400
+    high = max(max(e.span[1] for e in entries), today) + spread + 400
+    preds = {mid: sorted(((schedule[d.predecessor].milestone.index, d) for d in schedule[mid].milestone.dependencies),
+                         key=lambda t: t[0]) for mid in order}
+    return _Plan(schedule, order, {mid: i for i, mid in enumerate(order)}, entries, preds,
+                 _Calendar(roadmap.calendar, low, high), today, schedule.targets[0])
+
+
+def _forward(plan: _Plan, rng, n: int, samples: dict[str, list]):
+    """One forward pass over ``n`` runs: start and end instants per step and run, the index of
+    each step's driving predecessor per run (-1: none), and for fixed sessions whether their
+    preparation was ready in each run. Sampled inputs are appended to ``samples``."""
+    import numpy as np
+
+    schedule, order, index, cal, today = plan.schedule, plan.order, plan.index, plan.cal, plan.today
+    S = np.zeros((len(order), n), dtype=np.int64)
+    E = np.zeros((len(order), n), dtype=np.int64)
+    driving = np.full((len(order), n), -1, dtype=np.int64)
+    ready = {}
+    for i, mid in enumerate(order):
+        entry = plan.entries[i]
+        m = entry.milestone
+        s0, e0 = entry.span
+        bounds = []
+        for _, dep in plan.preds[mid]:
+            j = index[dep.predecessor]
+            anchor = E[j] if dep.type in ("FS", "FF") else S[j]
+            bounds.append((j, _lag(anchor, dep.lag, cal, schedule[dep.predecessor]), dep.type))
+        if entry.state in ("done", "cancelled") or (entry.state == "in_progress" and not m.estimate):
+            S[i], E[i] = s0, e0
+            _record_driving(driving, i, bounds, None, cal, m.duration, n)
+            continue
+        if entry.state == "in_progress":
+            assert m.estimate is not None  # without one it kept its dates above
+            amounts, unit = _sample_amounts(rng, m.estimate, m.distribution, n)
+            samples.setdefault(mid, []).append(amounts)
+            likely = m.estimate[1].amount if unit == "bd" else m.estimate[1].approx_days()
+            share = 1 - entry.progress / 100
+            S[i] = s0
+            E[i] = np.maximum(e0 + np.rint((amounts - likely) * share * (7 / 5 if unit == "bd" else 1)
+                                           ).astype(np.int64), today + 1)
+            continue
+        if entry.fixed:
+            S[i], E[i] = s0, e0
+            if m.slip is not None:
+                probability, by = m.slip
+                moved = rng.random(n) < probability
+                days = by.approx_days()
+                offset = (moved * int(round(days))).astype(np.int64)
+                samples.setdefault(mid, []).append(offset)
+                S[i] += offset
+                E[i] += offset
+            as_start = _record_driving(driving, i, bounds, None, cal, m.duration, n)
+            if as_start is not None:
+                ready[mid] = as_start <= S[i]
+            continue
+        S[i], E[i] = _movable(plan, rng, n, samples, i, bounds, S, E, driving)
+    return S, E, driving, ready
+
+
+def _movable(plan: _Plan, rng, n: int, samples: dict[str, list], i: int, bounds, S, E, driving):
+    """A movable step: sample its duration and floor, then the scheduler's forward-pass arithmetic."""
+    import numpy as np
+
+    entry, cal, today = plan.entries[i], plan.cal, plan.today
+    m = entry.milestone
+    mid = m.id
+    amounts, unit = _step_amounts(rng, m, entry, n, samples)
+    floor = np.full(n, max(today, m.not_before.first.toordinal() if m.not_before else today), dtype=np.int64)
+    if m.start is not None and not m.start.exact:
+        first, last = m.start.first.toordinal(), m.start.last.toordinal()
+        if m.window_span or last == first:
+            floor = np.maximum(floor, first)
+        else:
+            drawn = rng.integers(first, last + 1, n)
+            samples.setdefault(f"{mid}@window", []).append(drawn)
+            floor = np.maximum(floor, drawn)
+    if entry.state == "done":  # reported done without a date but not finished by the plan
+        floor = np.full(n, -10**9, dtype=np.int64)
+    start_bound = end_bound = None
+    for j, value, kind in bounds:
+        if kind in ("FS", "SS"):
+            start_bound = value if start_bound is None else np.maximum(start_bound, value)
+        else:
+            end_bound = value if end_bound is None else np.maximum(end_bound, value)
+    start = floor if start_bound is None else np.maximum(floor, start_bound)
+    s, e = _finish(cal, start, amounts, unit, entry)
+    if end_bound is not None:
+        late = end_bound > e
+        s2, _ = _finish(cal, np.maximum(s, _earliest(cal, end_bound, amounts, unit, entry)), amounts, unit, entry)
+        s = np.where(late, s2, s)
+        s, e = _finish(cal, s, amounts, unit, entry)
+    if m.during:
+        s, e = _fit_windows(cal, s, e, amounts, unit, entry, [plan.index[w] for w in m.during], S, E)
+    _record_driving(driving, i, bounds, floor, cal, m.duration, n, amounts, unit, entry)
+    return s, e
+
+
+def _on_target_path(plan: _Plan, driving, n: int):
+    """Per step and run, whether the step is on the chain of driving links back from the target."""
+    import numpy as np
+
+    order, index = plan.order, plan.index
+    on_path = np.zeros((len(order), n), dtype=bool)
+    on_path[index[plan.target]] = True
+    for i in range(len(order) - 1, -1, -1):
+        if not on_path[i].any():
+            continue
+        for j in {index[d.predecessor] for _, d in plan.preds[order[i]]}:
+            on_path[j] |= on_path[i] & (driving[i] == j)
+    return on_path
+
+
+def _summarise(plan: _Plan, runs: int, seed: int | None, finishes, crit_counts, deadline_hits, session_hits,
+               samples, step_ends) -> RiskResult:
+    """Percentiles, odds, criticality and sensitivity from the runs' outcomes."""
+    import numpy as np
+
+    schedule, index, target = plan.schedule, plan.index, plan.target
+    roadmap = schedule.roadmap
     to_date = date.fromordinal
     result = RiskResult(
         runs=runs, seed=seed, target=target,
@@ -257,7 +307,7 @@ def simulate(schedule: Schedule, runs: int = 10000, seed: int | None = None, all
         rho = float(np.corrcoef(_ranks(values), ranks_target)[0, 1]) if finishes.min() != finishes.max() else 0.0
         sensitivity.append((key, rho))
     result.sensitivity = sorted(sensitivity, key=lambda t: (-abs(t[1]), t[0]))
-    if all_steps:
+    if step_ends is not None:
         for mid in roadmap.ids:
             ends = np.concatenate(step_ends[mid])
             result.steps[mid] = {
