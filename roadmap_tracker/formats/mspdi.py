@@ -311,32 +311,31 @@ def mspdi_to_roadmap(data: bytes, name: str) -> dict:
     return mspdi_import(data, name).document
 
 
-def mspdi_import(data: bytes, name: str):
-    """The roadmap of an MSPDI file, with the line of each task (:class:`~.importers.Imported`).
+class _TaskReader:
+    """Reads values out of one MSPDI document, checking each where it is read: a problem is
+    recorded with the line of the element it is in, and a safe default is returned."""
 
-    Every value is checked where it is read; a problem names the line of the element it is in.
-    """
-    from .importers import Imported
+    def __init__(self, root, lines: dict, name: str):
+        self.root, self.lines, self.name = root, lines, name
+        self.problems: list[Diagnostic] = []
+        self.minutes_per_day = MINUTES_PER_DAY
+        self.aliases: dict[str, str] = {}
 
-    problems: list[Diagnostic] = []
-    root, lines = _parse(data, name)
+    def bad(self, message: str, element=None, hint: str | None = None) -> None:
+        self.problems.append(Diagnostic("error", "invalid-import", message, self.name, self.lines.get(element, 1), hint))
 
-    def bad(message: str, element=None, hint: str | None = None) -> None:
-        problems.append(Diagnostic("error", "invalid-import", message, name, lines.get(element, 1), hint))
+    @staticmethod
+    def q(tag: str) -> str:
+        return f"{{{NS}}}{tag}"
 
-    if root.tag != f"{{{NS}}}Project":
-        raise RoadmapInvalid([Diagnostic("error", "invalid-import", "not an MS Project XML file (no <Project> in "
-                                                                    f"the {NS} namespace)", name, 1)])
-    q = lambda tag: f"{{{NS}}}{tag}"  # noqa: E731
-
-    def text(element, tag, default=None):
-        found = element.find(q(tag))
+    def text(self, element, tag, default=None):
+        found = element.find(self.q(tag))
         if found is None or not found.text or not found.text.strip():
             return default
         return found.text.strip()[:MAX_TEXT]
 
-    def number(element, tag, default: int, low: int, high: int, what: str, hint: str | None = None) -> int:
-        value = text(element, tag)
+    def number(self, element, tag, default: int, low: int, high: int, what: str, hint: str | None = None) -> int:
+        value = self.text(element, tag)
         if value is None:
             return default
         try:
@@ -344,148 +343,186 @@ def mspdi_import(data: bytes, name: str):
             if not math.isfinite(result):
                 raise ValueError
         except ValueError:
-            bad(f"<{tag}> is '{value[:40]}', not {what}", element.find(q(tag)), hint)
+            self.bad(f"<{tag}> is '{value[:40]}', not {what}", element.find(self.q(tag)), hint)
             return default
         if not low <= result <= high:
-            bad(f"<{tag}> is {value[:40]}, out of range ({what}: {low} to {high})", element.find(q(tag)), hint)
+            self.bad(f"<{tag}> is {value[:40]}, out of range ({what}: {low} to {high})", element.find(self.q(tag)),
+                     hint)
             return default
         return int(result)
 
-    minutes_per_day = number(root, "MinutesPerDay", MINUTES_PER_DAY, 1, 1440, "minutes in a working day",
-                             "MS Project writes 480 for an 8-hour day")
-    title = text(root, "Title") or text(root, "Name") or "Imported plan"
-    tasks = root.findall(f"{q('Tasks')}/{q('Task')}")
-    aliases = {}
-    for attribute in root.findall(f"{q('ExtendedAttributes')}/{q('ExtendedAttribute')}"):
-        alias = text(attribute, "Alias") or ""
-        if alias.startswith("rt:") and text(attribute, "FieldID"):
-            aliases[text(attribute, "FieldID")] = alias[3:]
+    def day(self, element, tag: str) -> date | None:
+        value = self.text(element, tag)
+        if not value:
+            return None
+        try:
+            result = datetime.fromisoformat(value).date()
+        except ValueError:
+            self.bad(f"<{tag}> '{value[:40]}' is not a date and time such as 2024-04-15T08:00:00",
+                     element.find(self.q(tag)))
+            return None
+        if not 1900 <= result.year <= 2999:
+            self.bad(f"<{tag}> {value[:40]} is out of range (years 1900-2999)", element.find(self.q(tag)))
+            return None
+        return result
 
-    def ours(element) -> dict:
-        """Our extended attributes on a task, by key."""
+    def duration_of(self, element) -> Duration | None:
+        value = self.text(element, "Duration")
+        if value is None:
+            return None
+        match = _DURATION.match(value)
+        if not match:
+            self.bad(f"<Duration> '{value[:40]}' is not of the form PT8H0M0S", element.find(self.q("Duration")))
+            return None
+        hours = float(match[1]) + float(match[2]) / 60 + float(match[3]) / 3600
+        if hours > 100_000 * 24:
+            self.bad(f"<Duration> {value[:40]} is too long (at most 100000 days)", element.find(self.q("Duration")))
+            return None
+        if (self.text(element, "DurationFormat") or "") in ELAPSED_FORMATS:
+            return Duration(round(hours / 24), "d")
+        return Duration(round(hours * 60 / self.minutes_per_day), "bd")  # working time, on the project's day
+
+    def ours(self, element) -> dict:
+        """Our extended attributes on a task, by key: (raw value, element)."""
         found = {}
-        for node in element.findall(q("ExtendedAttribute")):
-            key = aliases.get(text(node, "FieldID") or "")
+        for node in element.findall(self.q("ExtendedAttribute")):
+            key = self.aliases.get(self.text(node, "FieldID") or "")
             if key:
-                found[key] = (text(node, "Value", ""), node)
+                found[key] = (self.text(node, "Value", ""), node)
         return found
 
-    def decode(key: str, raw: str, node):
+    def decode(self, key: str, raw: str, node):
         if key in STRUCTURED or key in ("virtual", "progress", "roadmap") or key == "duration" and raw.startswith("{"):
             try:
                 return json.loads(raw)
             except ValueError:
-                bad(f"extended attribute rt:{key} is not the JSON our export writes: '{raw[:60]}'", node,
-                    "remove the attribute to use MS Project's own fields")
+                self.bad(f"extended attribute rt:{key} is not the JSON our export writes: '{raw[:60]}'", node,
+                         "remove the attribute to use MS Project's own fields")
                 return None
         if key == "duration" and raw == "0":
             return 0
         return raw
 
+
+def mspdi_import(data: bytes, name: str):
+    """The roadmap of an MSPDI file, with the line of each task (:class:`~.importers.Imported`).
+
+    Every value is checked where it is read; a problem names the line of the element it is in.
+    Steps: read the project's settings, walk the outline (tracks and tasks), merge each task's
+    own fields with our extended attributes, restore our step order, then the header.
+    """
+    from .importers import Imported
+
+    root, lines = _parse(data, name)
+    if root.tag != f"{{{NS}}}Project":
+        raise RoadmapInvalid([Diagnostic("error", "invalid-import", "not an MS Project XML file (no <Project> in "
+                                                                    f"the {NS} namespace)", name, 1)])
+    reader = _TaskReader(root, lines, name)
+    q = reader.q
+    reader.minutes_per_day = reader.number(root, "MinutesPerDay", MINUTES_PER_DAY, 1, 1440,
+                                           "minutes in a working day", "MS Project writes 480 for an 8-hour day")
+    for attribute in root.findall(f"{q('ExtendedAttributes')}/{q('ExtendedAttribute')}"):
+        alias = reader.text(attribute, "Alias") or ""
+        if alias.startswith("rt:") and reader.text(attribute, "FieldID"):
+            reader.aliases[reader.text(attribute, "FieldID")] = alias[3:]
+    header, tracks, tasks, ids = _outline(reader, root.findall(f"{q('Tasks')}/{q('Task')}"))
+    entries = [_merged_entry(reader, element, ident, task_name, track, attrs, ids)
+               for element, ident, task_name, track, attrs in tasks]
+    entries, tasks = _in_our_order(header, entries, tasks)
+    calendar = _read_calendar(reader)
+    if reader.problems:
+        raise RoadmapInvalid(reader.problems)
+    return Imported({"roadmap": _roadmap_header(reader, header, tracks, calendar), "milestones": entries},
+                    [(name, lines.get(element, 1)) for element, *_ in tasks])
+
+
+def _outline(reader: _TaskReader, elements):
+    """Our header (from the project summary task), the tracks (level-1 summary tasks) and each
+    real task as (element, id, title, track, our attributes), with MS Project UID -> our id."""
     header: dict = {}
     ids: dict[str, str] = {}
     used: set[str] = set()
-    tracks, milestones = [], []
+    tracks, tasks = [], []
     current_track = None
-    for index, element in enumerate(tasks, 1):
-        uid = text(element, "UID")
-        task_name = text(element, "Name") or f"Task {uid}"
+    for element in elements:
+        uid = reader.text(element, "UID")
+        task_name = reader.text(element, "Name") or f"Task {uid}"
         if uid == "0":
-            value, node = ours(element).get("roadmap", (None, None))
+            value, node = reader.ours(element).get("roadmap", (None, None))
             if value:
-                decoded = decode("roadmap", value, node)
+                decoded = reader.decode("roadmap", value, node)
                 header = decoded if isinstance(decoded, dict) else {}
             continue
-        if uid is None or text(element, "IsNull") == "1":
+        if uid is None or reader.text(element, "IsNull") == "1":
             continue
-        level = number(element, "OutlineLevel", 1, 0, 100, "an outline level")
-        if text(element, "Summary") == "1":
+        level = reader.number(element, "OutlineLevel", 1, 0, 100, "an outline level")
+        if reader.text(element, "Summary") == "1":
             if level == 1:
-                wbs = text(element, "WBS")
+                wbs = reader.text(element, "WBS")
                 track_id = wbs if wbs and SLUG.match(wbs) else _slug(task_name)
                 tracks.append({"id": track_id, "title": task_name})
                 current_track = track_id
             continue
-        attrs = ours(element)
-        wbs = (attrs.get("id") or (None,))[0] or text(element, "WBS")
+        attrs = reader.ours(element)
+        wbs = (attrs.get("id") or (None,))[0] or reader.text(element, "WBS")
         ident = wbs if wbs and SLUG.match(wbs) and wbs not in used else _slug(task_name)
         base, n = ident, 2
         while ident in used:
             ident, n = f"{base}-{n}", n + 1
         used.add(ident)
         ids[uid] = ident
-        milestones.append((element, ident, task_name, current_track if level != 1 else None, attrs))
+        tasks.append((element, ident, task_name, current_track if level != 1 else None, attrs))
+    return header, tracks, tasks, ids
 
-    def day(element, tag: str) -> date | None:
-        value = text(element, tag)
-        if not value:
-            return None
-        try:
-            result = datetime.fromisoformat(value).date()
-        except ValueError:
-            bad(f"<{tag}> '{value[:40]}' is not a date and time such as 2024-04-15T08:00:00", element.find(q(tag)))
-            return None
-        if not 1900 <= result.year <= 2999:
-            bad(f"<{tag}> {value[:40]} is out of range (years 1900-2999)", element.find(q(tag)))
-            return None
-        return result
 
-    def duration_of(element) -> Duration | None:
-        value = text(element, "Duration")
-        if value is None:
-            return None
-        match = _DURATION.match(value)
-        if not match:
-            bad(f"<Duration> '{value[:40]}' is not of the form PT8H0M0S", element.find(q("Duration")))
-            return None
-        hours = float(match[1]) + float(match[2]) / 60 + float(match[3]) / 3600
-        if hours > 100_000 * 24:
-            bad(f"<Duration> {value[:40]} is too long (at most 100000 days)", element.find(q("Duration")))
-            return None
-        if (text(element, "DurationFormat") or "") in ELAPSED_FORMATS:
-            return Duration(round(hours / 24), "d")
-        return Duration(round(hours * 60 / minutes_per_day), "bd")  # working time, on the project's day
+def _merged_entry(reader: _TaskReader, element, ident: str, task_name: str, track, attrs: dict, ids) -> dict:
+    """One step: our extended attributes where MS Project left the task as we wrote it (the check
+    value says so), MS Project's own fields where it changed them."""
+    text = reader.text
+    entry: dict = {"id": ident, "title": task_name}
+    native = _native_entry(reader, element, ident, track, ids)
+    values = {k: text(element, k, "") for k in TIMING_TAGS + TRACKING_TAGS}
+    links = [tuple(text(link, k, "") for k in ("PredecessorUID", "Type", "LinkLag", "LagFormat"))
+             for link in element.findall(reader.q("PredecessorLink"))]
+    check = (attrs.get("check") or ("",))[0].split("/")
+    timing_kept = check[0] == _check(values, TIMING_TAGS, links)
+    tracking_kept = check[-1] == _check(values, TRACKING_TAGS)
+    decoded = {key: reader.decode(key, value, node) for key, (value, node) in attrs.items()
+               if key not in ("check", "roadmap")}
+    for key, value in decoded.items():
+        if value is None or key in ("id",):
+            continue
+        if key in TIMING_KEYS or key in TRACKING_KEYS:
+            continue
+        entry[key] = value
+    if "track" not in decoded and track:
+        entry["track"] = track
+    for keys, kept in ((TIMING_KEYS, timing_kept), (TRACKING_KEYS, tracking_kept)):
+        source = decoded if kept else native
+        entry.update({k: source[k] for k in keys if source.get(k) is not None})
+    for key in ("lead", "notes"):  # MS Project's Contact and Notes, which may have been edited there
+        if native.get(key):
+            entry[key] = native[key]
+    if "links" not in entry and native.get("links"):
+        entry["links"] = native["links"]
+    return _ordered(entry)
 
-    result = []
-    for element, ident, task_name, track, attrs in milestones:
-        entry: dict = {"id": ident, "title": task_name}
-        native = _native_entry(element, ident, track, ids, text, number, day, duration_of, bad, q)
-        values = {k: text(element, k, "") for k in TIMING_TAGS + TRACKING_TAGS}
-        links = [tuple(text(link, k, "") for k in ("PredecessorUID", "Type", "LinkLag", "LagFormat"))
-                 for link in element.findall(q("PredecessorLink"))]
-        check = (attrs.get("check") or ("",))[0].split("/")
-        timing_kept = check[0] == _check(values, TIMING_TAGS, links)
-        tracking_kept = check[-1] == _check(values, TRACKING_TAGS)
-        decoded = {key: decode(key, value, node) for key, (value, node) in attrs.items()
-                   if key not in ("check", "roadmap")}
-        for key, value in decoded.items():
-            if value is None or key in ("id",):
-                continue
-            if key in TIMING_KEYS or key in TRACKING_KEYS:
-                continue
-            entry[key] = value
-        if "track" not in decoded and track:
-            entry["track"] = track
-        for keys, kept in ((TIMING_KEYS, timing_kept), (TRACKING_KEYS, tracking_kept)):
-            source = decoded if kept else native
-            entry.update({k: source[k] for k in keys if source.get(k) is not None})
-        for key in ("lead", "notes"):  # MS Project's Contact and Notes, which may have been edited there
-            if native.get(key):
-                entry[key] = native[key]
-        if "links" not in entry and native.get("links"):
-            entry["links"] = native["links"]
-        result.append(_ordered(entry))
+
+def _in_our_order(header: dict, entries: list, tasks: list):
+    """Entries (and their tasks) in the step order our export recorded; others after, as read."""
     order = header.get("order")
     if not isinstance(order, list):
         order = []
     position = {ident: i for i, ident in enumerate(order) if isinstance(ident, str)}
-    ranked = sorted(range(len(result)), key=lambda i: position.get(result[i]["id"], len(position) + i))
-    result = [result[i] for i in ranked]
-    milestones = [milestones[i] for i in ranked]
-    calendar = _read_calendar(root, text, q, bad)
-    if problems:
-        raise RoadmapInvalid(problems)
-    roadmap = {"id": header.get("id") or text(root, "Subject") or _slug(title)[:60], "title": title}
+    ranked = sorted(range(len(entries)), key=lambda i: position.get(entries[i]["id"], len(position) + i))
+    return [entries[i] for i in ranked], [tasks[i] for i in ranked]
+
+
+def _roadmap_header(reader: _TaskReader, header: dict, tracks: list, calendar: dict) -> dict:
+    """The roadmap's header: ours where the export wrote it, else from the project's fields."""
+    root = reader.root
+    title = reader.text(root, "Title") or reader.text(root, "Name") or "Imported plan"
+    roadmap = {"id": header.get("id") or reader.text(root, "Subject") or _slug(title)[:60], "title": title}
     roadmap["id"] = roadmap["id"] if isinstance(roadmap["id"], str) and SLUG.match(roadmap["id"]) else _slug(title)[:60]
     for key in ("timezone", "target"):
         if isinstance(header.get(key), str):
@@ -496,12 +533,13 @@ def mspdi_import(data: bytes, name: str):
         roadmap["tracks"] = header["tracks"]
     elif tracks:
         roadmap["tracks"] = tracks
-    return Imported({"roadmap": roadmap, "milestones": result},
-                    [(name, lines.get(element, 1)) for element, *_ in milestones])
+    return roadmap
 
 
-def _native_entry(element, ident, track, ids, text, number, day, duration_of, bad, q) -> dict:
+def _native_entry(reader: _TaskReader, element, ident, track, ids) -> dict:
     """What MS Project's own fields say about a task."""
+    text, number, day, bad, q = reader.text, reader.number, reader.day, reader.bad, reader.q
+    duration_of = reader.duration_of
     entry: dict = {}
     if track:
         entry["track"] = track
@@ -564,8 +602,9 @@ def _native_entry(element, ident, track, ids, text, number, day, duration_of, ba
     return entry
 
 
-def _read_calendar(root, text, q, bad) -> dict:
+def _read_calendar(reader: _TaskReader) -> dict:
     """The project calendar's work week and its non-working exceptions, as our ``calendar:``."""
+    root, text, q, bad = reader.root, reader.text, reader.q, reader.bad
     uid = text(root, "CalendarUID")
     calendars = root.findall(f"{q('Calendars')}/{q('Calendar')}")
     calendar = next((c for c in calendars if text(c, "UID") == uid), calendars[0] if calendars else None)
