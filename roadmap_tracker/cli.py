@@ -292,6 +292,15 @@ def _coloured(fmt: str, output: str | None) -> bool:
     return fmt == "table" and output in (None, "-") and _colour(sys.stdout)
 
 
+NO_MILESTONES = "{path} has no milestones yet; add steps under 'milestones:' ('roadmap init' writes an example)"
+
+
+def _needs_milestones(schedule, what: str) -> None:
+    """Refuse (exit 2) a command that has nothing to work on in a roadmap without milestones."""
+    if not schedule.entries:
+        raise InvalidValue(f"{NO_MILESTONES.format(path=schedule.roadmap.path)}; {what}")
+
+
 def _check_id(schedule, milestone_id: str) -> None:
     if milestone_id not in schedule.entries:
         import difflib
@@ -339,7 +348,11 @@ def status(session: Session, as_of, horizon, risk_float, fmt, output, baseline) 
     from .text import render_status
     from .status import build_status
 
-    report = build_status(session.schedule(as_of, risk_float=risk_float), horizon=horizon, risk_float=risk_float,
+    schedule = session.schedule(as_of, risk_float=risk_float)
+    if not schedule.entries:  # a new roadmap: nothing to report, and nothing wrong
+        _emit(NO_MILESTONES.format(path=schedule.roadmap.path) + "\n", output)
+        return
+    report = build_status(schedule, horizon=horizon, risk_float=risk_float,
                           baseline=_baseline_schedule(session, baseline, as_of))
     _emit(render_status(report, fmt, colour=_coloured(fmt, output)), output)
 
@@ -364,7 +377,10 @@ def validate(session: Session, file, as_of, fmt) -> None:
     roadmap, diagnostics = read_roadmap(path)
     if roadmap is not None and not any(d.is_error for d in diagnostics):
         checked._roadmap = roadmap
-        diagnostics = diagnostics + portability_diagnostics(path) + checked.schedule(as_of, quiet=True).diagnostics
+        try:
+            diagnostics = diagnostics + portability_diagnostics(path) + checked.schedule(as_of, quiet=True).diagnostics
+        except RoadmapInvalid as exc:  # e.g. a chain of durations that runs past 2999
+            diagnostics = diagnostics + exc.diagnostics
     if fmt == "json":
         click.echo(json.dumps([d.as_dict() for d in diagnostics], indent=2, ensure_ascii=False))
     else:
@@ -402,6 +418,7 @@ def path(session: Session, to, as_of, fmt, output) -> None:
     from .text import render_path
 
     schedule = session.schedule(as_of)
+    _needs_milestones(schedule, "there is no path to trace")
     target = to or schedule.targets[0]
     _check_id(schedule, target)
     _emit(render_path(schedule, target, fmt), output)
@@ -540,6 +557,7 @@ def brief(session: Session, week, as_of, baseline, date_from, weeks, dates, outp
     monday = week or (date.today() - timedelta(days=date.today().weekday()))
     day = as_of or monday
     schedule = session.schedule(day)
+    _needs_milestones(schedule, "there is nothing to brief on")
     if baseline:
         previous = _baseline_schedule(session, baseline, day)
         source = f"the baseline {baseline}"
@@ -829,6 +847,7 @@ def risk(session: Session, runs, seed, all_steps, plot, tornado, fmt, as_of) -> 
     from .risk import simulate
 
     schedule = session.schedule(as_of)
+    _needs_milestones(schedule, "there is nothing to simulate")
     show_bar = sys.stderr.isatty() and runs >= 20000
     with click.progressbar(length=runs, label="simulating", file=sys.stderr) if show_bar else _NoBar() as bar:
         done = [0]
@@ -1080,6 +1099,8 @@ def _export_command(exporter):
         from .formats import export as write_export, render
 
         schedule = session.schedule(as_of)
+        if exporter.name == "mspdi":  # a project file needs at least one task to date it
+            _needs_milestones(schedule, "MS Project XML needs at least one task")
         if output == "-":
             _emit(render(exporter.name, schedule, **options), "-")
             return

@@ -20,6 +20,34 @@ _FUZZY = re.compile(
     r"(?:-(?P<day>\d{2}))?))?$",
     re.IGNORECASE,
 )
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+FIRST_INSTANT = FIRST_DAY.toordinal()
+LAST_INSTANT = LAST_DAY.toordinal() + 1  # the end of the last day
+MAX_AMOUNT = 100_000
+
+
+class DateOutOfRange(ValueError):
+    """A computed date left the years a roadmap may span (1900-2999); ``duration`` is the step or lag
+    that moved it there, when one did."""
+
+    def __init__(self, message: str, duration: "Duration | None" = None):
+        super().__init__(message)
+        self.duration = duration
+
+
+def in_range(instant: int, what: "Duration | None" = None, origin: int | None = None) -> int:
+    """``instant`` if it lies within 1900-01-01 .. 2999-12-31, else :class:`DateOutOfRange`."""
+    if FIRST_INSTANT <= instant <= LAST_INSTANT:
+        return instant
+    edge = "before 1900-01-01" if instant < FIRST_INSTANT else "past 2999-12-31"
+    how = ""
+    if what is not None:
+        how = f" ({what} from {date.fromordinal(origin).isoformat()})" if origin is not None and \
+            FIRST_INSTANT <= origin <= LAST_INSTANT else f" ({what})"
+    raise DateOutOfRange(f"its dates would run {edge}{how}", what)
+
+
 _DURATION = re.compile(r"^\s*(?P<sign>[+-]?)\s*(?P<amount>\d+)\s*(?P<unit>bd|d|w|mo)\s*$", re.IGNORECASE)
 
 
@@ -68,8 +96,7 @@ def parse_date_window(value: object) -> DateWindow:
             "(2024-Q4), a half (2023-H2), an ISO week (2024-W10) or a year (2025)"
         )
     year = int(match["year"])
-    if year < 1900 or year > 2999:
-        raise ValueError(f"year {year} in '{text}' is out of range (1900-2999)")
+    _check_year(year, text)
     try:
         if match["half"]:
             h = int(match["half"][1])
@@ -93,6 +120,11 @@ def parse_date_window(value: object) -> DateWindow:
     return DateWindow(first, last, text.upper() if not match["day"] else text)
 
 
+def _check_year(year: int, text: str) -> None:
+    if year < FIRST_DAY.year or year > LAST_DAY.year:
+        raise ValueError(f"year {year} in '{text}' is out of range ({FIRST_DAY.year}-{LAST_DAY.year})")
+
+
 def _parse_moment(text: str) -> DateWindow:
     try:
         moment = datetime.fromisoformat(text)
@@ -101,6 +133,7 @@ def _parse_moment(text: str) -> DateWindow:
             f"'{text}' is not a date and time; write 2025-12-16T10:00 (the zone comes from "
             "'timezone') or 2025-12-16T10:00-05:00"
         ) from None
+    _check_year(moment.year, text)  # a time of day is no way around the range of years
     return DateWindow(moment.date(), moment.date(), text, moment)
 
 
@@ -181,8 +214,8 @@ def parse_duration(value: object, *, allow_negative: bool = False) -> Duration:
     if not match:
         raise ValueError(f"'{value}' is not a duration; write 0, 10d, 8bd, 6w or 3mo")
     amount = int(match["amount"])
-    if amount > 100_000:
-        raise ValueError(f"'{value}' is too long a duration (at most 100000 units)")
+    if amount > MAX_AMOUNT:
+        raise ValueError(f"'{value.strip()}' is too long a duration (at most {MAX_AMOUNT} units)")
     if match["sign"] == "-":
         if not allow_negative:
             raise ValueError(f"'{value}' is negative; a duration must be 0 or more")
@@ -227,7 +260,9 @@ class WorkCalendar:
             day = start
             for _ in range(n - 1):
                 day = self.next_workday(day + 1)
-            return start, day + 1
+                if day > LAST_INSTANT:
+                    break
+            return start, in_range(day + 1, duration, start)
         return start, shift(start, duration, self)
 
     def begin(self, end: int, duration: Duration) -> int:
@@ -239,7 +274,9 @@ class WorkCalendar:
             day = self.previous_workday(end - 1)
             for _ in range(n - 1):
                 day = self.previous_workday(day - 1)
-            return day
+                if day < FIRST_INSTANT:
+                    break
+            return in_range(day, duration, end)
         return unshift(end, duration, self)
 
     def latest_start_by(self, bound: int, duration: Duration) -> int:
@@ -260,36 +297,42 @@ class WorkCalendar:
 
 
 def shift(instant: int, lag: Duration, calendar: WorkCalendar) -> int:
-    """Move an instant by a lag (which may be negative)."""
+    """Move an instant by a lag (which may be negative).
+
+    Raises :class:`DateOutOfRange` when the result leaves 1900-2999: every sum of durations and
+    lags in a schedule goes through here or :meth:`WorkCalendar.finish` and :meth:`WorkCalendar.begin`.
+    """
     n, unit = lag.amount, lag.unit
     if n == 0:
         return instant
     if unit == "d":
-        return instant + n
+        return in_range(instant + n, lag, instant)
     if unit == "w":
-        return instant + 7 * n
+        return in_range(instant + 7 * n, lag, instant)
     if unit == "mo":
-        day = date.fromordinal(instant)
+        day = date.fromordinal(in_range(instant))
         month_index = day.year * 12 + day.month - 1 + n
         year, month = divmod(month_index, 12)
         month += 1
+        if not FIRST_DAY.year <= year <= LAST_DAY.year:
+            in_range(FIRST_INSTANT - 1 if year < FIRST_DAY.year else LAST_INSTANT + 1, lag, instant)
         last = _calendar.monthrange(year, month)[1]
-        return date(year, month, min(day.day, last)).toordinal()
+        return in_range(date(year, month, min(day.day, last)).toordinal(), lag, instant)
     # working days: count n working days from the instant, in either direction
     step = 1 if n > 0 else -1
     day = instant
     remaining = abs(n)
     if step > 0:
-        while remaining:
+        while remaining and day <= LAST_INSTANT:
             if calendar.is_workday(day):
                 remaining -= 1
             day += 1
-        return day
-    while remaining:
+        return in_range(day, lag, instant)
+    while remaining and day >= FIRST_INSTANT:
         day -= 1
         if calendar.is_workday(day):
             remaining -= 1
-    return day
+    return in_range(day, lag, instant)
 
 
 def unshift(bound: int, lag: Duration, calendar: WorkCalendar) -> int:
@@ -301,7 +344,7 @@ def unshift(bound: int, lag: Duration, calendar: WorkCalendar) -> int:
     if lag.amount == 0:
         return bound
     if lag.unit in ("d", "w"):
-        return bound - (lag.amount * (7 if lag.unit == "w" else 1))
+        return in_range(bound - (lag.amount * (7 if lag.unit == "w" else 1)), lag, bound)
     x = shift(bound, Duration(-lag.amount, lag.unit), calendar)
     while shift(x, lag, calendar) > bound:
         x -= 1

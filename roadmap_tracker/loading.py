@@ -13,6 +13,7 @@ import difflib
 import hashlib
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Callable
 
@@ -27,6 +28,19 @@ from .yamlsource import Mapping, Sequence, YamlProblem, parse_yaml, portability_
 MAX_FILE_BYTES = 32 * 1024 * 1024
 DEFAULT_LOCATIONS = ("data/milestones.yaml", "milestones.yaml")
 SLUG = re.compile(spec.SLUG_PATTERN)
+# Control characters (C0 except tab and line feed, DEL, C1), lone surrogates and the two non-characters
+# XML forbids: refused in every value, so every export (ICS, SVG, MS Project XML) stays well-formed.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+SHOWN_CHARS = 60  # at most this much of a value is quoted back in a message, on one line
+
+
+def shown(value: object) -> str:
+    """A value quoted back to the user: one line, control characters escaped, at most SHOWN_CHARS."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) > SHOWN_CHARS:
+        text = text[: SHOWN_CHARS - 1] + "…"
+    return text.encode("unicode_escape").decode("ascii") if CONTROL.search(text) or "\n" in text \
+        or "\t" in text else text
 
 
 def find_roadmap_file(explicit: str | os.PathLike | None = None, cwd: Path | None = None) -> Path:
@@ -67,24 +81,19 @@ def read_roadmap(path: str | os.PathLike) -> tuple[Roadmap | None, list[Diagnost
     """Load a roadmap file, returning it (``None`` if it cannot be built) with all diagnostics."""
     name = str(path)
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            return None, [Diagnostic("error", "file-too-large",
-                                     f"the file is {size / 1048576:.0f} MB; roadmap files are limited to "
-                                     f"{MAX_FILE_BYTES // 1048576} MB", name, 1,
-                                     "split the roadmap or remove generated content")]
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular_file(path, MAX_FILE_BYTES)
+    except _NotAFile as problem:
+        return None, [Diagnostic("error", problem.code, problem.message, name, 1, problem.hint)]
     except OSError as exc:
-        return None, [Diagnostic("error", "unreadable-file", f"cannot read the file: {exc.strerror}", name, 1)]
+        return None, [Diagnostic("error", "unreadable-file", f"cannot read the file: {exc.strerror or exc}", name, 1)]
     return parse_roadmap_bytes(data, name)
 
 
 def portability_diagnostics(path: str | os.PathLike) -> list[Diagnostic]:
     """A warning when other YAML readers cannot read the file that we read (for ``roadmap validate``)."""
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        text = read_regular_file(path, MAX_FILE_BYTES).decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError, _NotAFile):
         return []  # read_roadmap has said so already
     problem = portability_problem(text)
     if problem is None:
@@ -93,8 +102,44 @@ def portability_diagnostics(path: str | os.PathLike) -> list[Diagnostic]:
                        "quote the value (a web address with '?' in a [flow, list] especially)")]
 
 
+class _NotAFile(Exception):
+    def __init__(self, code: str, message: str, hint: str):
+        super().__init__(message)
+        self.code, self.message, self.hint = code, message, hint
+
+
+def read_regular_file(path: str | os.PathLike, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes.
+
+    Devices (/dev/zero, /dev/urandom), FIFOs and sockets are refused before anything is read
+    (a FIFO is opened without blocking), and never more than ``limit + 1`` bytes are read, even
+    from a file that grows meanwhile.
+    """
+    before = os.stat(path)
+    if not stat.S_ISREG(before.st_mode):
+        kind = "a folder" if stat.S_ISDIR(before.st_mode) else "a FIFO" if stat.S_ISFIFO(before.st_mode) else \
+            "a device" if stat.S_ISCHR(before.st_mode) or stat.S_ISBLK(before.st_mode) else "not a regular file"
+        raise _NotAFile("not-a-file", f"this is {kind}, not a roadmap file", "point --file at the roadmap's .yaml file")
+    too_large = _NotAFile("file-too-large", f"the file is {max(before.st_size, limit + 1) / 1048576:.0f} MB; roadmap "
+                          f"files are limited to {limit // 1048576} MB", "split the roadmap or remove generated content")
+    if before.st_size > limit:
+        raise too_large
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped after the first look
+            raise _NotAFile("not-a-file", "this is not a regular file", "point --file at the roadmap's .yaml file")
+        data = handle.read(limit + 1)
+    if len(data) > limit:  # it grew while we read it
+        raise too_large
+    return data
+
+
 def parse_roadmap_bytes(data: bytes, name: str = "<memory>") -> tuple[Roadmap | None, list[Diagnostic]]:
     """Parse roadmap file content; see :func:`read_roadmap`."""
+    utf16 = _utf16(data)
+    if utf16:
+        return None, [Diagnostic("error", "not-utf8", f"the file is {utf16} text, not UTF-8", name, 1,
+                                 f"{utf16}: save as UTF-8 (in Notepad: Save as, Encoding UTF-8)")]
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         return None, [Diagnostic("error", "not-text", "the file is binary, not YAML text", name, line,
@@ -119,6 +164,20 @@ def parse_roadmap_bytes(data: bytes, name: str = "<memory>") -> tuple[Roadmap | 
     return roadmap, sorted(reader.diagnostics, key=lambda d: d.line or 0)
 
 
+def _utf16(data: bytes) -> str | None:
+    """'UTF-16' or 'UTF-32' when the bytes look like it (a byte order mark, or ASCII with NUL bytes
+    every other byte), else None."""
+    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        return "UTF-32"
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "UTF-16"
+    sample = data[:200]
+    if len(sample) >= 4 and (sample[1::2].count(0) >= len(sample) // 2 * 0.9
+                             or sample[0::2].count(0) >= len(sample) // 2 * 0.9):
+        return "UTF-16"
+    return None
+
+
 class _Bad(Exception):
     """A value that cannot be converted: ``message`` says what to write instead."""
 
@@ -140,7 +199,7 @@ def _kind_name(value: object) -> str:
         return "a list"
     if value is None:
         return "nothing"
-    return repr(value)
+    return repr(value) if not isinstance(value, str) else f"'{shown(value)}'"
 
 
 class _Reader:
@@ -164,13 +223,20 @@ class _Reader:
             if field.required and (key not in mapping or mapping[key] in (None, "")):
                 self.error("missing-key", f"{where} has no '{key}'", mapping.line, f"add '{key}: ...' ({field.description})")
 
-    def convert(self, mapping: Mapping, key: str, type_name: str, where: str):
-        """Convert ``mapping[key]`` with the converter for ``type_name``; None (and a diagnostic) if bad."""
+    def convert(self, mapping: Mapping, key: str, type_name: str, where: str, limit: int | None = None):
+        """Convert ``mapping[key]`` with the converter for ``type_name``; None (and a diagnostic) if bad.
+
+        Text longer than ``limit`` (default: the type's, :data:`spec.MAX_LENGTH`) is refused first.
+        """
         value = mapping.get(key)
         if value is None:
             return None
         line = mapping.key_lines.get(key, mapping.line)
         try:
+            limit = limit or spec.MAX_LENGTH.get(type_name, spec.MAX_TOKEN)
+            if isinstance(value, str) and len(value.strip()) > limit:
+                raise _Bad(f"is {len(value.strip()):,} characters long; at most {limit:,} are allowed here",
+                           "too-long")
             return CONVERTERS[type_name](self, value, line)
         except _Bad as bad:
             self.error(bad.code, f"{where}: '{key}': {bad.message}", line)
@@ -209,7 +275,8 @@ class _Reader:
                 milestones.append(milestone)
         roadmap = Roadmap(
             id=self.convert(header, "id", "slug", "roadmap") or "roadmap",
-            title=self.convert(header, "title", "string", "roadmap") or "Untitled roadmap",
+            title=self.convert(header, "title", "string", "roadmap", spec.HEADER["title"].max_length)
+            or "Untitled roadmap",
             timezone=self.convert(header, "timezone", "timezone", "roadmap") or "UTC",
             target=self.convert(header, "target", "slug", "roadmap"),
             tracks=tuple(tracks),
@@ -226,13 +293,13 @@ class _Reader:
                                      "mapping of keys", line, "write it as '- id: my-step' with 'title:' below")
             return None
         ident = item.get("id")
-        where = f"milestone '{ident}'" if isinstance(ident, (str, int)) and not isinstance(ident, bool) else f"milestone #{index + 1}"
+        where = f"milestone '{shown(ident)}'" if isinstance(ident, (str, int)) and not isinstance(ident, bool) else f"milestone #{index + 1}"
         self.check_keys(item, spec.MILESTONE, where)
         values = dict.fromkeys(spec.MILESTONE)
         for key in item:
             field = spec.MILESTONE.get(key)
             if field is not None and key not in ("after", "depends_on", "actual"):
-                values[key] = self.convert(item, key, field.type, where)
+                values[key] = self.convert(item, key, field.type, where, field.max_length)
         if values["id"] is None:
             return None
         dependencies = []
@@ -367,20 +434,42 @@ def _string(reader: _Reader, value: object, line: int) -> str:
         raise _Bad(f"expected text, got {_kind_name(value)}", "wrong-type")
     if isinstance(value, bool):
         raise _Bad(f"expected text, got {value!r}; quote it if you mean the word", "wrong-type")
-    return str(value).strip()
+    if isinstance(value, float) and value != value:
+        raise _Bad("expected text, got .nan; quote it if you mean the word", "wrong-type")
+    text = str(value).strip()
+    if len(text) > spec.MAX_TEXT:
+        raise _Bad(f"is {len(text):,} characters long; at most {spec.MAX_TEXT:,} are allowed", "too-long")
+    bad = CONTROL.search(text)
+    if bad:
+        raise _Bad(f"contains the control character U+{ord(bad.group()):04X} (after "
+                   f"'{shown(text[:bad.start()][-20:])}'); delete it", "control-character")
+    return text
+
+
+def _token(reader: _Reader, value: object, line: int) -> object:
+    """A value that is one short word (an id, a date, a duration, a name from a list): no line breaks,
+    no tabs, no control characters; other types pass through for their converter to judge."""
+    if isinstance(value, str) and ("\n" in value or "\t" in value or CONTROL.search(value)):
+        raise _Bad(f"'{shown(value)}' contains a line break or control character; write it on one line",
+                   "control-character")
+    if isinstance(value, str) and len(value) > spec.MAX_TOKEN:
+        raise _Bad(f"is {len(value):,} characters long; at most {spec.MAX_TOKEN} are allowed here", "too-long")
+    return value
 
 
 def _slug(reader: _Reader, value: object, line: int) -> str:
-    text = _string(reader, value, line)
-    if not SLUG.match(text):
-        raise _Bad(f"'{text}' is not a valid id; use letters, digits, '-', '_' and '.', starting with a letter or "
-                   "digit", "invalid-id")
+    text = _string(reader, _token(reader, value, line), line)
+    if len(text) > spec.MAX_ID:
+        raise _Bad(f"an id of {len(text):,} characters is too long; at most {spec.MAX_ID}", "too-long")
+    if not SLUG.fullmatch(text):
+        raise _Bad(f"'{shown(text)}' is not a valid id; use letters, digits, '-', '_' and '.', starting with a "
+                   "letter or digit", "invalid-id")
     return text
 
 
 def _strings(reader: _Reader, value: object, line: int) -> tuple[str, ...]:
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return (str(value),)
+        return (_string(reader, value, line),)
     if not isinstance(value, list):
         raise _Bad(f"expected a list of texts, got {_kind_name(value)}", "wrong-type")
     return tuple(_string(reader, item, line) for item in value if item is not None)
@@ -403,39 +492,39 @@ def _bool(reader: _Reader, value: object, line: int) -> bool:
 def _timezone(reader: _Reader, value: object, line: int) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    name = _string(reader, value, line)
+    name = _string(reader, _token(reader, value, line), line)
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _Bad(f"'{name}' is not a known IANA time zone; write e.g. Europe/Zurich or America/New_York",
+    except (ZoneInfoNotFoundError, ValueError, OSError, UnicodeError):  # OSError: a folder such as 'Europe'
+        raise _Bad(f"'{shown(name)}' is not a known IANA time zone; write e.g. Europe/Zurich or America/New_York",
                    "unknown-timezone") from None
     return name
 
 
 def _date(reader: _Reader, value: object, line: int) -> DateWindow:
     try:
-        return parse_date_window(value)
+        return parse_date_window(_token(reader, value, line))
     except ValueError as exc:
         raise _Bad(str(exc), "invalid-date") from None
 
 
 def _day(reader: _Reader, value: object, line: int):
     try:
-        return parse_day(value)
+        return parse_day(_token(reader, value, line))
     except ValueError as exc:
         raise _Bad(str(exc), "invalid-date") from None
 
 
 def _duration(reader: _Reader, value: object, line: int) -> Duration:
     try:
-        return parse_duration(value)
+        return parse_duration(_token(reader, value, line))
     except ValueError as exc:
         raise _Bad(str(exc), "invalid-duration") from None
 
 
 def _lag(reader: _Reader, value: object, line: int) -> Duration:
     try:
-        return parse_duration(value, allow_negative=True)
+        return parse_duration(_token(reader, value, line), allow_negative=True)
     except ValueError as exc:
         raise _Bad(str(exc), "invalid-duration") from None
 
@@ -473,11 +562,11 @@ def _slip(reader: _Reader, value: object, line: int):
 
 def _enum(choices: tuple[str, ...], code: str, normalise: Callable[[str], str]):
     def convert(reader: _Reader, value: object, line: int) -> str:
-        text = normalise(_string(reader, value, line))
+        text = normalise(_string(reader, _token(reader, value, line), line))
         if text not in choices:
             guess = _closest(text, choices)
             suggestion = f"; did you mean '{guess}'?" if guess else ""
-            raise _Bad(f"'{text}' is not one of {', '.join(choices)}{suggestion}", code)
+            raise _Bad(f"'{shown(text)}' is not one of {', '.join(choices)}{suggestion}", code)
         return text
     return convert
 
@@ -527,7 +616,7 @@ def _weekdays(reader: _Reader, value: object, line: int) -> tuple[int, ...]:
     for item in value:
         name = str(item).strip().lower()[:3]
         if name not in WEEKDAY_NAMES:
-            raise _Bad(f"'{item}' is not a weekday; use mon, tue, wed, thu, fri, sat, sun", "invalid-value")
+            raise _Bad(f"'{shown(item)}' is not a weekday; use mon, tue, wed, thu, fri, sat, sun", "invalid-value")
         days.append(WEEKDAY_NAMES.index(name))
     return tuple(days)
 
@@ -551,11 +640,12 @@ def _tracks(reader: _Reader, value: object, line: int) -> tuple[Track, ...]:
     tracks, seen = [], set()
     for item, item_line in zip(value, value.item_lines):
         if isinstance(item, str):
-            item_id, title = _slug(reader, item, item_line), item
+            item_id = _slug(reader, item, item_line)
+            title = item_id
         else:
             entry = _mapping(reader, item, spec.TRACK, "a track")
             item_id = reader.convert(entry, "id", "slug", "track")
-            title = reader.convert(entry, "title", "string", "track") or item_id
+            title = reader.convert(entry, "title", "string", "track", spec.TRACK["title"].max_length) or item_id
         if item_id is None:
             continue
         if item_id in seen:

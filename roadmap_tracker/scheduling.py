@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Mapping as TMapping
 
-from .dates import DateWindow, Duration, WorkCalendar, shift, unshift
-from .errors import Diagnostic
+from .dates import DateOutOfRange, DateWindow, Duration, WorkCalendar, shift, unshift
+from .errors import Diagnostic, RoadmapInvalid
 from .model import Facts, Milestone, Roadmap
 from ._util import without_gc
 
@@ -251,7 +251,8 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
     succs = {n: [(s_id, d) for _, s_id, d in sorted(items, key=_first)] for n, items in succs.items()}
 
     for node in topo:
-        _forward(steps[node], preds[node], steps, today, calendar)
+        with _bounded(roadmap, steps[node].m, "forecast"):
+            _forward(steps[node], preds[node], steps, today, calendar)
     # expected dates: the plan as written, work not started not moved to the as-of date. Only the
     # steps the as-of date held back (or kept running) and what follows them differ from the forecast.
     expected: dict[str, _Step] = {}
@@ -261,14 +262,16 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
                 expected[p] is not steps[p] for p, _ in preds[node]):
             m = step.m
             expected[node] = _prepare(m, facts.get(m.id) or Facts.from_milestone(m), today, calendar)
-            _forward(expected[node], preds[node], expected, today, calendar, floor=False)
+            with _bounded(roadmap, m, "expected dates"):
+                _forward(expected[node], preds[node], expected, today, calendar, floor=False)
         else:
             expected[node] = step
 
     project_end = max((s.E for s in steps.values() if s.state != "cancelled"), default=today)
     horizon = max([project_end] + [s.deadline for s in steps.values() if s.deadline is not None])
     for node in reversed(topo):
-        _backward(steps[node], succs[node], steps, project_end, horizon, calendar)
+        with _bounded(roadmap, steps[node].m, "latest dates"):
+            _backward(steps[node], succs[node], steps, project_end, horizon, calendar)
 
     sinks = [m.id for m in roadmap.milestones if not succs[m.id]]
     targets: tuple[str, ...]
@@ -278,14 +281,40 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
         ranked = sorted(sinks, key=lambda n: (-steps[n].E, order[n]))
         targets = tuple(ranked) if ranked else tuple(roadmap.ids[:1])
 
-    entries = {m.id: _entry(steps[m.id], preds[m.id], succs[m.id], steps, calendar, expected[m.id], today)
-               for m in roadmap.milestones}
+    entries = {}
+    for m in roadmap.milestones:
+        with _bounded(roadmap, m, "float"):
+            entries[m.id] = _entry(steps[m.id], preds[m.id], succs[m.id], steps, calendar, expected[m.id], today)
     if targets:  # a roadmap without steps has none
         _mark_critical(entries, targets[0], preds, risk_float)
     schedule = Schedule(roadmap, as_of, entries, targets, diagnostics,
                         {n: tuple(s for s, _ in succs[n]) for n in topo})
     _post_checks(schedule, steps, preds)
     return schedule
+
+
+class _bounded:
+    """Turns a date pushed out of 1900-2999 while computing ``m`` into a located error: the step,
+    the line of the duration or link that pushed it, and what to change."""
+
+    def __init__(self, roadmap: Roadmap, m: Milestone, phase: str):
+        self.roadmap, self.m, self.phase = roadmap, m, phase
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, _tb):
+        if not isinstance(exc, (DateOutOfRange, OverflowError)):
+            return False
+        m, culprit = self.m, getattr(exc, "duration", None)
+        line = m.key_lines.get("duration") if culprit is not None and culprit == m.duration else None
+        if line is None and culprit is not None:
+            line = next((d.line for d in m.dependencies if d.lag == culprit and d.line), None)
+        message = str(exc) if isinstance(exc, DateOutOfRange) else "its dates would run out of range"
+        raise RoadmapInvalid([Diagnostic(
+            "error", "date-out-of-range", f"milestone '{m.id}': computing its {self.phase}, {message}",
+            self.roadmap.path, line or m.line,
+            "roadmaps span 1900-01-01 to 2999-12-31; shorten the durations or lags on this chain")]) from None
 
 
 def dependency_graph(roadmap: Roadmap):

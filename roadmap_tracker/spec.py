@@ -16,6 +16,17 @@ class FieldSpec:
     type: str
     description: str
     required: bool = False
+    max_length: int | None = None  # characters; None: the type's limit in MAX_LENGTH
+
+
+# Lengths: what a value may hold, checked when the file is read, so that no chart, feed or database
+# column meets a value it cannot take (the store's columns are sized from these).
+MAX_ID = 100        # ids: milestone, track, roadmap
+MAX_TITLE = 300     # titles
+MAX_TOKEN = 100     # one-word values: dates, durations, time zones, kinds, statuses
+MAX_STRING = 2_000  # other text: lead, venue, condition, a link, a document symbol
+MAX_TEXT = 20_000   # notes and descriptions, the longest text a file may hold
+MAX_LENGTH = {"slug": MAX_ID, "string": MAX_STRING, "strings": MAX_STRING}
 
 
 SLUG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"  # ids of roadmaps, tracks and milestones
@@ -27,8 +38,8 @@ TOP_LEVEL = {
 
 HEADER = {
     "id": FieldSpec("slug", "Short identifier of the roadmap (letters, digits, '-', '_', '.'); used in calendar UIDs.", True),
-    "title": FieldSpec("string", "The roadmap's name, shown in every report.", True),
-    "description": FieldSpec("string", "A paragraph about the roadmap."),
+    "title": FieldSpec("string", "The roadmap's name, shown in every report.", True, MAX_TITLE),
+    "description": FieldSpec("string", "A paragraph about the roadmap.", max_length=MAX_TEXT),
     "timezone": FieldSpec("timezone", "IANA time zone for timed events without their own, e.g. Europe/Zurich. Default UTC."),
     "target": FieldSpec("slug", "The milestone the roadmap exists to reach. Default: every milestone nothing depends on."),
     "calendar": FieldSpec("calendar", "Working days and holidays for business-day (bd) durations."),
@@ -42,12 +53,12 @@ CALENDAR = {
 
 TRACK = {
     "id": FieldSpec("slug", "Identifier that milestones name in 'track'.", True),
-    "title": FieldSpec("string", "Heading shown for the group."),
+    "title": FieldSpec("string", "Heading shown for the group.", max_length=MAX_TITLE),
 }
 
 MILESTONE = {
     "id": FieldSpec("slug", "Unique identifier (letters, digits, '-', '_', '.').", True),
-    "title": FieldSpec("string", "What the step is, in a few words.", True),
+    "title": FieldSpec("string", "What the step is, in a few words.", True, MAX_TITLE),
     "kind": FieldSpec("kind", "session, meeting, resolution, decision, report, consultation, event, survey, "
                               "submission, publication, task or milestone. Default: task."),
     "track": FieldSpec("slug", "The track (group) the step belongs to; one of the header's tracks."),
@@ -58,7 +69,7 @@ MILESTONE = {
     "virtual": FieldSpec("bool", "True when the step happens online."),
     "links": FieldSpec("strings", "Web pages about the step."),
     "documents": FieldSpec("strings", "Document symbols that evidence the step, e.g. A/RES/80/173."),
-    "notes": FieldSpec("string", "Free text."),
+    "notes": FieldSpec("string", "Free text.", max_length=MAX_TEXT),
     "tags": FieldSpec("strings", "Free labels."),
     "start": FieldSpec("date", "Exact day: a fixed date nobody can move. Fuzzy window (2023-H2): not before it opens. "
                                "A date and time (2025-12-16T10:00) makes a timed event."),

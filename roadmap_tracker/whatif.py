@@ -10,8 +10,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .dates import DateWindow, Duration
-from .errors import InvalidValue
+from .dates import LAST_DAY, FIRST_DAY, DateWindow, Duration
+from .errors import InvalidValue, RoadmapInvalid
 from .diff import Move, compare_schedules
 from .model import Facts, Milestone
 from .scheduling import Schedule, compute_schedule
@@ -30,6 +30,13 @@ class WhatIf:
 
 
 def _shift_window(window: DateWindow, days: int) -> DateWindow:
+    try:
+        first, last = window.first + timedelta(days=days), window.last + timedelta(days=days)
+    except OverflowError:
+        first = last = date.max
+    if first < FIRST_DAY or last > LAST_DAY:
+        raise InvalidValue(f"slipping by {days:+d} days moves {window} out of the years a roadmap spans "
+                           f"({FIRST_DAY}..{LAST_DAY}); give a smaller slip")
     first, last = window.first + timedelta(days=days), window.last + timedelta(days=days)
     moment = window.moment + timedelta(days=days) if window.moment else None
     return DateWindow(first, last, moment.isoformat() if moment else first.isoformat(), moment)
@@ -82,7 +89,11 @@ def what_if(schedule: Schedule, slips: dict[str, int] | None = None, finishes: d
         described.append(f"{milestone_id} finishes {day.isoformat()}")
         notes.setdefault(milestone_id, []).append(described[-1])
     changed = dataclasses.replace(roadmap, milestones=tuple(replaced.get(m.id, m) for m in roadmap.milestones))
-    after = compute_schedule(changed, schedule.as_of, facts)
+    try:
+        after = compute_schedule(changed, schedule.as_of, facts)
+    except RoadmapInvalid as exc:  # the changed plan runs out of range: the change is at fault, not the file
+        raise InvalidValue(f"with {', '.join(described)}, {exc.diagnostics[0].message}; "
+                           "give a smaller slip or an earlier finish") from None
     reasons = {mid: "; ".join(text) for mid, text in notes.items()}
     moves = [dataclasses.replace(m, cause="what-if", reason=f"what-if: {reasons[m.id]}") if m.id in reasons else m
              for m in compare_schedules(schedule, after)]

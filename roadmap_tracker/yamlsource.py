@@ -243,7 +243,8 @@ class _Builder:
             if tag == "tag:yaml.org,2002:null":
                 return None
         except (ConstructorError, ValueError):
-            pass
+            if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+                return node.value  # e.g. a 5000-digit number: kept as written, for the field to judge
         if tag in _TEXT_TAGS:
             return node.value  # strings and timestamps: the text as written
         raise YamlProblem(f"the tag {tag} is not supported; remove it", node.start_mark.line + 1,
