@@ -1,6 +1,6 @@
 """Benchmark calendar feeds: export of a 10,000-milestone roadmap, and requests per second served.
 
-Run: python benchmarks/bench_feeds.py [--size 10000] [--seconds 5]
+Run: python benchmarks/bench_feeds.py [--size 10000] [--seconds 5] [--clients 4,200] [--db URL] [--skip-export]
 Prints figures; asserts nothing. Traffic goes to 127.0.0.1 only, bounded in count and time.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import os
 import socket
 import subprocess
 import sys
@@ -74,17 +75,27 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _hammer(port: int, seconds: float, headers: dict, clients: int = 4, cap: int = 200_000) -> tuple[float, int]:
-    counts = [0] * clients
+def _hammer(port: int, seconds: float, headers: dict, clients: int = 4, cap: int = 200_000) -> dict:
+    """``clients`` keep-alive clients for ``seconds``: requests/s, p99 latency, errors (non-2xx/304 or failures)."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
     stop = time.monotonic() + seconds
 
     def client(i: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        while time.monotonic() < stop and counts[i] < cap:
-            connection.request("GET", "/calendar.ics", headers=headers)
-            response = connection.getresponse()
-            response.read()
-            counts[i] += 1
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.monotonic() < stop and len(latencies[i]) < cap:
+            t0 = time.perf_counter()
+            try:
+                connection.request("GET", "/calendar.ics", headers=headers)
+                response = connection.getresponse()
+                response.read()
+                if response.status not in (200, 304):
+                    errors[i] += 1
+            except (OSError, http.client.HTTPException):
+                errors[i] += 1
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            latencies[i].append(time.perf_counter() - t0)
         connection.close()
 
     t0 = time.perf_counter()
@@ -93,17 +104,34 @@ def _hammer(port: int, seconds: float, headers: dict, clients: int = 4, cap: int
         t.start()
     for t in threads:
         t.join()
-    return sum(counts) / (time.perf_counter() - t0), sum(counts)
+    elapsed = time.perf_counter() - t0
+    every = sorted(x for one in latencies for x in one)
+    p99 = every[min(len(every) - 1, int(len(every) * 0.99))] if every else float("nan")
+    return {"rate": len(every) / elapsed, "count": len(every), "p99_ms": p99 * 1000, "errors": sum(errors)}
 
 
-def bench_server(seconds: float) -> None:
+def _seed_store(roadmap: Path, db: str | None) -> None:
+    """One reported update, so that the store exists and every request reads it."""
+    env = dict(os.environ, **({"ROADMAP_DATABASE_URL": db} if db else {}))
+    subprocess.run([sys.executable, "-m", "roadmap_tracker.cli", "--file", str(roadmap), "update",
+                    "cstd-29", "--note", "benchmark", "--by", "bench"], env=env, check=False,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def bench_server(seconds: float, clients_list: list[int], db: str | None) -> None:
     port = _free_port()
     with tempfile.TemporaryDirectory() as tmp:
+        roadmap = Path(tmp) / "milestones.yaml"
+        roadmap.write_bytes((ROOT / "data" / "milestones.yaml").read_bytes())
+        _seed_store(roadmap, db)
+        env = dict(os.environ, **({"ROADMAP_DATABASE_URL": db} if db else {}))
         process = subprocess.Popen([sys.executable, "-m", "roadmap_tracker.cli", "--file",
-                                    str(ROOT / "data" / "milestones.yaml"), "serve", "--port", str(port),
-                                    "--state", str(Path(tmp) / "state.json")],
+                                    str(roadmap), "serve", "--port", str(port),
+                                    "--state", str(Path(tmp) / "state.json")], env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        store = "PostgreSQL" if db and db.startswith("postgresql") else "SQLite"
         try:
+            etag = None
             for _ in range(100):
                 try:
                     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -114,11 +142,11 @@ def bench_server(seconds: float) -> None:
                     break
                 except OSError:
                     time.sleep(0.1)
-            full, n_full = _hammer(port, seconds, {})
-            cached, n_cached = _hammer(port, seconds, {"If-None-Match": etag})
-            print(f"/calendar.ics on the shipped roadmap, 4 keep-alive clients, {seconds:.0f} s each: "
-                  f"{full:.0f} requests/s with the body ({n_full} requests), "
-                  f"{cached:.0f} requests/s answered 304 ({n_cached} requests)")
+            for clients in clients_list:
+                for label, headers in (("with the body", {}), ("answered 304", {"If-None-Match": etag or ""})):
+                    r = _hammer(port, seconds, headers, clients)
+                    print(f"{store}, {clients:3d} keep-alive clients, /calendar.ics {label}: {r['rate']:6.0f} "
+                          f"requests/s, p99 {r['p99_ms']:7.1f} ms, {r['count']} requests, {r['errors']} errors")
         finally:
             process.terminate()
             process.wait(timeout=10)
@@ -128,10 +156,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=10000)
     parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--clients", default="4,200", help="Concurrent clients, comma-separated (4,200).")
+    parser.add_argument("--db", default=None, help="Tracking database URL (default: SQLite beside the roadmap); "
+                                                    "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/roadmap")
+    parser.add_argument("--skip-export", action="store_true", help="Only the server.")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        bench_export(args.size, Path(tmp))
-    bench_server(args.seconds)
+    if not args.skip_export:
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_export(args.size, Path(tmp))
+    bench_server(args.seconds, [int(c) for c in args.clients.split(",")], args.db)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gc
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -30,18 +31,29 @@ def without_gc(func):
     return wrapper
 
 
+PRIVATE_FOLDER = ".roadmap"  # the tool's own folder beside a roadmap: links inside it are never followed
+
+
 def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, flush it to disk, then rename it over.
 
     An interrupted write leaves the old file (or none) in place, never a truncated one.
+
+    Symbolic links: when ``path`` is a link, the file it points to is replaced (atomically, in
+    that file's own folder) and the link stays, so whoever follows the link sees the new content;
+    the mode kept is the target's. Inside a ``.roadmap/`` folder links are never followed: the link
+    itself is replaced by a regular file, so a planted link cannot make us write elsewhere.
     """
     target = Path(path)
+    if target.is_symlink() and PRIVATE_FOLDER not in target.absolute().parts[:-1]:
+        target = Path(os.path.realpath(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         try:  # keep the mode of the file we replace; a new file is readable by all (it is published)
-            mode = os.stat(target).st_mode & 0o777
+            info = os.lstat(target)
+            mode = info.st_mode & 0o777 if not stat.S_ISLNK(info.st_mode) else 0o644
         except FileNotFoundError:
             mode = 0o644
         os.chmod(tmp, mode)

@@ -160,6 +160,7 @@ class Session:
         self._roadmap = None
         self._facts: dict | None = None
         self._fact_warnings: list[Diagnostic] = []
+        self.shared_store = False  # a long-running process keeps one database engine (roadmap serve)
 
     def path(self) -> Path:
         from .loading import find_roadmap_file
@@ -201,7 +202,7 @@ class Session:
         path = sqlite_path(url)
         stored = read_sqlite_facts(path, roadmap.id) if path is not None else None
         if stored is None:
-            with Store.open(url, roadmap.id) as store:
+            with Store.open(url, roadmap.id, shared=self.shared_store) as store:
                 stored = store.facts()
         self._facts = merge_all(roadmap, stored)
         self._fact_warnings = fact_conflicts(roadmap, stored)
@@ -915,6 +916,8 @@ def serve(session: Session, host, port, state_file, as_of, allow_updates) -> Non
     path = session.path()
     state = Path(state_file) if state_file else path.parent / ".roadmap" / "feed-state.json"
     url = session.database_url()
+
+    session.shared_store = True
 
     def facts(roadmap):
         session._roadmap, session._facts = roadmap, None  # the freshly loaded file, facts read anew

@@ -9,17 +9,34 @@ from pathlib import Path
 from .model import Roadmap
 
 
+def _git(args: list[str], cwd: Path, **kwargs) -> subprocess.CompletedProcess:
+    """Run git with ``--end-of-options`` before the user's values, so none can be read as an option."""
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=True, timeout=30, **kwargs)
+
+
+def verify_revision(rev: str, cwd: Path) -> str:
+    """The commit id ``rev`` names; :class:`InvalidValue` unless it names one (``--output=FILE`` never is)."""
+    from .errors import InvalidValue
+
+    if not rev or rev.startswith("-") or "\n" in rev or "\x00" in rev:
+        raise InvalidValue(f"'{rev}' is not a git revision; give a branch, tag or commit such as HEAD~1")
+    try:
+        return _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], cwd,
+                    text=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        raise InvalidValue(f"'{rev}' is not a git revision here; give a branch, tag or commit such as HEAD~1") \
+            from None
+
+
 def roadmap_file_at(path: Path, when: date) -> bytes | None:
     """The roadmap file as committed in git before ``when`` (None outside git or without history)."""
     path = Path(path).resolve()
     try:
-        rev = subprocess.run(["git", "rev-list", "-1", f"--before={when.isoformat()}T00:00", "HEAD", "--",
-                              path.name], cwd=path.parent, capture_output=True, text=True, check=True,
-                             timeout=30).stdout.strip()
+        rev = _git(["rev-list", "-1", f"--before={when.isoformat()}T00:00", "--end-of-options", "HEAD", "--",
+                    path.name], path.parent, text=True).stdout.strip()
         if not rev:
             return None
-        return subprocess.run(["git", "show", f"{rev}:./{path.name}"], cwd=path.parent, capture_output=True,
-                              check=True, timeout=30).stdout
+        return _git(["show", "--end-of-options", f"{rev}:./{path.name}"], path.parent).stdout
     except (OSError, subprocess.SubprocessError):
         return None
 
@@ -42,9 +59,9 @@ def roadmap_at_revision(path: Path, rev: str) -> Roadmap:
     from .loading import parse_roadmap_bytes
 
     path = Path(path).resolve()
+    commit = verify_revision(rev, path.parent)
     try:
-        data = subprocess.run(["git", "show", f"{rev}:./{path.name}"], cwd=path.parent, capture_output=True,
-                              check=True, timeout=30).stdout
+        data = _git(["show", "--end-of-options", f"{commit}:./{path.name}"], path.parent).stdout
     except (OSError, subprocess.SubprocessError) as exc:
         detail = (getattr(exc, "stderr", b"") or b"").decode(errors="replace").strip()
         raise InvalidValue(f"git cannot show {path.name} at '{rev}': {detail or exc}") from None

@@ -6,14 +6,23 @@ The feed follows the roadmap file and the tracking store: each request checks th
 modification stamp and the store's (a file stamp for SQLite, the last update id for PostgreSQL)
 and rebuilds when either changed, or when the day changed. A broken file never takes the feed down: the
 last good calendar keeps being served (with a ``Warning`` header) and ``/healthz`` answers 503
-with the validation messages. Routes live under ``/calendar``; ``/dashboard`` and ``/chart`` are
-left free for the views to come.
+with the validation messages. Whatever fails between reading the file and writing the feed (a
+value the calendar writer cannot take, a state file that cannot be read or written) is treated the
+same way: ``/healthz`` always reports the state the feeds are in. Routes live under ``/calendar``;
+``/dashboard`` and ``/chart`` are left free for the views to come.
+
+Limits (waitress, set in :data:`WAITRESS_LIMITS`): request bodies over :data:`MAX_BODY_BYTES` are
+refused before they are read (the feeds take none, the pages' forms send a few KB), at most
+``connection_limit`` connections are open at once, and a connection idle for ``channel_timeout``
+seconds is closed, so idle or half-open clients cannot hold the server.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -22,6 +31,16 @@ from .errors import RoadmapError, RoadmapInvalid
 from .formats.ics import FeedOptions, SequenceState, build_calendar, feed_etag
 
 TRACK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+MAX_BODY_BYTES = 64 * 1024  # feeds take no body and the pages' forms send a few KB; larger is refused unread
+WAITRESS_LIMITS = {
+    "max_request_body_size": MAX_BODY_BYTES,  # 413 before the body is spooled
+    "max_request_header_size": 64 * 1024,
+    "connection_limit": 500,   # open connections at once (waitress' default is 100)
+    "channel_timeout": 15,     # seconds a connection may sit idle before it is closed
+    "cleanup_interval": 5,     # how often idle connections are looked for
+    "backlog": 1024,
+}
+log = logging.getLogger("roadmap_tracker.server")
 
 
 @dataclass
@@ -47,10 +66,24 @@ class FeedSource:
         self.schedule = None
         self.problem: str | None = None
         self.feeds: dict[tuple, Feed] = {}
-        self.state = SequenceState.load(state_path) if state_path else SequenceState()
+        self.generation = 0  # counts schedules built; keys the feed cache
+        self.failed: set[tuple] = set()  # feeds that could not be written for this generation
+        self.state = SequenceState()
+        if state_path:
+            try:
+                self.state = SequenceState.load(state_path)
+                if not all(isinstance(v, dict) and isinstance(v.get("dates"), str)
+                           and isinstance(v.get("sequence"), int) for v in self.state.events.values()):
+                    raise ValueError("its events are not what this version writes")
+            except Exception as exc:  # damaged state: SEQUENCE numbers restart, and we say so
+                log.warning("cannot use %s (%s); SEQUENCE numbers start again", state_path, _one_line(exc))
+                self.state = SequenceState()
 
     def refresh(self) -> None:
-        """Reload the roadmap if the file (or the day) changed since the last look."""
+        """Reload the roadmap if the file (or the day, or the store) changed since the last look.
+
+        Any failure keeps the last good schedule and sets ``problem`` (``/healthz`` then says 503).
+        """
         from .loading import load_roadmap
         from .scheduling import compute_schedule
 
@@ -60,24 +93,30 @@ class FeedSource:
         except OSError as exc:
             self.problem = f"{self.path}: cannot read the roadmap file: {exc.strerror}"
             return
+        except Exception as exc:  # the store's stamp: unreachable database and the like
+            self.problem = f"cannot read the tracking store: {_one_line(exc)}"
+            return
         with self.lock:
             if stamp == self.stamp:
                 return
+            self.stamp = stamp
             try:
                 roadmap = load_roadmap(self.path)
+                facts = self.facts(roadmap)
+                schedule = compute_schedule(roadmap, self.today(), facts)
             except RoadmapInvalid as exc:
                 self.problem = "\n".join(str(d) for d in exc.diagnostics if d.is_error)
-                self.stamp = stamp
                 return
-            try:
-                facts = self.facts(roadmap)
             except RoadmapError as exc:
                 self.problem = str(exc)
-                self.stamp = stamp
                 return
-            self.schedule = compute_schedule(roadmap, self.today(), facts)
+            except Exception as exc:  # a bug must not take the feed down either; it is logged
+                log.exception("cannot schedule %s", self.path)
+                self.problem = f"{self.path}: cannot be scheduled ({type(exc).__name__}); see the server log"
+                return
+            self.schedule = schedule
+            self.generation += 1
             self.problem = None
-            self.stamp = stamp
 
     def feed(self, options: FeedOptions) -> Feed | None:
         """The calendar for ``options`` from the last good schedule (None before the first)."""
@@ -85,18 +124,27 @@ class FeedSource:
         with self.lock:
             if self.schedule is None:
                 return None
-            key = (id(self.schedule), options)
+            key = (self.generation, options)  # ids of freed objects are reused: a counter is not
+            if key in self.failed:
+                return next((f for k, f in self.feeds.items() if k[1] == options), None)
             if key not in self.feeds:
-                now = datetime.now(timezone.utc).replace(microsecond=0)
-                body = build_calendar(self.schedule, FeedOptions(**{**options.__dict__, "dtstamp": now}),
-                                      self.state)
                 previous = next((f for k, f in self.feeds.items() if k[1] == options), None)
+                try:
+                    now = datetime.now(timezone.utc).replace(microsecond=0)
+                    body = build_calendar(self.schedule, FeedOptions(**{**options.__dict__, "dtstamp": now}),
+                                          self.state)
+                    if self.state_path:
+                        self.state.save(self.state_path)
+                except Exception as exc:  # the calendar writer or the state file: keep the last good feed
+                    log.exception("cannot write the feed for %s", self.path)
+                    self.failed = {k for k in self.failed if k[0] == self.generation} | {key}
+                    self.problem = f"{self.path}: the calendar cannot be written ({_one_line(exc)}); serving the " \
+                                   "last good feed"
+                    return previous
                 etag = feed_etag(_without_dtstamps(body))
                 modified = previous.modified if previous and previous.etag == etag else now
                 self.feeds = {k: f for k, f in self.feeds.items() if k[1] != options}
                 self.feeds[key] = Feed(body, etag, modified)
-                if self.state_path:
-                    self.state.save(self.state_path)
             return self.feeds[key]
 
     def tracks(self) -> set[str]:
@@ -105,6 +153,11 @@ class FeedSource:
             return set()
         return {t.id for t in self.schedule.roadmap.tracks} | {e.milestone.track for e in self.schedule
                                                                 if e.milestone.track}
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0][:200] if text else type(exc).__name__)
 
 
 def _without_dtstamps(body: bytes) -> bytes:
@@ -117,6 +170,7 @@ def create_app(source: FeedSource, web=None):
     from flask import Flask, Response, request
 
     app = Flask("roadmap_tracker")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
 
     def calendar_response(options: FeedOptions):
         feed = source.feed(options)
@@ -131,6 +185,13 @@ def create_app(source: FeedSource, web=None):
         if source.problem:
             response.headers["Warning"] = '199 roadmap-tracker "roadmap file invalid; serving the last good feed"'
         return response.make_conditional(request)
+
+    @app.before_request
+    def refuse_bodies():
+        if request.content_length and request.content_length > MAX_BODY_BYTES:
+            return Response(f"request body too large (at most {MAX_BODY_BYTES // 1024} KB)\n", status=413,
+                            mimetype="text/plain")
+        return None
 
     def critical() -> bool:
         return request.args.get("critical", "").lower() in ("1", "true", "yes")
@@ -150,6 +211,10 @@ def create_app(source: FeedSource, web=None):
         source.refresh()
         if source.problem:
             return Response(f"roadmap file invalid:\n{source.problem}\n", status=503, mimetype="text/plain")
+        if source.schedule is not None and not any(k[0] == source.generation for k in source.feeds):
+            source.feed(FeedOptions())  # the state the feeds are in: build the main feed if nobody has yet
+            if source.problem:
+                return Response(f"roadmap file invalid:\n{source.problem}\n", status=503, mimetype="text/plain")
         return Response("ok\n", mimetype="text/plain")
 
     @app.errorhandler(404)
@@ -181,10 +246,48 @@ def serve(roadmap_path: Path, host: str, port: int, state_path: Path | None = No
     """Run the feed server until interrupted; ``as_of`` pins the day (default: today, every day)."""
     from waitress import serve as waitress_serve
 
+    configure_logging()
     source = FeedSource(roadmap_path, state_path, today=(lambda: as_of) if as_of else date.today,
                         facts=facts, facts_stamp=facts_stamp)
     source.refresh()
-    waitress_serve(create_app(source, web), host=host, port=port, threads=threads, ident="roadmap-tracker")
+    if source.problem:
+        log.warning("%s", source.problem)
+    waitress_serve(create_app(source, web), host=host, port=port, threads=threads, ident="roadmap-tracker",
+                   **WAITRESS_LIMITS)
+
+
+class _Summarised(logging.Filter):
+    """Lets the first of a run of repeated warnings through, then one summary line per ``every`` seconds.
+
+    Under load waitress warns "Task queue depth is N" on every request; a log of those says nothing
+    a count does not.
+    """
+
+    def __init__(self, every: float = 60.0):
+        super().__init__()
+        self.every, self.suppressed, self.since = every, 0, None
+        self.lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        now = time.monotonic()
+        with self.lock:
+            if self.since is None or now - self.since >= self.every:
+                if self.suppressed:
+                    record.msg = f"{record.getMessage()} (and {self.suppressed} similar warnings in the last " \
+                                 f"{now - self.since:.0f} s)"
+                    record.args = ()
+                self.since, self.suppressed = now, 0
+                return True
+            self.suppressed += 1
+            return False
+
+
+def configure_logging() -> None:
+    """Log at info to stderr; waitress' per-request queue warnings summarised."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("waitress.queue").addFilter(_Summarised())
 
 
 __all__ = ["FeedSource", "create_app", "serve"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -109,18 +110,56 @@ def store_stamp(url: str) -> tuple:
             except OSError:
                 stamp.append(None)
         return tuple(stamp)
-    from sqlalchemy import create_engine, func, select
+    from sqlalchemy import func, select
 
     from .models import updates
 
-    engine = create_engine(url)
     try:
-        with engine.connect() as connection:
+        with shared_engine(url).connect() as connection:  # one indexed lookup on the primary key
             return (connection.execute(select(func.max(updates.c.id))).scalar(),)
     except Exception:  # no table yet, or unreachable: the feed keeps what it has
         return (None,)
-    finally:
-        engine.dispose()
+
+
+_ENGINES: dict = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def shared_engine(url: str):
+    """One database engine (and connection pool) per URL for the life of the process.
+
+    A long-running process (``roadmap serve``) opens the store on every change; creating an engine
+    each time costs a new connection, and on PostgreSQL that is most of a request's time.
+    """
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(url)
+        if engine is None:
+            engine = _ENGINES[url] = _create_engine(url)
+        return engine
+
+
+def _create_engine(url: str):
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.engine import make_url
+
+    if make_url(url).get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
 
 
 class Store:
@@ -133,9 +172,12 @@ class Store:
     """
 
     @classmethod
-    def open(cls, url: str, roadmap_id: str, *, upgrade: bool = True) -> "Store":
-        """Open (and on first use create and migrate) the tracking database at ``url``."""
-        return cls(url, roadmap_id, upgrade=upgrade)
+    def open(cls, url: str, roadmap_id: str, *, upgrade: bool = True, shared: bool = False) -> "Store":
+        """Open (and on first use create and migrate) the tracking database at ``url``.
+
+        ``shared`` uses the process's one engine for ``url`` (see :func:`shared_engine`), left open on close.
+        """
+        return cls(url, roadmap_id, upgrade=upgrade, shared=shared)
 
     def __enter__(self) -> "Store":
         return self
@@ -143,12 +185,11 @@ class Store:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def __init__(self, url: str, roadmap_id: str, *, upgrade: bool = True):
-        from sqlalchemy import create_engine, event
+    def __init__(self, url: str, roadmap_id: str, *, upgrade: bool = True, shared: bool = False):
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-        self.url, self.roadmap_id = url, roadmap_id
+        self.url, self.roadmap_id, self.shared = url, roadmap_id, shared
         try:
             parsed = make_url(url)
         except ArgumentError:
@@ -162,36 +203,26 @@ class Store:
             try:
                 folder.mkdir(parents=True, exist_ok=True)
                 ignore = folder / ".gitignore"
-                if folder.name == ".roadmap" and not ignore.exists():
-                    ignore.write_text("# roadmap-tracker's local tracking database and feed state\n*\n")
+                if folder.name == ".roadmap" and not os.path.lexists(ignore):  # a link, even dangling, is left
+                    from .._util import write_atomic
+
+                    write_atomic(ignore, "# roadmap-tracker's local tracking database and feed state\n*\n")
             except OSError as exc:
                 raise StoreError(f"cannot create the tracking database in {folder}: {exc.strerror}; "
                                  "pass --db with a place you can write to") from None
         try:
-            if self.is_sqlite:
-                self.engine = create_engine(url, connect_args={"timeout": 30})
-
-                @event.listens_for(self.engine, "connect")
-                def _sqlite_pragmas(dbapi_connection, _record):
-                    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
-                    cursor = dbapi_connection.cursor()
-                    cursor.execute("PRAGMA journal_mode=WAL")
-                    cursor.execute("PRAGMA busy_timeout=30000")
-                    cursor.execute("PRAGMA synchronous=NORMAL")
-                    cursor.close()
-
-                @event.listens_for(self.engine, "begin")
-                def _sqlite_begin(connection):
-                    connection.exec_driver_sql("BEGIN IMMEDIATE")
-            else:
-                self.engine = create_engine(url, pool_pre_ping=True)
+            self.engine = shared_engine(url) if shared else _create_engine(url)
         except NoSuchModuleError as exc:
             raise StoreError(f"{url.split(':')[0]}: no driver for this database ({exc}); for PostgreSQL "
                              "install the extra: pip install 'roadmap-tracker[postgres]'") from None
         except ModuleNotFoundError as exc:
             raise StoreError(f"the database driver is not installed ({exc.name}); for PostgreSQL install the "
                              "extra: pip install 'roadmap-tracker[postgres]'") from None
+        if shared and (url, "schema") in _ENGINES:
+            return  # checked once per process
         self._check_schema(upgrade)
+        if shared:
+            _ENGINES[(url, "schema")] = True
 
     # -- schema ---------------------------------------------------------------------------------
     def _connect_error(self, exc: Exception) -> StoreError:
@@ -399,7 +430,8 @@ class Store:
                                                         "; save one with 'roadmap baseline save NAME'"))
 
     def close(self) -> None:
-        self.engine.dispose()
+        if not self.shared:
+            self.engine.dispose()
 
 
 def _encode(field: str, value):
