@@ -180,11 +180,17 @@ class Session:
 
         return database_url(self.db, self.path())
 
-    def store(self):
-        """The tracking store, created and migrated on first use."""
+    def source(self) -> str:
+        """The roadmap file's identity in the store (see :func:`roadmap_tracker.store.roadmap_source`)."""
+        from .store import roadmap_source
+
+        return roadmap_source(self.path())
+
+    def store(self, readonly: bool = False):
+        """The tracking store, created and migrated on first use; ``readonly`` for commands that only read."""
         from .store import Store
 
-        return Store.open(self.database_url(), self.roadmap().id)
+        return Store.open(self.database_url(), self.roadmap().id, source=self.source(), readonly=readonly)
 
     def facts(self) -> dict:
         """Effective facts: the store's latest updates over what the file says.
@@ -200,9 +206,10 @@ class Session:
         roadmap = self.roadmap()
         url = self.database_url()
         path = sqlite_path(url)
-        stored = read_sqlite_facts(path, roadmap.id) if path is not None else None
+        source = self.source()
+        stored = read_sqlite_facts(path, roadmap.id, source) if path is not None else None
         if stored is None:
-            with Store.open(url, roadmap.id, shared=self.shared_store) as store:
+            with Store.open(url, roadmap.id, shared=self.shared_store, source=source, readonly=True) as store:
                 stored = store.facts()
         self._facts = merge_all(roadmap, stored)
         self._fact_warnings = fact_conflicts(roadmap, stored)
@@ -220,7 +227,7 @@ class Session:
         path = sqlite_path(url)
         if path is not None and not path.is_file():
             return {}
-        with Store.open(url, roadmap.id) as store:
+        with Store.open(url, roadmap.id, source=self.source(), readonly=True) as store:
             stored = store.facts_at(datetime(day.year, day.month, day.day, tzinfo=timezone.utc),
                                     {m.id: Facts.from_milestone(m) for m in roadmap.milestones})
         return merge_all(roadmap, stored)
@@ -239,7 +246,7 @@ class Session:
         if found is not None:
             roadmap, label = found
             return compute_schedule(roadmap, as_of or date.today(), self.facts()), label, None
-        with self.store() as store:
+        with self.store(readonly=True) as store:
             schedule, row = baseline_schedule(store, spec)
         return schedule, f"baseline '{spec}'", row["created_at"]
 
@@ -664,7 +671,7 @@ def history(session: Session, milestone_id, since, fmt, output) -> None:
     if milestone_id:
         _known_id(session.roadmap(), milestone_id)
     day = since.day(date.today()) if since else None
-    with session.store() as store:
+    with session.store(readonly=True) as store:
         records = store.history(milestone_id, datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
                                 if day else None)
     if not records and fmt == "table":
@@ -715,7 +722,7 @@ def baseline_list(session: Session, fmt, output) -> None:
     """
     from .text import render_baselines
 
-    with session.store() as store:
+    with session.store(readonly=True) as store:
         rows = store.baselines()
     if not rows and fmt == "table":
         click.echo("no baselines; save one with 'roadmap baseline save NAME'", err=True)
@@ -757,7 +764,7 @@ def diff(session: Session, baseline, since, fmt, output, as_of) -> None:
         title = f"What moved since {then.isoformat()}"
     moves = compare_schedules(before, now)
     if history_since is not None:
-        with session.store() as store:
+        with session.store(readonly=True) as store:
             moves = explain_reports(moves, store.history(since=history_since))
     _emit(render_moves(moves, fmt, title), output)
 
@@ -779,8 +786,53 @@ def db_upgrade(session: Session) -> None:
     """
     from .store import SCHEMA_HEAD, Store
 
-    with Store.open(session.database_url(), session.roadmap().id, upgrade=True) as store:
+    with Store.open(session.database_url(), session.roadmap().id, upgrade=True, source=session.source()) as store:
         click.echo(f"{store.where}: schema {store.schema_version()} (this version's is {SCHEMA_HEAD})")
+
+
+@db.command("check")
+@click.pass_obj
+def db_check(session: Session) -> None:
+    """Check the tracking database: integrity (SQLite's PRAGMA quick_check), schema, which file owns the roadmap id.
+
+    Exit 0 when healthy, 2 with what is wrong and how to recover.
+
+    Example: roadmap db check
+    """
+    from .store import SCHEMA_HEAD, Store, StoreError, sqlite_path
+
+    url = session.database_url()
+    path = sqlite_path(url)
+    if path is not None and not path.is_file():
+        click.echo(f"{path}: no tracking database yet (nothing reported); nothing to check")
+        return
+    with Store.open(url, session.roadmap().id, upgrade=False, readonly=True) as store:
+        problems = store.check()
+        if problems:
+            raise StoreError(store._damaged(problems[0]) + (f" ({len(problems)} problems in all)"
+                                                            if len(problems) > 1 else ""))
+        owner = store.owner()
+        version = store.schema_version()
+    source = session.source()
+    if owner is not None and owner != source:
+        raise StoreError(f"{store.where}: roadmap '{session.roadmap().id}' belongs to {owner}, not {source}; give "
+                         "this file its own 'id:' or --db, or run 'roadmap db adopt' if it moved")
+    click.echo(f"{store.where}: ok (integrity checked, schema {version}"
+               f"{'' if version == SCHEMA_HEAD else f', needs roadmap db upgrade to {SCHEMA_HEAD}'}, roadmap "
+               f"'{session.roadmap().id}' of {owner or source})")
+
+
+@db.command("adopt")
+@click.pass_obj
+def db_adopt(session: Session) -> None:
+    """Record this roadmap file as the owner of its id in the tracking database (after moving the file).
+
+    Example: roadmap --file plans/milestones.yaml db adopt
+    """
+    with session.store() as store:
+        previous = store.adopt()
+    click.echo(f"{store.where}: roadmap '{session.roadmap().id}' now belongs to {session.source()}"
+               + (f" (was {previous})" if previous and previous != session.source() else ""))
 
 
 def _parse_slip(text: str, default_id: str) -> tuple[str, int]:

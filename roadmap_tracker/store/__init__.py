@@ -23,7 +23,8 @@ from pathlib import Path
 
 from ..errors import RoadmapError
 
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
+MAX_NAME = 200  # authors, baseline names: the width of their columns
 ENV_URL = "ROADMAP_DATABASE_URL"
 FACT_FIELDS = ("status", "progress", "actual_start", "actual_end", "documents")
 
@@ -72,7 +73,26 @@ def _decode_facts(status, progress, actual_start, actual_end, documents):
                  tuple(json.loads(documents)) if documents else ())
 
 
-def read_sqlite_facts(path: Path, roadmap_id: str) -> dict | None:
+def roadmap_source(roadmap_path: str | os.PathLike) -> str:
+    """A roadmap file's identity in a store: its path relative to the root of its git repository (the
+    nearest folder above it holding ``.git``), else its absolute path. Clones of one repository
+    share it; two files that happen to have the same ``roadmap.id`` do not."""
+    path = Path(roadmap_path).resolve()
+    for folder in path.parents:
+        if (folder / ".git").exists():
+            return path.relative_to(folder).as_posix()
+    return path.as_posix()
+
+
+def _readonly_uri(path: Path) -> str:
+    """A read-only SQLite URI; ``immutable`` when the folder cannot be written (the WAL index cannot be made)."""
+    from urllib.parse import quote
+
+    immutable = "&immutable=1" if not os.access(path.parent, os.W_OK) else ""
+    return f"file:{quote(str(path))}?mode=ro{immutable}"
+
+
+def read_sqlite_facts(path: Path, roadmap_id: str, source: str | None = None) -> dict | None:
     """Current facts per milestone from an embedded SQLite store, with the standard library only.
 
     Returns None when there is no store yet, or when its schema is not this version's (the caller
@@ -81,13 +101,17 @@ def read_sqlite_facts(path: Path, roadmap_id: str) -> dict | None:
     if not path.is_file():
         return {}
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        connection = sqlite3.connect(_readonly_uri(path), uri=True, timeout=30)
     except sqlite3.Error:
         return None
     try:
         row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
         if not row or row[0] != SCHEMA_HEAD:
             return None
+        if source is not None:
+            owner = connection.execute("SELECT source FROM roadmaps WHERE roadmap_id = ?", (roadmap_id,)).fetchone()
+            if owner and owner[0] != source:
+                return None  # another file's: the caller opens the store properly, which says so
         rows = connection.execute(
             "SELECT milestone_id, status, progress, actual_start, actual_end, documents FROM milestone_state "
             "WHERE roadmap_id = ? AND last_update_id IS NOT NULL", (roadmap_id,)).fetchall()
@@ -142,9 +166,9 @@ def _create_engine(url: str):
     from sqlalchemy import create_engine, event
     from sqlalchemy.engine import make_url
 
-    if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+    if make_url(url).get_backend_name() != "sqlite":  # messages never carry the values (a whole plan)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record):
@@ -172,12 +196,16 @@ class Store:
     """
 
     @classmethod
-    def open(cls, url: str, roadmap_id: str, *, upgrade: bool = True, shared: bool = False) -> "Store":
+    def open(cls, url: str, roadmap_id: str, *, upgrade: bool = True, shared: bool = False,
+             source: str | None = None, readonly: bool = False) -> "Store":
         """Open (and on first use create and migrate) the tracking database at ``url``.
 
         ``shared`` uses the process's one engine for ``url`` (see :func:`shared_engine`), left open on close.
+        ``source`` is the roadmap file's identity (:func:`roadmap_source`): a store that holds
+        ``roadmap_id`` for another file is refused. ``readonly`` (for commands that only read) opens an
+        embedded store read-only when its file or folder cannot be written, and never migrates it.
         """
-        return cls(url, roadmap_id, upgrade=upgrade, shared=shared)
+        return cls(url, roadmap_id, upgrade=upgrade, shared=shared, source=source, readonly=readonly)
 
     def __enter__(self) -> "Store":
         return self
@@ -185,11 +213,14 @@ class Store:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def __init__(self, url: str, roadmap_id: str, *, upgrade: bool = True, shared: bool = False):
+    def __init__(self, url: str, roadmap_id: str, *, upgrade: bool = True, shared: bool = False,
+                 source: str | None = None, readonly: bool = False):
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-        self.url, self.roadmap_id, self.shared = url, roadmap_id, shared
+        self.url, self.roadmap_id, self.shared, self.source = url, roadmap_id, shared, source
+        self.readonly = False
+        self._checked = False  # PRAGMA quick_check done before this store's first write
         try:
             parsed = make_url(url)
         except ArgumentError:
@@ -199,35 +230,130 @@ class Store:
         self.where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database}" if not self.is_sqlite \
             else str(parsed.database)
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
-            folder = Path(parsed.database).parent
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                ignore = folder / ".gitignore"
-                if folder.name == ".roadmap" and not os.path.lexists(ignore):  # a link, even dangling, is left
-                    from .._util import write_atomic
+            database = Path(parsed.database)
+            folder = database.parent
+            if readonly and database.is_file() and not (os.access(database, os.W_OK) and os.access(folder, os.W_OK)):
+                self.readonly = True  # a command that only reads, in a folder we may not write: read it as it is
+            else:
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                    ignore = folder / ".gitignore"
+                    if folder.name == ".roadmap" and not os.path.lexists(ignore):  # a link, even dangling, is left
+                        from .._util import write_atomic
 
-                    write_atomic(ignore, "# roadmap-tracker's local tracking database and feed state\n*\n")
-            except OSError as exc:
-                raise StoreError(f"cannot create the tracking database in {folder}: {exc.strerror}; "
-                                 "pass --db with a place you can write to") from None
+                        write_atomic(ignore, "# roadmap-tracker's local tracking database and feed state\n*\n")
+                except OSError as exc:
+                    raise StoreError(f"cannot create the tracking database in {folder}: {exc.strerror}; "
+                                     "pass --db with a place you can write to") from None
         try:
-            self.engine = shared_engine(url) if shared else _create_engine(url)
+            if self.readonly:
+                from sqlalchemy import create_engine
+
+                uri = _readonly_uri(Path(parsed.database))
+                self.engine = create_engine("sqlite://", hide_parameters=True, creator=lambda: sqlite3.connect(
+                    uri, uri=True, timeout=30, check_same_thread=False))
+            else:
+                self.engine = shared_engine(url) if shared else _create_engine(url)
         except NoSuchModuleError as exc:
             raise StoreError(f"{url.split(':')[0]}: no driver for this database ({exc}); for PostgreSQL "
                              "install the extra: pip install 'roadmap-tracker[postgres]'") from None
         except ModuleNotFoundError as exc:
             raise StoreError(f"the database driver is not installed ({exc.name}); for PostgreSQL install the "
                              "extra: pip install 'roadmap-tracker[postgres]'") from None
-        if shared and (url, "schema") in _ENGINES:
-            return  # checked once per process
-        self._check_schema(upgrade)
-        if shared:
-            _ENGINES[(url, "schema")] = True
+        if not (shared and (url, "schema") in _ENGINES):  # a long-running process checks once
+            self._check_schema(upgrade and not self.readonly)
+            if shared:
+                _ENGINES[(url, "schema")] = True
+        self._check_identity()
 
     # -- schema ---------------------------------------------------------------------------------
     def _connect_error(self, exc: Exception) -> StoreError:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        lowered = reason.lower()
+        if "readonly" in lowered or "read-only" in lowered or "read only" in lowered:
+            return StoreError(f"the tracking database at {self.where} is read-only (the file or its folder cannot "
+                              "be written); nothing was changed. Ask for write access, or pass --db with a place "
+                              "you can write to")
+        if "disk is full" in lowered or "no space" in lowered or "disk i/o error" in lowered:
+            return StoreError(f"no space left on the device holding {self.where} (or it failed to write: {reason}); "
+                              "nothing was changed. Free some space and try again")
+        if "malformed" in lowered or "not a database" in lowered:
+            return StoreError(self._damaged(reason))
         return StoreError(f"cannot reach the tracking database at {self.where}: {reason}")
+
+    def _damaged(self, reason: str) -> str:
+        return (f"the tracking database at {self.where} is damaged ({reason}); nothing was written. Recover it: "
+                f"restore a backup, or run: sqlite3 {self.where} .recover | sqlite3 recovered.sqlite, "
+                "then move recovered.sqlite into its place")
+
+    # -- identity and health -------------------------------------------------------------------
+    def _check_identity(self) -> None:
+        """Refuse a store that holds this roadmap id for another roadmap file."""
+        if self.source is None:
+            return
+        owner = self.owner()
+        if owner is not None and owner != self.source:
+            raise StoreError(
+                f"the tracking database at {self.where} holds roadmap '{self.roadmap_id}' of the file {owner}, and "
+                f"{self.source} has the same id; their progress, history and baselines would mix. Give one of them "
+                "its own 'id:' in the roadmap header, or its own --db; if the file moved, run 'roadmap db adopt'.")
+
+    def owner(self) -> str | None:
+        """The roadmap file recorded for this roadmap id (None before its first write)."""
+        from sqlalchemy import select
+        from sqlalchemy.exc import DBAPIError
+
+        from .models import roadmaps
+
+        try:
+            with self.engine.connect() as connection:
+                return connection.execute(select(roadmaps.c.source).where(
+                    roadmaps.c.roadmap_id == self.roadmap_id)).scalar()
+        except DBAPIError as exc:
+            raise self._connect_error(exc) from None
+
+    def adopt(self) -> str | None:
+        """Record this roadmap file as the owner of its id (after a move); returns the previous owner."""
+        previous = self.owner()
+
+        def work(connection):
+            self._record_identity(connection, replace=True)
+
+        self._write(work)
+        return previous
+
+    def _record_identity(self, connection, replace: bool = False) -> None:
+        from sqlalchemy import insert, select, update
+
+        from .models import roadmaps
+
+        if self.source is None:
+            return
+        key = roadmaps.c.roadmap_id == self.roadmap_id
+        owner = connection.execute(select(roadmaps.c.source).where(key)).scalar()
+        now = datetime.now(timezone.utc)
+        if owner is None:
+            connection.execute(insert(roadmaps).values(roadmap_id=self.roadmap_id, source=self.source,
+                                                       recorded_at=now))
+        elif owner != self.source:
+            if not replace:
+                self._check_identity()
+            connection.execute(update(roadmaps).where(key).values(source=self.source, recorded_at=now))
+
+    def check(self) -> list[str]:
+        """Problems found by ``PRAGMA quick_check`` (SQLite) or a round trip (PostgreSQL); empty when healthy."""
+        from sqlalchemy import text
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            with self.engine.connect() as connection:
+                if not self.is_sqlite:
+                    connection.execute(text("SELECT 1")).scalar()
+                    return []
+                rows = [r[0] for r in connection.exec_driver_sql("PRAGMA quick_check").fetchall()]
+        except DBAPIError as exc:
+            return [str(getattr(exc, "orig", exc)).strip().splitlines()[0]]
+        return [] if rows == ["ok"] else rows
 
     def schema_version(self) -> str | None:
         from sqlalchemy import inspect, text
@@ -268,14 +394,32 @@ class Store:
 
     # -- updates -------------------------------------------------------------------------------
     def _write(self, work, attempts: int = 8):
-        """Run ``work(connection)`` in one transaction, retrying when SQLite stays locked."""
-        from sqlalchemy.exc import OperationalError
+        """Run ``work(connection)`` in one transaction, retrying when SQLite stays locked.
+
+        Before a store's first write, SQLite's ``PRAGMA quick_check`` must pass: nothing is written into
+        a damaged file. The roadmap file's identity is recorded (or checked) in the same transaction.
+        """
+        from sqlalchemy.exc import DBAPIError, OperationalError
+
+        if self.readonly:
+            raise StoreError(f"the tracking database at {self.where} is read-only (the file or its folder cannot be "
+                             "written); nothing was changed. Ask for write access, or pass --db with a place you "
+                             "can write to")
+        if self.is_sqlite and not self._checked:
+            problems = self.check()
+            if problems:
+                raise StoreError(self._damaged(problems[0]))
+            self._checked = True
+
+        def whole(connection):
+            self._record_identity(connection)
+            return work(connection)
 
         delay = 0.05
         for attempt in range(attempts):
             try:
                 with self.engine.begin() as connection:
-                    return work(connection)
+                    return whole(connection)
             except OperationalError as exc:
                 locked = "locked" in str(exc).lower() or "busy" in str(exc).lower()
                 if not locked:
@@ -284,6 +428,8 @@ class Store:
                     raise StoreError(f"the tracking database at {self.where} stayed locked; try again") from None
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
+            except DBAPIError as exc:  # never the statement's parameters: they can hold a whole plan
+                raise self._connect_error(exc) from None
 
     def record_update(self, milestone_id: str, decide, author: str, note: str | None, seed=None,
                       now: datetime | None = None) -> UpdateRecord | None:
@@ -302,6 +448,7 @@ class Store:
 
         now = now or datetime.now(timezone.utc)
         seed = seed or Facts()
+        _check_name("the author (--by)", author)
 
         def work(connection):
             key = (milestone_state.c.roadmap_id == self.roadmap_id) & (milestone_state.c.milestone_id == milestone_id)
@@ -398,6 +545,8 @@ class Store:
         from .models import baselines
 
         now = now or datetime.now(timezone.utc)
+        _check_name("the baseline name", name)
+        _check_name("the author (--by)", author)
 
         def work(connection):
             exists = connection.execute(select(baselines.c.id).where(
@@ -432,6 +581,16 @@ class Store:
     def close(self) -> None:
         if not self.shared:
             self.engine.dispose()
+
+
+def _check_name(what: str, value: str) -> None:
+    """Names the store keeps in sized columns: checked before any database sees them."""
+    from ..loading import CONTROL
+
+    if len(value) > MAX_NAME:
+        raise StoreError(f"{what} is {len(value)} characters long; at most {MAX_NAME}")
+    if CONTROL.search(value) or "\n" in value:
+        raise StoreError(f"{what} contains a line break or control character; write it on one line")
 
 
 def _encode(field: str, value):

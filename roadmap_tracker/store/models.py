@@ -114,7 +114,18 @@ class WebKey(Base):
     secret: Mapped[str] = mapped_column(String(128))
 
 
+class RoadmapIdentity(Base):
+    """The roadmap file a roadmap id belongs to (its path in the repository), recorded at the first write."""
+
+    __tablename__ = "roadmaps"
+
+    roadmap_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 updates = Update.__table__
+roadmaps = RoadmapIdentity.__table__
 milestone_state = MilestoneState.__table__
 baselines = Baseline.__table__
 accounts = Account.__table__
