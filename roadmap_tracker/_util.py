@@ -49,7 +49,10 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
         target = Path(os.path.realpath(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:  # name the file the user asked for, not our temporary one
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
     try:
         try:  # keep the mode of the file we replace; a new file is readable by all (it is published)
             info = os.lstat(target)
@@ -62,9 +65,11 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError) and exc.filename == tmp:  # e.g. no space left: say which file
+            raise OSError(exc.errno, exc.strerror, str(target)) from None
         raise

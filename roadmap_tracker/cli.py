@@ -462,7 +462,13 @@ def init(file, force) -> None:
     target = Path(file)
     if target.exists() and not force:
         raise InvalidValue(f"{target} already exists; choose another name or pass --force to overwrite it")
+    import re
+    import secrets
+
     text = resources.files("roadmap_tracker").joinpath("templates/starter.yaml").read_text(encoding="utf-8")
+    # a unique id, so that two roadmaps started from this file never share a tracking store's rows
+    text = re.sub(r"^(\s*id:\s*)my-roadmap(?=\s)", rf"\g<1>my-roadmap-{secrets.token_hex(4)}", text, count=1,
+                  flags=re.MULTILINE)
     write_atomic(target, text)
     click.echo(f"wrote {target}; check it with: roadmap validate {target}", err=True)
 

@@ -353,7 +353,25 @@ class Store:
                 rows = [r[0] for r in connection.exec_driver_sql("PRAGMA quick_check").fetchall()]
         except DBAPIError as exc:
             return [str(getattr(exc, "orig", exc)).strip().splitlines()[0]]
-        return [] if rows == ["ok"] else rows
+        if rows == ["ok"]:
+            return []
+        lines = [line.strip() for row in rows for line in str(row).splitlines()]
+        return [line for line in lines if line and not line.startswith("***")] or ["integrity check failed"]
+
+    def _reading(self):
+        """Reads that meet a damaged, unreachable or unreadable database say so (never a traceback)."""
+        import contextlib
+
+        from sqlalchemy.exc import DBAPIError
+
+        @contextlib.contextmanager
+        def guard():
+            try:
+                yield
+            except DBAPIError as exc:
+                raise self._connect_error(exc) from None
+
+        return guard()
 
     def schema_version(self) -> str | None:
         from sqlalchemy import inspect, text
@@ -493,7 +511,7 @@ class Store:
 
         from .models import milestone_state
 
-        with self.engine.connect() as connection:
+        with self._reading(), self.engine.connect() as connection:
             rows = connection.execute(select(milestone_state).where(
                 (milestone_state.c.roadmap_id == self.roadmap_id) & milestone_state.c.last_update_id.isnot(None))
             ).mappings().all()
@@ -513,7 +531,7 @@ class Store:
             query = query.where(updates.c.recorded_at >= since)
         if until:
             query = query.where(updates.c.recorded_at < until)
-        with self.engine.connect() as connection:
+        with self._reading(), self.engine.connect() as connection:
             rows = connection.execute(query.order_by(updates.c.id)).mappings().all()
         return [UpdateRecord(r["id"], r["milestone_id"], _aware(r["recorded_at"]), r["author"], r["note"],
                              json.loads(r["changes"])) for r in rows]
@@ -565,7 +583,7 @@ class Store:
 
         from .models import baselines
 
-        with self.engine.connect() as connection:
+        with self._reading(), self.engine.connect() as connection:
             rows = connection.execute(select(baselines).where(baselines.c.roadmap_id == self.roadmap_id)
                                       .order_by(baselines.c.id)).mappings().all()
         return [dict(r) for r in rows]
