@@ -245,7 +245,8 @@ class _Reader:
     # -- the document ---------------------------------------------------------------------------
     def read(self, document: object) -> Roadmap | None:
         if not isinstance(document, Mapping):
-            self.error("wrong-type", f"the file holds {_kind_name(document)}, but a roadmap is a mapping "
+            held = "plain text" if isinstance(document, str) else _kind_name(document)  # never the file back
+            self.error("wrong-type", f"the file holds {held}, but a roadmap is a mapping "
                                      "with 'roadmap:' and 'milestones:'", getattr(document, "line", 1),
                        "start from 'roadmap init' for a commented example")
             return None
@@ -441,8 +442,9 @@ def _string(reader: _Reader, value: object, line: int) -> str:
         raise _Bad(f"is {len(text):,} characters long; at most {spec.MAX_TEXT:,} are allowed", "too-long")
     bad = CONTROL.search(text)
     if bad:
-        raise _Bad(f"contains the control character U+{ord(bad.group()):04X} (after "
-                   f"'{shown(text[:bad.start()][-20:])}'); delete it", "control-character")
+        where = f"after '{shown(text[:bad.start()][-20:])}'" if bad.start() else "at the start"
+        raise _Bad(f"contains U+{ord(bad.group()):04X} ({where}), a control character that calendars, charts and "
+                   "XML cannot hold; delete it", "control-character")
     return text
 
 
@@ -468,11 +470,19 @@ def _slug(reader: _Reader, value: object, line: int) -> str:
 
 
 def _strings(reader: _Reader, value: object, line: int) -> tuple[str, ...]:
+    """A list of one-line texts (links, document symbols, tags, partners): a line break in one is refused."""
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return (_string(reader, value, line),)
+        value = [value]
     if not isinstance(value, list):
         raise _Bad(f"expected a list of texts, got {_kind_name(value)}", "wrong-type")
-    return tuple(_string(reader, item, line) for item in value if item is not None)
+    items = tuple(_string(reader, item, line) for item in value if item is not None)
+    for item in items:
+        if "\n" in item or "\t" in item:
+            raise _Bad(f"'{shown(item)}' holds a line break; each item is one line (a link, a symbol, a name)",
+                       "control-character")
+        if len(item) > spec.MAX_STRING:
+            raise _Bad(f"an item is {len(item):,} characters long; at most {spec.MAX_STRING:,}", "too-long")
+    return items
 
 
 def _ids(reader: _Reader, value: object, line: int) -> tuple[str, ...]:
