@@ -835,7 +835,10 @@ def db_adopt(session: Session) -> None:
 
     Example: roadmap --file plans/milestones.yaml db adopt
     """
-    with session.store() as store:
+    from .store import Store
+
+    with Store.open(session.database_url(), session.roadmap().id) as store:  # not refused: it is being claimed
+        store.source = session.source()
         previous = store.adopt()
     click.echo(f"{store.where}: roadmap '{session.roadmap().id}' now belongs to {session.source()}"
                + (f" (was {previous})" if previous and previous != session.source() else ""))

@@ -293,7 +293,10 @@ class Store:
             return
         owner = self.owner()
         if owner is not None and owner != self.source:
-            raise StoreError(
+            raise self._identity_error(owner)
+
+    def _identity_error(self, owner: str) -> StoreError:
+        return StoreError(
                 f"the tracking database at {self.where} holds roadmap '{self.roadmap_id}' of the file {owner}, and "
                 f"{self.source} has the same id; their progress, history and baselines would mix. Give one of them "
                 "its own 'id:' in the roadmap header, or its own --db; if the file moved, run 'roadmap db adopt'.")
@@ -319,7 +322,7 @@ class Store:
         def work(connection):
             self._record_identity(connection, replace=True)
 
-        self._write(work)
+        self._write(work, identity=False)
         return previous
 
     def _record_identity(self, connection, replace: bool = False) -> None:
@@ -337,7 +340,7 @@ class Store:
                                                        recorded_at=now))
         elif owner != self.source:
             if not replace:
-                self._check_identity()
+                raise self._identity_error(owner)
             connection.execute(update(roadmaps).where(key).values(source=self.source, recorded_at=now))
 
     def check(self) -> list[str]:
@@ -411,7 +414,7 @@ class Store:
         upgrade(self.engine, revision)
 
     # -- updates -------------------------------------------------------------------------------
-    def _write(self, work, attempts: int = 8):
+    def _write(self, work, attempts: int = 8, identity: bool = True):
         """Run ``work(connection)`` in one transaction, retrying when SQLite stays locked.
 
         Before a store's first write, SQLite's ``PRAGMA quick_check`` must pass: nothing is written into
@@ -430,7 +433,8 @@ class Store:
             self._checked = True
 
         def whole(connection):
-            self._record_identity(connection)
+            if identity:
+                self._record_identity(connection)
             return work(connection)
 
         delay = 0.05
