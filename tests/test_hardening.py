@@ -335,3 +335,86 @@ def test_postgres_gets_only_values_that_fit_and_messages_never_carry_sql_paramet
         result = cli("--file", str(path), *args, env=env)
         assert result.exit_code == 2 and "at most 200" in result.stderr
         assert "INSERT" not in result.stderr and "parameters" not in result.stderr and len(result.stderr) < 400
+
+
+# -- the feed server --------------------------------------------------------------------------------
+
+from .test_ics import SMALL  # noqa: E402
+from .test_server import server  # noqa: E402,F401  (the fixture: a real server process)
+
+
+def test_a_feed_that_cannot_be_written_keeps_the_last_good_one_and_fails_the_health_check(server, tmp_path):  # noqa: F811
+    status, _, good = server.request("GET", "/calendar.ics")
+    assert status == 200
+    state = tmp_path / "state.json"
+    state.unlink()
+    state.mkdir()  # the feed state can no longer be written
+    server.touch(SMALL.replace("Session of 15-19 April", "Session renamed"))
+    status, headers, body = server.request("GET", "/calendar.ics")
+    assert status == 200 and "Warning" in headers and body == good
+    status, _, message = server.request("GET", "/healthz")
+    assert status == 503 and b"cannot be written" in message and b"Traceback" not in message
+
+
+def test_a_damaged_feed_state_file_is_set_aside_and_the_feeds_still_serve(tmp_path):
+    import http.client
+    import time
+
+    from .test_server import Server, _free_port
+
+    roadmap = tmp_path / "roadmap.yaml"
+    roadmap.write_text(SMALL)
+    state = tmp_path / "state.json"
+    state.write_text('{"events": {"x": [1, 2]}, "exported": 5}')
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "roadmap_tracker.cli", "--file", str(roadmap), "serve",
+                                "--port", str(port), "--as-of", "2024-03-01", "--state", str(state)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        srv = Server(roadmap, port)
+        for _ in range(200):
+            try:
+                status = srv.request("GET", "/calendar.ics")[0]
+                break
+            except (OSError, http.client.HTTPException):
+                time.sleep(0.1)
+        assert status == 200 and srv.request("GET", "/healthz")[0] == 200
+    finally:
+        process.terminate()
+        stderr = process.communicate(timeout=10)[1].decode()
+    assert "SEQUENCE numbers start again" in stderr
+
+
+def test_a_huge_request_body_is_refused_before_it_is_read(server):  # noqa: F811
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.putrequest("POST", "/calendar.ics")
+    connection.putheader("Content-Length", str(900 * 1024 * 1024))
+    connection.endheaders()  # and not one byte of the body
+    response = connection.getresponse()
+    assert response.status == 413
+    connection.close()
+
+
+def test_idle_connections_do_not_block_the_health_check(server):  # noqa: F811
+    import socket
+
+    idle = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(150)]
+    try:
+        assert server.request("GET", "/healthz")[0] == 200
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+def test_the_feed_cache_follows_every_edit(tmp_path):
+    from roadmap_tracker.formats.ics import FeedOptions
+    from roadmap_tracker.server import FeedSource
+
+    roadmap = tmp_path / "roadmap.yaml"
+    source = FeedSource(roadmap, tmp_path / "state.json", today=lambda: date(2024, 3, 1))
+    for i in range(40):
+        roadmap.write_text(SMALL.replace("Session of 15-19 April", f"Session edit {i}"))
+        os.utime(roadmap, ns=(i * 10**9, i * 10**9))
+        assert f"Session edit {i}".encode() in source.feed(FeedOptions()).body
