@@ -19,7 +19,8 @@ def _object(fields: dict, title: str | None = None) -> dict:
     schema = {
         "type": "object",
         "additionalProperties": False,
-        "properties": {key: {**_type(f.type), "description": f.description} for key, f in fields.items()},
+        "properties": {key: {**_type(f.type), **_max_length(f), "description": f.description}
+                       for key, f in fields.items()},
     }
     required = [key for key, f in fields.items() if f.required]
     if required:
@@ -27,6 +28,15 @@ def _object(fields: dict, title: str | None = None) -> dict:
     if title:
         schema["title"] = title
     return schema
+
+
+def _max_length(field) -> dict:
+    """The length limit the loader enforces, for text fields (see spec.MAX_LENGTH)."""
+    from .spec import MAX_LENGTH
+
+    if field.type not in ("string", "slug"):
+        return {}
+    return {"maxLength": field.max_length or MAX_LENGTH[field.type]}
 
 
 def _type(name: str) -> dict:
