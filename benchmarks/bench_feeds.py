@@ -113,6 +113,9 @@ def _hammer(port: int, seconds: float, headers: dict, clients: int = 4, cap: int
 def _seed_store(roadmap: Path, db: str | None) -> None:
     """One reported update, so that the store exists and every request reads it."""
     env = dict(os.environ, **({"ROADMAP_DATABASE_URL": db} if db else {}))
+    # each run's roadmap lives in a new folder: claim the roadmap id for it (versions without 'db adopt' skip this)
+    subprocess.run([sys.executable, "-m", "roadmap_tracker.cli", "--file", str(roadmap), "db", "adopt"], env=env,
+                   check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     subprocess.run([sys.executable, "-m", "roadmap_tracker.cli", "--file", str(roadmap), "update",
                     "cstd-29", "--note", "benchmark", "--by", "bench"], env=env, check=False,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -134,13 +134,9 @@ def store_stamp(url: str) -> tuple:
             except OSError:
                 stamp.append(None)
         return tuple(stamp)
-    from sqlalchemy import func, select
-
-    from .models import updates
-
     try:
-        with shared_engine(url).connect() as connection:  # one indexed lookup on the primary key
-            return (connection.execute(select(func.max(updates.c.id))).scalar(),)
+        with shared_engine(url).connect() as connection:  # one indexed lookup on the primary key, one round trip
+            return (connection.exec_driver_sql("SELECT max(id) FROM updates").scalar(),)
     except Exception:  # no table yet, or unreachable: the feed keeps what it has
         return (None,)
 
@@ -153,21 +149,23 @@ def shared_engine(url: str):
     """One database engine (and connection pool) per URL for the life of the process.
 
     A long-running process (``roadmap serve``) opens the store on every change; creating an engine
-    each time costs a new connection, and on PostgreSQL that is most of a request's time.
+    each time costs a new connection, and on PostgreSQL that is most of a request's time. Its pool
+    does not ping before each use (that doubles the round trips): a connection the server dropped
+    fails one query, is discarded, and the next request gets a fresh one.
     """
     with _ENGINES_LOCK:
         engine = _ENGINES.get(url)
         if engine is None:
-            engine = _ENGINES[url] = _create_engine(url)
+            engine = _ENGINES[url] = _create_engine(url, ping=False)
         return engine
 
 
-def _create_engine(url: str):
+def _create_engine(url: str, ping: bool = True):
     from sqlalchemy import create_engine, event
     from sqlalchemy.engine import make_url
 
     if make_url(url).get_backend_name() != "sqlite":  # messages never carry the values (a whole plan)
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        return create_engine(url, pool_pre_ping=ping, pool_recycle=1800, hide_parameters=True)
     engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
