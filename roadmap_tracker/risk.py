@@ -130,6 +130,7 @@ def simulate(schedule: Schedule, runs: int = 10000, seed: int | None = None, all
     """
     import numpy as np
 
+    check_worst_case(schedule)
     plan = _plan(schedule)
     rng = np.random.default_rng(seed)
     order, index = plan.order, plan.index
@@ -315,6 +316,42 @@ def _summarise(plan: _Plan, runs: int, seed: int | None, finishes, crit_counts, 
                 "mean": to_date(int(round(float(ends.mean())))), "earliest": to_date(int(ends.min())),
                 "latest": to_date(int(ends.max())), "criticality": result.criticality[mid]}
     return result
+
+
+def check_worst_case(schedule: Schedule) -> None:
+    """Refuse to simulate when the worst case a run can draw (every pessimistic duration, every slip
+    taken) runs out of 1900-2999: :class:`RoadmapInvalid` naming the step and line, as validation does."""
+    import dataclasses
+
+    from .dates import DateOutOfRange, DateWindow, shift
+    from .errors import Diagnostic, RoadmapInvalid
+    from .scheduling import compute_schedule
+
+    roadmap = schedule.roadmap
+    worst = []
+    for m in roadmap.milestones:
+        changes = {}
+        if m.estimate:
+            changes["duration"] = m.estimate[2]
+        if m.slip and m.fixed:
+            by = m.slip[1]
+            try:
+                moved = [date.fromordinal(shift(w.first.toordinal(), by, roadmap.calendar)) if w else None
+                         for w in (m.start, m.end)]
+            except DateOutOfRange as exc:
+                raise RoadmapInvalid([Diagnostic(
+                    "error", "date-out-of-range", f"milestone '{m.id}': when it slips, {exc}", roadmap.path,
+                    m.line_of("slip"), "make 'slip: by' shorter")]) from None
+            changes["start"] = DateWindow(moved[0], moved[0], moved[0].isoformat())
+            if m.end is not None:
+                changes["end"] = DateWindow(moved[1], moved[1], moved[1].isoformat())
+        worst.append(dataclasses.replace(m, **changes) if changes else m)
+    try:
+        compute_schedule(dataclasses.replace(roadmap, milestones=tuple(worst)), schedule.as_of)
+    except RoadmapInvalid as exc:
+        raise RoadmapInvalid([dataclasses.replace(
+            d, message=f"{d.message} in the worst case 'roadmap risk' draws (pessimistic durations, every slip)",
+            hint="shorten the pessimistic estimates or slips on this chain") for d in exc.diagnostics]) from None
 
 
 def _widest(m) -> int:
