@@ -418,3 +418,43 @@ def test_the_feed_cache_follows_every_edit(tmp_path):
         roadmap.write_text(SMALL.replace("Session of 15-19 April", f"Session edit {i}"))
         os.utime(roadmap, ns=(i * 10**9, i * 10**9))
         assert f"Session edit {i}".encode() in source.feed(FeedOptions()).body
+
+
+# -- any text at all --------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=_TEXT, notes=_TEXT, venue=_TEXT, link=_TEXT)
+def test_any_text_is_either_refused_where_it_enters_or_exported_well_formed(title, notes, venue, link):
+    import xml.etree.ElementTree as ET
+
+    from roadmap_tracker.formats import EXPORTERS
+    from roadmap_tracker.formats.ics import build_calendar
+    from roadmap_tracker.scheduling import compute_schedule
+
+    from .test_ics import _strict_checks
+
+    def quoted(value):  # YAML double quotes: every character that is not printable as an escape
+        if isinstance(value, list):
+            return "[" + ", ".join(quoted(v) for v in value) + "]"
+        return '"' + "".join(c if c.isprintable() and c not in '\\"' else
+                             "\\" + c if c in '\\"' else f"\\U{ord(c):08x}" for c in value) + '"'
+
+    fields = {"title": title or "x", "notes": notes, "venue": venue, "links": [link]}
+    text = HEADER + "  - id: a\n" + "".join(f"    {k}: {quoted(v)}\n" for k, v in fields.items()) + \
+        "    duration: 1w\n"
+    roadmap, diagnostics = parse_roadmap_bytes(text.encode("utf-8"), "any.yaml")
+    errors = [d for d in diagnostics if d.is_error]
+    if errors:
+        assert {d.code for d in errors} <= {"control-character", "too-long", "missing-key"}, errors
+        assert all(d.line for d in errors)
+        return
+    schedule = compute_schedule(roadmap, date(2026, 1, 5))
+    _strict_checks(build_calendar(schedule))
+    ET.fromstring(EXPORTERS["mspdi"].render(schedule))
+    EXPORTERS["csv"].render(schedule)
