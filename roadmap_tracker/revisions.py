@@ -19,13 +19,14 @@ def verify_revision(rev: str, cwd: Path) -> str:
     from .errors import InvalidValue
 
     if not rev or rev.startswith("-") or "\n" in rev or "\x00" in rev:
-        raise InvalidValue(f"'{rev}' is not a git revision; give a branch, tag or commit such as HEAD~1")
+        raise InvalidValue(f"git cannot show '{rev}': it is not a git revision; give a branch, tag or commit "
+                           "such as HEAD~1")
     try:
         return _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], cwd,
                     text=True).stdout.strip()
     except (OSError, subprocess.SubprocessError):
-        raise InvalidValue(f"'{rev}' is not a git revision here; give a branch, tag or commit such as HEAD~1") \
-            from None
+        raise InvalidValue(f"git cannot show '{rev}': it is not a git revision here; give a branch, tag or commit "
+                           "such as HEAD~1") from None
 
 
 def roadmap_file_at(path: Path, when: date) -> bytes | None:

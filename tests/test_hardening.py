@@ -165,7 +165,7 @@ def test_a_revision_that_looks_like_an_option_is_refused_and_writes_nothing(cli,
     path = _git_repo(tmp_path, HEADER + "  - {id: a, title: A}\n")
     planted = tmp_path / "planted"
     if how == "diff":
-        result = cli("--file", str(path), "diff", f"--git-ref=--output={planted}")
+        result = cli("--file", str(path), "diff", "--baseline", f"git:--output={planted}")
     else:
         result = cli("--file", str(path), "gantt", "--baseline", f"git:--output={planted}", "-o",
                      str(tmp_path / "g.svg"))
