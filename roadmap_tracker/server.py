@@ -31,6 +31,7 @@ from .errors import RoadmapError, RoadmapInvalid
 from .formats.ics import FeedOptions, SequenceState, build_calendar, feed_etag
 
 TRACK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+STAMP_INTERVAL = 0.1  # seconds between two looks at the tracking store's change stamp
 MAX_BODY_BYTES = 64 * 1024  # feeds take no body and the pages' forms send a few KB; larger is refused unread
 WAITRESS_LIMITS = {
     "max_request_body_size": MAX_BODY_BYTES,  # 413 before the body is spooled
@@ -67,6 +68,7 @@ class FeedSource:
         self.problem: str | None = None
         self.feeds: dict[tuple, Feed] = {}
         self.generation = 0  # counts schedules built; keys the feed cache
+        self._stamp, self._stamp_at = None, -STAMP_INTERVAL
         self.failed: set[tuple] = set()  # feeds that could not be written for this generation
         self.state = SequenceState()
         if state_path:
@@ -79,6 +81,14 @@ class FeedSource:
                 log.warning("cannot use %s (%s); SEQUENCE numbers start again", state_path, _one_line(exc))
                 self.state = SequenceState()
 
+    def _store_stamp(self):
+        """The store's change stamp, asked at most every :data:`STAMP_INTERVAL` seconds: under load the
+        database sees a few queries a second, not one per request, and a report shows within that time."""
+        now = time.monotonic()
+        if now - self._stamp_at >= STAMP_INTERVAL:
+            self._stamp, self._stamp_at = self.facts_stamp(), now
+        return self._stamp
+
     def refresh(self) -> None:
         """Reload the roadmap if the file (or the day, or the store) changed since the last look.
 
@@ -89,7 +99,7 @@ class FeedSource:
 
         try:
             stat = self.path.stat()
-            stamp = (stat.st_mtime_ns, stat.st_size, self.today(), self.facts_stamp())
+            stamp = (stat.st_mtime_ns, stat.st_size, self.today(), self._store_stamp())
         except OSError as exc:
             self.problem = f"{self.path}: cannot read the roadmap file: {exc.strerror}"
             return
