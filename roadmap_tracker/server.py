@@ -68,7 +68,7 @@ class FeedSource:
         self.problem: str | None = None
         self.feeds: dict[tuple, Feed] = {}
         self.generation = 0  # counts schedules built; keys the feed cache
-        self._stamp, self._stamp_at = None, -STAMP_INTERVAL
+        self._stamp, self._stamp_at, self._writes_seen = None, -STAMP_INTERVAL, -1
         self.failed: set[tuple] = set()  # feeds that could not be written for this generation
         self.state = SequenceState()
         if state_path:
@@ -83,10 +83,13 @@ class FeedSource:
 
     def _store_stamp(self):
         """The store's change stamp, asked at most every :data:`STAMP_INTERVAL` seconds: under load the
-        database sees a few queries a second, not one per request, and a report shows within that time."""
-        now = time.monotonic()
-        if now - self._stamp_at >= STAMP_INTERVAL:
-            self._stamp, self._stamp_at = self.facts_stamp(), now
+        database sees a few queries a second, not one per request, and a report made elsewhere shows
+        within that time (one made through this process's pages, at once)."""
+        from .store import local_writes
+
+        now, writes = time.monotonic(), local_writes()
+        if now - self._stamp_at >= STAMP_INTERVAL or writes != self._writes_seen:  # a report made here shows at once
+            self._stamp, self._stamp_at, self._writes_seen = self.facts_stamp(), now, writes
         return self._stamp
 
     def refresh(self) -> None:

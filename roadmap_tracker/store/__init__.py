@@ -143,6 +143,12 @@ def store_stamp(url: str) -> tuple:
 
 _ENGINES: dict = {}
 _ENGINES_LOCK = threading.Lock()
+_WRITES = [0]  # writes committed by this process: a server that caches the change stamp looks again at once
+
+
+def local_writes() -> int:
+    """How many writes this process has committed to any store (see :class:`Store`)."""
+    return _WRITES[0]
 
 
 def shared_engine(url: str):
@@ -439,7 +445,9 @@ class Store:
         for attempt in range(attempts):
             try:
                 with self.engine.begin() as connection:
-                    return whole(connection)
+                    result = whole(connection)
+                _WRITES[0] += 1
+                return result
             except OperationalError as exc:
                 locked = "locked" in str(exc).lower() or "busy" in str(exc).lower()
                 if not locked:
