@@ -31,7 +31,7 @@ from .errors import RoadmapError, RoadmapInvalid
 from .formats.ics import FeedOptions, SequenceState, build_calendar, feed_etag
 
 TRACK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-STAMP_INTERVAL = 0.1  # seconds between two looks at the tracking store's change stamp
+STAMP_INTERVAL = 0.025  # seconds between two looks at the tracking store's change stamp
 MAX_BODY_BYTES = 64 * 1024  # feeds take no body and the pages' forms send a few KB; larger is refused unread
 WAITRESS_LIMITS = {
     "max_request_body_size": MAX_BODY_BYTES,  # 413 before the body is spooled
