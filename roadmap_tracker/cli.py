@@ -514,6 +514,7 @@ def gantt(session: Session, output, date_from, weeks, full, scale, view, dates, 
     from .formats import check_choices
 
     schedule = session.schedule(as_of)
+    _needs_milestones(schedule, "there is nothing to chart")
     check_choices(tracks, [t.id for t in schedule.roadmap.tracks] + [e.milestone.track for e in schedule
                                                                     if e.milestone.track], "track", schedule.roadmap.path)
     ghost = _baseline_schedule(session, baseline, as_of)

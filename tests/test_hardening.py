@@ -140,6 +140,7 @@ def test_status_of_a_roadmap_without_milestones_says_so_and_exits_0(cli, write_r
 
 
 @pytest.mark.parametrize("args", [["path"], ["risk", "--runs", "100"], ["brief", "-o", "pack"],
+                                  ["gantt", "-o", "plan.xml"],
                                   ["export", "mspdi", "-o", "plan.xml"]])
 def test_commands_with_nothing_to_work_on_refuse_an_empty_roadmap_clearly(cli, write_roadmap, tmp_path, args):
     args = [str(tmp_path / a) if a in ("pack", "plan.xml") else a for a in args]
