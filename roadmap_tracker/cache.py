@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import stat
 import struct
 import sys
 import tempfile
@@ -121,15 +120,13 @@ def load(path: str | os.PathLike, loader: Callable):
 
 
 def _read_regular_file(path: str | os.PathLike) -> bytes | None:
-    from .loading import MAX_FILE_BYTES
+    """The file's bytes, or None for anything but a regular file within the size limit (a FIFO is
+    never opened for a blocking read: the loader's own guard says what is wrong)."""
+    from .loading import MAX_FILE_BYTES, read_regular_file
 
     try:
-        with open(path, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-                return None
-            return handle.read(MAX_FILE_BYTES + 1)
-    except OSError:
+        return read_regular_file(path, MAX_FILE_BYTES)
+    except Exception:  # missing, special, too large, unreadable
         return None
 
 

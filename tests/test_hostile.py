@@ -48,7 +48,6 @@ COMMANDS = list(_commands(Path("x"), Path("y")))
 KNOWN = {
     ("dollar-title.yaml", "gantt"): "charts draw titles literally ($ is not mathtext): the charts fix",
     ("dollar-title.yaml", "brief"): "charts draw titles literally ($ is not mathtext): the charts fix",
-    ("multiline-title.yaml", "export-ics"): "multi-line titles and X-WR-CALNAME escaping in ICS: the calendar writer fix",
 }
 
 

@@ -271,9 +271,17 @@ EDGE = ROOT / "tests" / "calendars" / "edge.yaml"
 
 
 def _edge_schedule():
+    """The edge cases as the calendar writer may meet them: a roadmap file refuses control characters
+    where it is read (file:line), so they are put back into the plan in memory, as an import might."""
+    import yaml
+
     roadmap, diagnostics = parse_roadmap_bytes(EDGE.read_bytes(), str(EDGE))
     assert roadmap is not None, diagnostics
-    return compute_schedule(roadmap, AS_OF)
+    assert {d.code for d in diagnostics if d.is_error} <= {"control-character"}
+    raw = {m["id"]: m for m in yaml.safe_load(EDGE.read_text(encoding="utf-8"))["milestones"]}
+    milestones = tuple(dataclasses.replace(m, **{k: raw[m.id][k] for k in ("title", "venue") if k in raw[m.id]})
+                       for m in roadmap.milestones)
+    return compute_schedule(dataclasses.replace(roadmap, milestones=milestones), AS_OF)
 
 
 def _both_writers(schedule, **options):
@@ -348,10 +356,16 @@ def test_a_line_break_in_a_link_is_percent_encoded_in_the_url():
 
 
 def test_cli_exports_multi_line_titles_and_links(cli, tmp_path):
+    refused = cli("--file", str(EDGE), "export", "ics", "-o", str(tmp_path / "refused.ics"))
+    assert refused.exit_code == 2 and "error[control-character]" in refused.stderr  # CR, BEL, ESC, DEL, U+0001
+    plan = tmp_path / "edge.yaml"  # the same edge cases less the control characters
+    plan.write_text(re.sub(r"\\[r\x07ae]|\\x7f|\\x01", "", EDGE.read_text(encoding="utf-8")), encoding="utf-8")
     output = tmp_path / "edge.ics"
-    result = cli("--file", str(EDGE), "export", "ics", "-o", str(output))
+    result = cli("--file", str(plan), "export", "ics", "-o", str(output))
     assert result.exit_code == 0, result.output
-    _strict_checks(output.read_bytes())
+    body = output.read_bytes()
+    _strict_checks(body)
+    assert b"First line\\nsecond line\\nthird linefourth" in body.replace(b"\r\n ", b"")
 
 
 @settings(max_examples=150, deadline=None)
