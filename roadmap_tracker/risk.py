@@ -330,22 +330,20 @@ def check_worst_case(schedule: Schedule) -> None:
     roadmap = schedule.roadmap
     worst = []
     for m in roadmap.milestones:
-        changes = {}
         if m.estimate:
-            changes["duration"] = m.estimate[2]
-        if m.slip and m.fixed:
+            m = dataclasses.replace(m, duration=m.estimate[2])
+        if m.slip and m.start is not None and m.fixed:
             by = m.slip[1]
             try:
-                moved = [date.fromordinal(shift(w.first.toordinal(), by, roadmap.calendar)) if w else None
-                         for w in (m.start, m.end)]
+                first = date.fromordinal(shift(m.start.first.toordinal(), by, roadmap.calendar))
+                last = date.fromordinal(shift(m.end.first.toordinal(), by, roadmap.calendar)) if m.end else None
             except DateOutOfRange as exc:
                 raise RoadmapInvalid([Diagnostic(
                     "error", "date-out-of-range", f"milestone '{m.id}': when it slips, {exc}", roadmap.path,
                     m.line_of("slip"), "make 'slip: by' shorter")]) from None
-            changes["start"] = DateWindow(moved[0], moved[0], moved[0].isoformat())
-            if m.end is not None:
-                changes["end"] = DateWindow(moved[1], moved[1], moved[1].isoformat())
-        worst.append(dataclasses.replace(m, **changes) if changes else m)
+            m = dataclasses.replace(m, start=DateWindow(first, first, first.isoformat()),
+                                    end=DateWindow(last, last, last.isoformat()) if last else None)
+        worst.append(m)
     try:
         compute_schedule(dataclasses.replace(roadmap, milestones=tuple(worst)), schedule.as_of)
     except RoadmapInvalid as exc:
