@@ -252,3 +252,15 @@ def test_any_cell_of_our_workbook_may_be_damaged(windows_export, tmp_path, picks
 def test_any_bytes_at_all_are_refused_cleanly_or_imported(tmp_path, data):
     for fmt in ("csv", "mspdi", "xlsx"):
         _import_must_not_crash(fmt, data, tmp_path)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity", "3.5"])
+def test_our_json_attributes_holding_a_bare_number_are_located_errors(windows_export, tmp_path, constant):
+    import re
+
+    text = windows_export["mspdi"]
+    field = re.search(r"<FieldID>(\d+)</FieldID>\s*<FieldName>\w+</FieldName>\s*<Alias>rt:depends_on</Alias>", text)[1]
+    damaged, count = re.subn(rf"(<FieldID>{field}</FieldID>\s*<Value>)[^<]*(</Value>)", rf"\g<1>{constant}\g<2>",
+                             text, count=1)
+    assert count == 1
+    _import_must_not_crash("mspdi", damaged.encode("utf-8"), tmp_path)

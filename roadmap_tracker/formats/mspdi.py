@@ -311,6 +311,11 @@ def mspdi_to_roadmap(data: bytes, name: str) -> dict:
     return mspdi_import(data, name).document
 
 
+def _no_constant(name: str):
+    """JSON's NaN and Infinity are not values our export writes: refuse them as bad JSON."""
+    raise ValueError(name)
+
+
 class _TaskReader:
     """Reads values out of one MSPDI document, checking each where it is read: a problem is
     recorded with the line of the element it is in, and a safe default is returned."""
@@ -394,7 +399,7 @@ class _TaskReader:
     def decode(self, key: str, raw: str, node):
         if key in STRUCTURED or key in ("virtual", "progress", "roadmap") or key == "duration" and raw.startswith("{"):
             try:
-                return json.loads(raw)
+                return json.loads(raw, parse_constant=_no_constant)
             except ValueError:
                 self.bad(f"extended attribute rt:{key} is not the JSON our export writes: '{raw[:60]}'", node,
                          "remove the attribute to use MS Project's own fields")

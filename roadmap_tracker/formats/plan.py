@@ -97,7 +97,7 @@ def calendar_fields(roadmap: Roadmap) -> dict:
 def tidy_milestone(entry: dict) -> dict:
     """Plain finish-to-start links as ``after:``, the way people write them."""
     deps = entry.get("depends_on")
-    if deps and all(isinstance(d, dict) and d.get("type", "FS") == "FS" and not d.get("lag") for d in deps):
+    if isinstance(deps, list) and deps and all(isinstance(d, dict) and d.get("type", "FS") == "FS" and not d.get("lag") for d in deps):
         position = list(entry).index("depends_on")
         items = list(entry.items())
         items[position] = ("after", [d["id"] for d in deps])
