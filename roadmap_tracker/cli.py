@@ -292,7 +292,7 @@ def _emit(text: str | bytes, output: str | None) -> None:
         return
     from ._util import write_atomic
 
-    write_atomic(output, text)
+    write_atomic(str(output), text)
     click.echo(f"wrote {output}", err=True)
 
 

@@ -319,20 +319,19 @@ def shift(instant: int, lag: Duration, calendar: WorkCalendar) -> int:
         last = _calendar.monthrange(year, month)[1]
         return in_range(date(year, month, min(day.day, last)).toordinal(), lag, instant)
     # working days: count n working days from the instant, in either direction
-    step = 1 if n > 0 else -1
-    day = instant
+    cursor = instant
     remaining = abs(n)
-    if step > 0:
-        while remaining and day <= LAST_INSTANT:
-            if calendar.is_workday(day):
+    if n > 0:
+        while remaining and cursor <= LAST_INSTANT:
+            if calendar.is_workday(cursor):
                 remaining -= 1
-            day += 1
-        return in_range(day, lag, instant)
-    while remaining and day >= FIRST_INSTANT:
-        day -= 1
-        if calendar.is_workday(day):
+            cursor += 1
+        return in_range(cursor, lag, instant)
+    while remaining and cursor >= FIRST_INSTANT:
+        cursor -= 1
+        if calendar.is_workday(cursor):
             remaining -= 1
-    return in_range(day, lag, instant)
+    return in_range(cursor, lag, instant)
 
 
 def unshift(bound: int, lag: Duration, calendar: WorkCalendar) -> int:

@@ -409,7 +409,7 @@ class _Reader:
             return  # links point backward but form no loop: no graph library needed
         import networkx as nx  # describes the cycles
 
-        graph = nx.DiGraph()
+        graph: nx.DiGraph = nx.DiGraph()
         graph.add_nodes_from(known)
         graph.add_edges_from(edges)
         if nx.is_directed_acyclic_graph(graph):
@@ -418,7 +418,7 @@ class _Reader:
         for component in sorted(nx.strongly_connected_components(graph), key=lambda c: min(order[n] for n in c)):
             if len(component) < 2:
                 continue
-            first = min(component, key=order.get)
+            first = min(component, key=order.__getitem__)
             edges = nx.find_cycle(graph.subgraph(component), source=first)
             chain = [edges[0][0]] + [v for _, v in edges]
             start = known[chain[1]]

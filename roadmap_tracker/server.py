@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any, Callable
 
 from .errors import RoadmapError, RoadmapInvalid
 from .formats.ics import FeedOptions, SequenceState, build_calendar, feed_etag
@@ -33,7 +34,7 @@ from .formats.ics import FeedOptions, SequenceState, build_calendar, feed_etag
 TRACK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 STAMP_INTERVAL = 0.025  # seconds between two looks at the tracking store's change stamp
 MAX_BODY_BYTES = 64 * 1024  # feeds take no body and the pages' forms send a few KB; larger is refused unread
-WAITRESS_LIMITS = {
+WAITRESS_LIMITS: dict[str, Any] = {
     "max_request_body_size": MAX_BODY_BYTES,  # 413 before the body is spooled
     "max_request_header_size": 64 * 1024,
     "connection_limit": 500,   # open connections at once (waitress' default is 100)
@@ -57,7 +58,7 @@ class FeedSource:
     def __init__(self, roadmap_path: Path, state_path: Path | None = None, today=date.today,
                  facts=None, facts_stamp=None):
         """``facts(roadmap)`` gives the tracking store's facts; ``facts_stamp()`` changes when they do."""
-        self.facts = facts or (lambda roadmap: {})
+        self.facts: Callable[[Any], dict] = facts or (lambda roadmap: {})
         self.facts_stamp = facts_stamp or (lambda: None)
         self.path = Path(roadmap_path)
         self.state_path = state_path
@@ -278,7 +279,8 @@ class _Summarised(logging.Filter):
 
     def __init__(self, every: float = 60.0):
         super().__init__()
-        self.every, self.suppressed, self.since = every, 0, None
+        self.every, self.suppressed = every, 0
+        self.since: float | None = None
         self.lock = threading.Lock()
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -287,7 +289,7 @@ class _Summarised(logging.Filter):
         now = time.monotonic()
         with self.lock:
             if self.since is None or now - self.since >= self.every:
-                if self.suppressed:
+                if self.suppressed and self.since is not None:
                     record.msg = f"{record.getMessage()} (and {self.suppressed} similar warnings in the last " \
                                  f"{now - self.since:.0f} s)"
                     record.args = ()

@@ -17,7 +17,7 @@ try:  # libyaml is an optional speed-up of PyYAML. The two composers give the sa
     # `[https://host/?p=1]`): `roadmap validate` warns about that (see portability_problem).
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]  # the same interface, in Python
 
 MAX_ALIAS_VALUES = 1_000_000  # values reached through aliases: guards against "billion laughs"
 MAX_DEPTH = 200
@@ -207,7 +207,7 @@ class _Builder:
                 if kind is _SCALAR_EVENT and tag == "tag:yaml.org,2002:merge":
                     raise YamlProblem("merge keys (<<) are not supported; write the keys out", line,
                                       "unsupported-yaml")
-                if isinstance(value, (dict, list)):
+                if isinstance(value, (Mapping, Sequence)):
                     raise YamlProblem("a key must be a plain word, not a list or mapping",
                                       line if kind is not _MAPPING_END and kind is not _SEQUENCE_END
                                       else value.line, "wrong-type")

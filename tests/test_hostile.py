@@ -44,13 +44,6 @@ def _commands(path: Path, out: Path) -> dict[str, tuple[list[str], Path | None]]
 
 COMMANDS = list(_commands(Path("x"), Path("y")))
 
-# Cases that other fixes make hold: each names what fixes it. strict=False: they pass once it lands.
-KNOWN = {
-    ("dollar-title.yaml", "gantt"): "charts draw titles literally ($ is not mathtext): the charts fix",
-    ("dollar-title.yaml", "brief"): "charts draw titles literally ($ is not mathtext): the charts fix",
-}
-
-
 def _well_formed(name: str, written: Path) -> None:
     if name == "export-ics":
         _strict_checks(written.read_bytes())
@@ -64,9 +57,7 @@ def _well_formed(name: str, written: Path) -> None:
 
 
 def _case(file: str, command: str):
-    reason = KNOWN.get((file, command))
-    marks = [pytest.mark.xfail(strict=False, reason=reason)] if reason else []
-    return pytest.param(file, command, marks=marks, id=f"{file}-{command}")
+    return pytest.param(file, command, id=f"{file}-{command}")
 
 
 @pytest.mark.parametrize("file, command", [_case(f, c) for f in CORPUS for c in COMMANDS])

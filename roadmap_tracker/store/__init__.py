@@ -126,7 +126,7 @@ def store_stamp(url: str) -> tuple:
     """A cheap token that changes whenever an update is recorded (for servers that poll)."""
     path = sqlite_path(url)
     if path is not None:
-        stamp = []
+        stamp: list[tuple[int, int] | None] = []
         for candidate in (path, Path(f"{path}-wal")):
             try:
                 stat = candidate.stat()
@@ -253,7 +253,7 @@ class Store:
             if self.readonly:
                 from sqlalchemy import create_engine
 
-                uri = _readonly_uri(Path(parsed.database))
+                uri = _readonly_uri(Path(parsed.database or ""))
                 self.engine = create_engine("sqlite://", hide_parameters=True, creator=lambda: sqlite3.connect(
                     uri, uri=True, timeout=30, check_same_thread=False))
             else:

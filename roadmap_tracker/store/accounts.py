@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from ..errors import InvalidValue
-from . import Store, StoreError
+from . import Store, StoreError, _aware
 
 ROLES = ("viewer", "editor", "admin")
 SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
@@ -63,10 +63,6 @@ def _now(now: datetime | None) -> datetime:
     return now or datetime.now(timezone.utc)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def scrypt_hash(secret: str, salt: bytes) -> str:
     return hashlib.scrypt(secret.encode("utf-8"), salt=salt, **SCRYPT).hex()
 
@@ -80,7 +76,8 @@ def _split(token: str) -> tuple[int, str] | None:
 
 def _account(row) -> Account:
     return Account(row["id"], row["name"], row["role"], tuple(json.loads(row["steps"])) if row["steps"] else None,
-                   row["track"], _aware(row["created_at"]), _aware(row["revoked_at"]))
+                   row["track"], _aware(row["created_at"]),
+                   _aware(row["revoked_at"]) if row["revoked_at"] is not None else None)
 
 
 class Accounts:

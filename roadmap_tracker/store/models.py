@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, String, Text, UniqueConstraint
+from typing import cast
+
+from sqlalchemy import DateTime, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -124,11 +126,12 @@ class RoadmapIdentity(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-updates = Update.__table__
-roadmaps = RoadmapIdentity.__table__
-milestone_state = MilestoneState.__table__
-baselines = Baseline.__table__
-accounts = Account.__table__
-sign_in_links = SignInLink.__table__
-web_sessions = WebSession.__table__
-web_keys = WebKey.__table__
+# The tables, for Core queries (a declarative class's __table__ is a Table).
+updates = cast(Table, Update.__table__)
+roadmaps = cast(Table, RoadmapIdentity.__table__)
+milestone_state = cast(Table, MilestoneState.__table__)
+baselines = cast(Table, Baseline.__table__)
+accounts = cast(Table, Account.__table__)
+sign_in_links = cast(Table, SignInLink.__table__)
+web_sessions = cast(Table, WebSession.__table__)
+web_keys = cast(Table, WebKey.__table__)
