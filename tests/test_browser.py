@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from .test_ics import SMALL
-from .test_server import Server, _free_port
+from .conftest import SMALL_FEED_ROADMAP
+from .conftest import Server, free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -27,8 +27,8 @@ def server(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("browser")
     roadmap = folder / "roadmap.yaml"
-    roadmap.write_text(SMALL, encoding="utf-8")
-    port = _free_port()
+    roadmap.write_text(SMALL_FEED_ROADMAP, encoding="utf-8")
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "roadmap_tracker.cli", "--file", str(roadmap), "serve", "--port",
                                 str(port), "--as-of", "2024-03-01", "--state", str(folder / "state.json")],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

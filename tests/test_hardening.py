@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from roadmap_tracker.cli import main
 from roadmap_tracker.dates import DateOutOfRange, Duration, WorkCalendar, parse_date_window, shift
 from roadmap_tracker.loading import parse_roadmap_bytes
 
@@ -204,7 +203,7 @@ def test_a_dangling_link_inside_dot_roadmap_is_never_followed(cli, write_roadmap
 
 # -- the tracking store -----------------------------------------------------------------------------
 
-PG_URL = os.environ.get("ROADMAP_TEST_POSTGRES_URL")
+from .conftest import PG_URL  # noqa: E402
 PLAN = HEADER + "  - {id: a, title: A, duration: 1w}\n"
 
 
@@ -325,9 +324,9 @@ def test_read_only_commands_work_in_a_read_only_folder_and_writes_say_read_only(
 
 @pytest.mark.skipif(not PG_URL, reason="set ROADMAP_TEST_POSTGRES_URL to a server's database (.ci/run does)")
 def test_postgres_gets_only_values_that_fit_and_messages_never_carry_sql_parameters(cli, write_roadmap):
-    from .test_store import _reset_postgres
+    from .conftest import reset_postgres
 
-    _reset_postgres(PG_URL)
+    reset_postgres(PG_URL)
     path = write_roadmap(HEADER + "  - {id: %s, title: A, duration: 1w}\n" % ("a" * 100))
     env = {"ROADMAP_DATABASE_URL": PG_URL}
     assert cli("--file", str(path), "update", "a" * 100, "--note", "x", "--by", "t", env=env).exit_code == 0
@@ -339,8 +338,7 @@ def test_postgres_gets_only_values_that_fit_and_messages_never_carry_sql_paramet
 
 # -- the feed server --------------------------------------------------------------------------------
 
-from .test_ics import SMALL  # noqa: E402
-from .test_server import server  # noqa: E402,F401  (the fixture: a real server process)
+from .conftest import SMALL_FEED_ROADMAP
 
 
 def test_a_feed_that_cannot_be_written_keeps_the_last_good_one_and_fails_the_health_check(server, tmp_path):  # noqa: F811
@@ -349,7 +347,7 @@ def test_a_feed_that_cannot_be_written_keeps_the_last_good_one_and_fails_the_hea
     state = tmp_path / "state.json"
     state.unlink()
     state.mkdir()  # the feed state can no longer be written
-    server.touch(SMALL.replace("Session of 15-19 April", "Session renamed"))
+    server.touch(SMALL_FEED_ROADMAP.replace("Session of 15-19 April", "Session renamed"))
     status, headers, body = server.request("GET", "/calendar.ics")
     assert status == 200 and "Warning" in headers and body == good
     status, _, message = server.request("GET", "/healthz")
@@ -360,13 +358,13 @@ def test_a_damaged_feed_state_file_is_set_aside_and_the_feeds_still_serve(tmp_pa
     import http.client
     import time
 
-    from .test_server import Server, _free_port
+    from .conftest import Server, free_port
 
     roadmap = tmp_path / "roadmap.yaml"
-    roadmap.write_text(SMALL)
+    roadmap.write_text(SMALL_FEED_ROADMAP)
     state = tmp_path / "state.json"
     state.write_text('{"events": {"x": [1, 2]}, "exported": 5}')
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "roadmap_tracker.cli", "--file", str(roadmap), "serve",
                                 "--port", str(port), "--as-of", "2024-03-01", "--state", str(state)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -415,7 +413,7 @@ def test_the_feed_cache_follows_every_edit(tmp_path):
     roadmap = tmp_path / "roadmap.yaml"
     source = FeedSource(roadmap, tmp_path / "state.json", today=lambda: date(2024, 3, 1))
     for i in range(40):
-        roadmap.write_text(SMALL.replace("Session of 15-19 April", f"Session edit {i}"))
+        roadmap.write_text(SMALL_FEED_ROADMAP.replace("Session of 15-19 April", f"Session edit {i}"))
         os.utime(roadmap, ns=(i * 10**9, i * 10**9))
         assert f"Session edit {i}".encode() in source.feed(FeedOptions()).body
 
@@ -437,7 +435,7 @@ def test_any_text_is_either_refused_where_it_enters_or_exported_well_formed(titl
     from roadmap_tracker.formats.ics import build_calendar
     from roadmap_tracker.scheduling import compute_schedule
 
-    from .test_ics import _strict_checks
+    from .conftest import strict_ics_checks
 
     def quoted(value):  # YAML double quotes: every character that is not printable as an escape
         if isinstance(value, list):
@@ -455,6 +453,6 @@ def test_any_text_is_either_refused_where_it_enters_or_exported_well_formed(titl
         assert all(d.line for d in errors)
         return
     schedule = compute_schedule(roadmap, date(2026, 1, 5))
-    _strict_checks(build_calendar(schedule))
+    strict_ics_checks(build_calendar(schedule))
     ET.fromstring(EXPORTERS["mspdi"].render(schedule))
     EXPORTERS["csv"].render(schedule)

@@ -20,7 +20,7 @@ import pytest
 
 from roadmap_tracker.cli import main
 
-from .test_ics import _strict_checks
+from .conftest import strict_ics_checks
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 CORPUS = sorted(p.name for p in HOSTILE.glob("*.yaml"))
@@ -46,7 +46,7 @@ COMMANDS = list(_commands(Path("x"), Path("y")))
 
 def _well_formed(name: str, written: Path) -> None:
     if name == "export-ics":
-        _strict_checks(written.read_bytes())
+        strict_ics_checks(written.read_bytes())
     elif name in ("export-mspdi", "gantt"):
         ET.parse(written)
     elif name == "brief":

@@ -17,88 +17,19 @@ from roadmap_tracker.formats.ics import FeedOptions, SequenceState, build_calend
 from roadmap_tracker.loading import parse_roadmap_bytes
 from roadmap_tracker.scheduling import compute_schedule
 
-from .conftest import ROOT, SHIPPED
+from .conftest import ROOT, SHIPPED, SMALL_FEED_ROADMAP, strict_ics_checks
 
 STAMP = datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc)
 AS_OF = date(2024, 3, 1)
 
-SMALL = """\
-roadmap:
-  id: small
-  title: Small roadmap
-  timezone: Europe/Zurich
-  tracks: [{id: sessions, title: Sessions}, {id: work, title: Work}]
-milestones:
-  - id: session
-    title: Session of 15-19 April
-    kind: session
-    track: sessions
-    start: 2024-04-15
-    end: 2024-04-19
-    venue: Palais des Nations, Geneva
-    after: [draft]
-  - id: draft
-    title: Draft report
-    kind: report
-    track: work
-    not_before: 2024-03-04
-    duration: 10d
-    deadline: 2024-04-01
-    lead: Secretariat
-    links: [https://example.org/draft]
-  - id: ready
-    title: Draft ready
-    kind: milestone
-    track: work
-    duration: 0
-    after: [draft]
-  - id: hlm
-    title: High-level meeting
-    kind: meeting
-    track: sessions
-    start: 2024-09-24T10:00
-    end: 2024-09-24T13:00
-    timezone: America/New_York
-    venue: UN Headquarters, New York
-  - id: geneva-briefing
-    title: Briefing in Geneva
-    kind: meeting
-    track: sessions
-    start: 2024-03-20T15:00
-    end: 2024-03-20T16:30
-  - id: survey
-    title: Survey
-    kind: survey
-    track: work
-    start: 2024-Q2
-    duration: 4w
-    condition: if funding is received
-"""
 
 
-def _schedule(text: str = SMALL, as_of: date = AS_OF):
+def _schedule(text: str = SMALL_FEED_ROADMAP, as_of: date = AS_OF):
     roadmap, diagnostics = parse_roadmap_bytes(text.encode(), "small.yaml")
     assert roadmap is not None, diagnostics
     return compute_schedule(roadmap, as_of)
 
 
-def _strict_checks(body: bytes) -> list:
-    """Parse with both libraries and check what `ical` lets through silently."""
-    text = body.decode("utf-8")
-    assert body.endswith(b"\r\n") and b"\n" not in body.replace(b"\r\n", b"")
-    parsed = IcsCalendarStream.calendar_from_ics(text)
-    cal = Calendar.from_ical(body)
-    assert cal.get("PRODID") and cal.get("VERSION") == "2.0"
-    zones = {str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")}
-    for event in cal.walk("VEVENT"):
-        assert event.get("UID") and event.get("DTSTAMP") and event.get("DTSTART")
-        assert event.decoded("DTEND") > event.decoded("DTSTART")
-        tzid = event["DTSTART"].params.get("TZID")
-        if tzid:
-            assert tzid in zones
-    tzids = set(re.findall(r"TZID=([^:;]+)", text))
-    assert tzids <= zones
-    return parsed.events
 
 
 def _events(body: bytes) -> dict:
@@ -108,7 +39,7 @@ def _events(body: bytes) -> dict:
 def test_shipped_roadmap_exports_a_valid_calendar():
     schedule = compute_schedule(parse_roadmap_bytes(SHIPPED.read_bytes(), str(SHIPPED))[0], AS_OF)
     body = build_calendar(schedule, FeedOptions(dtstamp=STAMP))
-    events = _strict_checks(body)
+    events = strict_ics_checks(body)
     assert len(events) == len(schedule.entries)
     assert {e.uid for e in events} == {event_uid("cstd-wsis20", e.id) for e in schedule}
 
@@ -136,7 +67,7 @@ def test_timed_events_carry_their_zone_and_a_vtimezone():
     assert briefing.decoded("DTSTART").utcoffset().total_seconds() == 3600  # CET in March
     assert [str(tz["TZID"]) for tz in Calendar.from_ical(body).walk("VTIMEZONE")] == \
         ["America/New_York", "Europe/Zurich"]
-    _strict_checks(body)
+    strict_ics_checks(body)
 
 
 def test_status_says_how_firm_the_dates_are():
@@ -151,7 +82,7 @@ def test_status_says_how_firm_the_dates_are():
 
 
 def test_cancelled_steps_are_cancelled_events():
-    text = SMALL.replace("    condition: if funding is received\n", "    status: cancelled\n")
+    text = SMALL_FEED_ROADMAP.replace("    condition: if funding is received\n", "    status: cancelled\n")
     assert _events(build_calendar(_schedule(text), FeedOptions(dtstamp=STAMP)))[
         event_uid("small", "survey")]["STATUS"] == "CANCELLED"
 
@@ -217,11 +148,11 @@ def test_reexport_after_a_plan_change_moves_events_and_raises_their_sequence(tmp
     output = tmp_path / "feed.ics"
     export_ics(_schedule(), output, FeedOptions(dtstamp=STAMP))
     first = _events(output.read_bytes())
-    moved = SMALL.replace("duration: 10d", "duration: 17d")
+    moved = SMALL_FEED_ROADMAP.replace("duration: 10d", "duration: 17d")
     export_ics(_schedule(moved), output, FeedOptions(dtstamp=datetime(2024, 3, 8, tzinfo=timezone.utc)))
     body = output.read_bytes()
     second = _events(body)
-    _strict_checks(body)
+    strict_ics_checks(body)
     assert set(first) == set(second) and body.count(b"BEGIN:VEVENT") == len(second)
     changed = {uid.split("@")[0] for uid in second if second[uid]["SEQUENCE"] != first[uid]["SEQUENCE"]}
     assert changed == {"draft", "ready"}
@@ -313,7 +244,7 @@ def test_direct_writer_gives_icalendars_bytes_on_the_edge_cases():
 
 def test_edge_cases_parse_in_both_parsers_and_keep_their_text():
     body = build_calendar(_edge_schedule(), FeedOptions(dtstamp=STAMP, alarm_days=3))
-    events = {e.uid.split("@")[0]: e for e in _strict_checks(body)}
+    events = {e.uid.split("@")[0]: e for e in strict_ics_checks(body)}
     assert events["escapes"].summary == \
         "Backslash \\ semicolon ; comma , and a literal \\N that is not a line break"
     assert events["escapes"].location == "Palais des Nations; Room XX, Geneva \\ Switzerland"
@@ -343,13 +274,13 @@ def test_control_characters_never_reach_the_file():
     body = build_calendar(_edge_schedule(), FeedOptions(dtstamp=STAMP))
     assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", body)
     assert re.sub(rb"\r\n", b"", body).count(b"\r") == 0
-    events = {e.uid.split("@")[0]: e for e in _strict_checks(body)}
+    events = {e.uid.split("@")[0]: e for e in strict_ics_checks(body)}
     assert events["controls"].summary == "Bell tab\t escape delete end"
     assert events["controls"].location == "Nul venue"
 
 
 def test_a_line_break_in_a_link_is_percent_encoded_in_the_url():
-    events = {e.uid.split("@")[0]: e for e in _strict_checks(build_calendar(_edge_schedule(),
+    events = {e.uid.split("@")[0]: e for e in strict_ics_checks(build_calendar(_edge_schedule(),
                                                                              FeedOptions(dtstamp=STAMP)))}
     assert events["lines"].url == "https://example.org/with%0Anewline%20and%20space"
     assert events["escapes"].url == "https://example.org/a,b;c"
@@ -364,7 +295,7 @@ def test_cli_exports_multi_line_titles_and_links(cli, tmp_path):
     result = cli("--file", str(plan), "export", "ics", "-o", str(output))
     assert result.exit_code == 0, result.output
     body = output.read_bytes()
-    _strict_checks(body)
+    strict_ics_checks(body)
     assert b"First line\\nsecond line\\nthird linefourth" in body.replace(b"\r\n ", b"")
 
 

@@ -100,11 +100,11 @@ def test_events_made_in_khal_come_in(cli, tmp_path):
 
     if shutil.which("khal") is None:
         pytest.skip("khal (Debian package 'khal') is not installed; .ci/run installs it")
-    from .test_khal import CONFIG
+    from .conftest import KHAL_CONFIG
 
     (tmp_path / "cal").mkdir()
     config = tmp_path / "khal.conf"
-    config.write_text(CONFIG.format(path=tmp_path / "cal").replace("[[roadmap]]", "[[un]]"))
+    config.write_text(KHAL_CONFIG.format(path=tmp_path / "cal").replace("[[roadmap]]", "[[un]]"))
     for args in (["2026-04-13", "2026-04-17", "CSTD 29th session"], ["2026-04-13", "10:00", "12:30", "CSTD opening"],
                  ["2026-05-01", "Something else"]):
         subprocess.run(["khal", "-c", str(config), "new", "-a", "un", *args], check=True, capture_output=True,

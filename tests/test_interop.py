@@ -19,7 +19,7 @@ from roadmap_tracker.formats.mermaid import mermaid_id, mermaid_text
 from roadmap_tracker.formats.mspdi import to_mspdi
 from roadmap_tracker.scheduling import compute_schedule
 
-from .conftest import SHIPPED
+from .conftest import SHIPPED, mpxj_reader
 
 AS_OF = date(2024, 1, 1)
 PLAN = """\
@@ -147,20 +147,10 @@ def test_bad_mspdi_is_a_located_error(cli, tmp_path):
     assert result.exit_code == 2 and f"{source}:2: error[invalid-import]: not well-formed XML" in result.stderr
 
 
-def _mpxj():
-    if shutil.which("java") is None:
-        pytest.skip("no Java runtime: MPXJ needs one (.ci/run installs default-jre-headless)")
-    jpype = pytest.importorskip("jpype", reason="JPype1 is not installed (pip install '.[test]')")
-    pytest.importorskip("mpxj", reason="mpxj is not installed (pip install '.[test]')")
-    if not jpype.isJVMStarted():
-        jpype.startJVM()
-    from org.mpxj.reader import UniversalProjectReader
-
-    return UniversalProjectReader
 
 
 def test_mpxj_reads_our_ms_project_xml_with_the_same_tasks_dates_and_links(tmp_path):
-    reader = _mpxj()
+    reader = mpxj_reader()
     schedule = compute_schedule(load_roadmap(SHIPPED), date(2024, 3, 1))
     path = tmp_path / "wsis20.xml"
     path.write_text(to_mspdi(schedule))

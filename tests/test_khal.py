@@ -12,25 +12,11 @@ from roadmap_tracker.formats.ics import FeedOptions, build_calendar
 from roadmap_tracker.loading import load_roadmap
 from roadmap_tracker.scheduling import compute_schedule
 
-from .conftest import SHIPPED
+from .conftest import SHIPPED, KHAL_CONFIG
 
 pytestmark = pytest.mark.skipif(shutil.which("khal") is None,
                                 reason="khal (Debian package 'khal') is not installed; .ci/run installs it")
 
-CONFIG = """\
-[calendars]
-[[roadmap]]
-path = {path}
-type = calendar
-[locale]
-timeformat = %H:%M
-dateformat = %Y-%m-%d
-longdateformat = %Y-%m-%d
-datetimeformat = %Y-%m-%d %H:%M
-longdatetimeformat = %Y-%m-%d %H:%M
-default_timezone = UTC
-local_timezone = UTC
-"""
 
 
 def test_khal_shows_every_milestone_on_the_right_days(tmp_path):
@@ -39,7 +25,7 @@ def test_khal_shows_every_milestone_on_the_right_days(tmp_path):
     feed.write_bytes(build_calendar(schedule, FeedOptions(dtstamp=datetime(2024, 3, 1, tzinfo=timezone.utc))))
     (tmp_path / "cal").mkdir()
     config = tmp_path / "khal.conf"
-    config.write_text(CONFIG.format(path=tmp_path / "cal"))
+    config.write_text(KHAL_CONFIG.format(path=tmp_path / "cal"))
     env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
     subprocess.run(["khal", "-c", str(config), "import", "--batch", "-a", "roadmap", str(feed)],
                    check=True, env=env, capture_output=True, timeout=120)

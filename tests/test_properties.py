@@ -1,49 +1,27 @@
-"""Properties of the schedule on random acyclic roadmaps (hypothesis)."""
+"""Properties of the schedule on random acyclic random_roadmaps (hypothesis)."""
 
 from __future__ import annotations
 
-from datetime import date
 
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from roadmap_tracker.dates import Duration, WorkCalendar, shift
-from roadmap_tracker.model import Dependency, Milestone, Roadmap
+from roadmap_tracker.dates import shift
 from roadmap_tracker.scheduling import compute_schedule
-from roadmap_tracker.dates import parse_date_window
 
-AS_OF = date(2024, 1, 1)
+from .conftest import RANDOM_AS_OF, random_roadmaps
 
 
-@st.composite
-def roadmaps(draw, max_steps: int = 25):
-    n = draw(st.integers(1, max_steps))
-    milestones = []
-    for i in range(n):
-        unit = draw(st.sampled_from(["d", "d", "bd", "w"]))
-        duration = Duration(draw(st.integers(0, 15)), unit)
-        deps = []
-        if i:
-            for pred in sorted(draw(st.sets(st.integers(0, i - 1), max_size=3))):
-                kind = draw(st.sampled_from(["FS", "FS", "SS", "FF", "SF"]))
-                lag = Duration(draw(st.integers(-5, 10)), draw(st.sampled_from(["d", "bd"])))
-                deps.append(Dependency(f"m{pred}", kind, lag))
-        not_before = None
-        if draw(st.booleans()):
-            not_before = parse_date_window(date.fromordinal(AS_OF.toordinal() + draw(st.integers(0, 60))))
-        milestones.append(Milestone(id=f"m{i}", title=f"Step {i}", line=i + 1, index=i, duration=duration,
-                                    dependencies=tuple(deps), not_before=not_before))
-    return Roadmap(id="random", title="Random", milestones=tuple(milestones), calendar=WorkCalendar())
+
 
 
 @settings(max_examples=200, deadline=None)
-@given(roadmap=roadmaps())
+@given(roadmap=random_roadmaps())
 def test_no_step_starts_before_its_constraints_allow(roadmap):
-    schedule = compute_schedule(roadmap, AS_OF)
+    schedule = compute_schedule(roadmap, RANDOM_AS_OF)
     cal = roadmap.calendar
     for m in roadmap.milestones:
         s, e = schedule[m.id].span
-        assert s >= AS_OF.toordinal()
+        assert s >= RANDOM_AS_OF.toordinal()
         if m.not_before:
             assert s >= m.not_before.first.toordinal()
         for dep in m.dependencies:
@@ -54,17 +32,17 @@ def test_no_step_starts_before_its_constraints_allow(roadmap):
 
 
 @settings(max_examples=200, deadline=None)
-@given(roadmap=roadmaps())
+@given(roadmap=random_roadmaps())
 def test_float_is_never_negative_without_deadlines_or_fixed_dates(roadmap):
-    schedule = compute_schedule(roadmap, AS_OF)
+    schedule = compute_schedule(roadmap, RANDOM_AS_OF)
     assert all(entry.total_float >= 0 for entry in schedule)
     assert all(entry.free_float <= entry.total_float for entry in schedule)
 
 
 @settings(max_examples=200, deadline=None)
-@given(roadmap=roadmaps())
+@given(roadmap=random_roadmaps())
 def test_critical_steps_are_exactly_the_targets_driving_chain(roadmap):
-    schedule = compute_schedule(roadmap, AS_OF)
+    schedule = compute_schedule(roadmap, RANDOM_AS_OF)
     chain = [e.id for e in schedule.driving_chain(schedule.targets[0])]
     assert chain[-1] == schedule.targets[0]
     assert {e.id for e in schedule if e.critical} == set(chain)
@@ -73,9 +51,9 @@ def test_critical_steps_are_exactly_the_targets_driving_chain(roadmap):
 
 
 @settings(max_examples=200, deadline=None)
-@given(roadmap=roadmaps())
+@given(roadmap=random_roadmaps())
 def test_the_driving_predecessor_sets_the_start(roadmap):
-    schedule = compute_schedule(roadmap, AS_OF)
+    schedule = compute_schedule(roadmap, RANDOM_AS_OF)
     for m in roadmap.milestones:
         entry = schedule[m.id]
         if entry.driving is None:
@@ -92,8 +70,8 @@ def test_the_driving_predecessor_sets_the_start(roadmap):
 
 
 @settings(max_examples=100, deadline=None)
-@given(roadmap=roadmaps(max_steps=12))
+@given(roadmap=random_roadmaps(max_steps=12))
 def test_schedule_is_deterministic(roadmap):
-    first = compute_schedule(roadmap, AS_OF)
-    second = compute_schedule(roadmap, AS_OF)
+    first = compute_schedule(roadmap, RANDOM_AS_OF)
+    second = compute_schedule(roadmap, RANDOM_AS_OF)
     assert list(first.entries.values()) == list(second.entries.values())

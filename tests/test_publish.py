@@ -11,15 +11,15 @@ from ical.calendar_stream import IcsCalendarStream
 
 from roadmap_tracker.web.publish import MARKER, write_site
 
-from .test_ics import SMALL
-from .test_web import Page
+from .conftest import SMALL_FEED_ROADMAP
+from .conftest import Page
 
 AS_OF = "2024-03-01"
 
 
 @pytest.fixture
 def roadmap_file(write_roadmap):
-    return write_roadmap(SMALL)
+    return write_roadmap(SMALL_FEED_ROADMAP)
 
 
 @pytest.fixture
@@ -141,7 +141,7 @@ def test_a_failed_write_keeps_the_previous_site_and_leaves_no_temporary_folder(p
 
 
 def test_a_broken_roadmap_publishes_nothing_and_says_where(cli, write_roadmap, tmp_path):
-    path = write_roadmap(SMALL.replace("after: [draft]", "after: [draftt]"), "broken.yaml")
+    path = write_roadmap(SMALL_FEED_ROADMAP.replace("after: [draft]", "after: [draftt]"), "broken.yaml")
     result = cli("--file", str(path), "publish", "-o", str(tmp_path / "site"))
     assert result.exit_code == 2 and "broken.yaml:" in result.stderr and "did you mean 'draft'?" in result.stderr
     assert not (tmp_path / "site").exists()

@@ -16,7 +16,7 @@ from roadmap_tracker.scheduling import compute_schedule
 from roadmap_tracker.whatif import what_if
 
 from .conftest import ROOT, SHIPPED
-from .test_properties import AS_OF, roadmaps
+from .conftest import RANDOM_AS_OF, random_roadmaps
 
 SCENARIOS = sorted((ROOT / "tests" / "scenarios").glob("*.yaml"))
 
@@ -35,9 +35,9 @@ def _assert_every_run_equals_the_schedule(schedule):
 
 
 @settings(max_examples=60, deadline=None)
-@given(roadmap=roadmaps(max_steps=15))
+@given(roadmap=random_roadmaps(max_steps=15))
 def test_without_uncertainty_every_run_equals_the_schedule(roadmap):
-    _assert_every_run_equals_the_schedule(compute_schedule(roadmap, AS_OF))
+    _assert_every_run_equals_the_schedule(compute_schedule(roadmap, RANDOM_AS_OF))
 
 
 @pytest.mark.parametrize("path", [p for p in SCENARIOS if p.stem != "errors"], ids=lambda p: p.stem)

@@ -85,7 +85,7 @@ def test_the_as_of_of_the_export_does_not_change_what_comes_back(tmp_path):
 # -- MPXJ (the library behind ProjectLibre and many converters) reads what MS Project would show ----------
 
 def _mpxj():
-    from .test_interop import _mpxj as reader
+    from .conftest import mpxj_reader as reader
 
     return reader()
 

@@ -2,79 +2,17 @@
 
 from __future__ import annotations
 
-import http.client
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 from icalendar import Calendar
 
-from .test_ics import SMALL
+from .conftest import SMALL_FEED_ROADMAP
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-class Server:
-    def __init__(self, roadmap: Path, port: int):
-        self.roadmap, self.port = roadmap, port
-
-    def request(self, method: str, path: str, headers: dict | None = None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            connection.request(method, path, headers=headers or {})
-            response = connection.getresponse()
-            return response.status, response.headers, response.read()
-        finally:
-            connection.close()
-
-    def request_body(self, method: str, path: str, body: str, headers: dict | None = None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            connection.request(method, path, body=body.encode(), headers=headers or {})
-            response = connection.getresponse()
-            return response.status, response.headers, response.read()
-        finally:
-            connection.close()
-
-    def touch(self, text: str) -> None:
-        """Rewrite the roadmap so that the server sees a new modification time."""
-        before = self.roadmap.stat().st_mtime_ns
-        self.roadmap.write_text(text, encoding="utf-8")
-        os.utime(self.roadmap, ns=(before + 2_000_000_000, before + 2_000_000_000))
 
 
-@pytest.fixture
-def server(tmp_path):
-    roadmap = tmp_path / "roadmap.yaml"
-    roadmap.write_text(SMALL, encoding="utf-8")
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "roadmap_tracker.cli", "--file", str(roadmap), "serve", "--port", str(port), "--as-of", "2024-03-01",
-         "--state", str(tmp_path / "state.json")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    srv = Server(roadmap, port)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if srv.request("GET", "/healthz")[0] == 200:
-                break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"server did not start: {process.stderr.read().decode()}")
-        time.sleep(0.1)
-    yield srv
-    process.terminate()
-    process.wait(timeout=10)
 
 
 def test_calendar_is_served_as_text_calendar(server):
@@ -124,7 +62,7 @@ def test_the_server_is_read_only(server):
 
 def test_edits_to_the_roadmap_are_picked_up_without_a_restart(server):
     _, first_headers, _ = server.request("GET", "/calendar.ics")
-    server.touch(SMALL + "  - {id: extra, title: Extra step, duration: 1d, track: work}\n")
+    server.touch(SMALL_FEED_ROADMAP + "  - {id: extra, title: Extra step, duration: 1d, track: work}\n")
     status, headers, body = server.request("GET", "/calendar.ics")
     assert status == 200 and b"UID:extra@small.roadmap-tracker" in body
     assert headers["ETag"] != first_headers["ETag"]
@@ -132,7 +70,7 @@ def test_edits_to_the_roadmap_are_picked_up_without_a_restart(server):
 
 def test_a_broken_file_keeps_the_last_good_feed_and_fails_the_health_check(server):
     _, _, good = server.request("GET", "/calendar.ics")
-    server.touch(SMALL.replace("after: [draft]", "after: [draftt]"))
+    server.touch(SMALL_FEED_ROADMAP.replace("after: [draft]", "after: [draftt]"))
     status, _, message = server.request("GET", "/healthz")
     assert status == 503
     assert b"error[unknown-dependency]" in message and b"did you mean 'draft'?" in message

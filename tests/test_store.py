@@ -16,7 +16,6 @@ from roadmap_tracker.model import Facts
 from roadmap_tracker.store import SCHEMA_HEAD, Store, StoreError
 from roadmap_tracker.store.rules import UpdateRefused, UpdateRequest, decide_update
 
-PG_URL = os.environ.get("ROADMAP_TEST_POSTGRES_URL")
 
 PLAN = """\
 roadmap: {id: store-test, title: Store test}
@@ -28,24 +27,8 @@ milestones:
 """
 
 
-def _reset_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'tracking.sqlite'}"
-    if not PG_URL:
-        pytest.skip("PostgreSQL half skipped: set ROADMAP_TEST_POSTGRES_URL to a server's database (.ci/run does)")
-    _reset_postgres(PG_URL)
-    return PG_URL
 
 
 @pytest.fixture

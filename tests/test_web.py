@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from html.parser import HTMLParser
 
 import pytest
 
@@ -15,7 +14,7 @@ from roadmap_tracker.server import FeedSource, create_app
 from roadmap_tracker.status import SECTION_TITLES, StatusItem, build_status
 from roadmap_tracker.wording import headline
 
-from .test_ics import SMALL
+from .conftest import SMALL_FEED_ROADMAP, Page
 
 AS_OF = date(2024, 3, 1)
 PAGES = ["/", "/m/draft", "/gantt", "/calendars"]
@@ -46,32 +45,11 @@ milestones:
 """
 
 
-class Page(HTMLParser):
-    """The parts of a page the tests look at: elements, attributes, links, text."""
-
-    def __init__(self, text: str):
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict]] = []
-        self.text: list[str] = []
-        self.feed(text)
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-    def all(self, tag: str) -> list[dict]:
-        return [attrs for t, attrs in self.tags if t == tag]
-
-    @property
-    def words(self) -> str:
-        return " ".join(" ".join(self.text).split())
 
 
 @pytest.fixture
 def roadmap_file(write_roadmap):
-    return write_roadmap(SMALL)
+    return write_roadmap(SMALL_FEED_ROADMAP)
 
 
 @pytest.fixture
@@ -132,7 +110,7 @@ def test_status_page_shows_sections_the_library_adds(client, monkeypatch, source
 
 def test_status_page_shows_the_critical_path_of_the_target(write_roadmap):
     # the target is the point after the draft (a fixed session its draft can meet sets its own date)
-    path = write_roadmap(SMALL.replace("  timezone: Europe/Zurich\n", "  timezone: Europe/Zurich\n  target: ready\n", 1),
+    path = write_roadmap(SMALL_FEED_ROADMAP.replace("  timezone: Europe/Zurich\n", "  timezone: Europe/Zurich\n  target: ready\n", 1),
                          "target.yaml")
     source = FeedSource(path, today=lambda: AS_OF)
     page = get_page(create_app(source).test_client(), "/")
@@ -225,7 +203,7 @@ def test_the_etag_changes_when_the_roadmap_changes(client, roadmap_file):
 
     before = client.get("/").headers["ETag"]
     stamp = roadmap_file.stat().st_mtime_ns + 2_000_000_000
-    roadmap_file.write_text(SMALL.replace("Draft report", "Draft report, revised"), encoding="utf-8")
+    roadmap_file.write_text(SMALL_FEED_ROADMAP.replace("Draft report", "Draft report, revised"), encoding="utf-8")
     os.utime(roadmap_file, ns=(stamp, stamp))
     response = client.get("/", headers={"If-None-Match": before})
     assert response.status_code == 200 and "Draft report, revised" in response.get_data(as_text=True)
@@ -285,7 +263,7 @@ def test_only_web_addresses_become_links(hostile):
 
 
 def test_document_symbols_link_to_the_un_document_system(client, write_roadmap):
-    path = write_roadmap(SMALL.replace("lead: Secretariat", "lead: Secretariat\n    documents: [E/CN.16/2024/2]"), "docs.yaml")
+    path = write_roadmap(SMALL_FEED_ROADMAP.replace("lead: Secretariat", "lead: Secretariat\n    documents: [E/CN.16/2024/2]"), "docs.yaml")
     page = get_page(create_app(FeedSource(path, today=lambda: AS_OF)).test_client(), "/m/draft")
     assert "https://docs.un.org/en/E/CN.16/2024/2" in [a["href"] for a in page.all("a")]
 
@@ -295,7 +273,7 @@ def test_a_broken_file_keeps_the_last_good_pages_with_a_warning(client, roadmap_
 
     get_page(client, "/")
     stamp = roadmap_file.stat().st_mtime_ns + 2_000_000_000
-    roadmap_file.write_text(SMALL.replace("after: [draft]", "after: [draftt]"), encoding="utf-8")
+    roadmap_file.write_text(SMALL_FEED_ROADMAP.replace("after: [draft]", "after: [draftt]"), encoding="utf-8")
     os.utime(roadmap_file, ns=(stamp, stamp))
     page = get_page(client, "/")
     assert "The roadmap file has errors;" in page.words and "did you mean 'draft'?" in page.words

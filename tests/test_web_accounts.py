@@ -14,9 +14,8 @@ from roadmap_tracker.store.rules import merge_all
 from roadmap_tracker.web.accounts import FAILURES_ALLOWED, SESSION_COOKIE, BrowserUpdates
 from roadmap_tracker.web.routes import WebOptions
 
-from .test_ics import SMALL
-from .test_store import db_url  # noqa: F401  (SQLite, and PostgreSQL when configured)
-from .test_web import Page
+from .conftest import SMALL_FEED_ROADMAP
+from .conftest import Page
 
 AS_OF = date(2024, 3, 1)
 REPORT = {"status": "in_progress", "progress": "40", "started": "2024-02-26", "note": "Chapters 1-3"}
@@ -24,7 +23,7 @@ REPORT = {"status": "in_progress", "progress": "40", "started": "2024-02-26", "n
 
 @pytest.fixture
 def site(tmp_path, write_roadmap):
-    path = write_roadmap(SMALL)
+    path = write_roadmap(SMALL_FEED_ROADMAP)
     url = f"sqlite:///{tmp_path / 'tracking.sqlite'}"
     store = Store(url, "small")
     source = FeedSource(path, today=lambda: AS_OF, facts=lambda roadmap: merge_all(roadmap, store.facts()),
@@ -265,7 +264,7 @@ def test_signed_in_pages_are_never_cached(site):
 
 
 def test_the_cli_manages_accounts_and_prints_the_link_once(cli, write_roadmap, tmp_path):
-    path = str(write_roadmap(SMALL))
+    path = str(write_roadmap(SMALL_FEED_ROADMAP))
     added = cli("--file", path, "users", "add", "ohchr-focal", "--role", "editor", "--track", "work")
     assert added.exit_code == 0, added.output
     assert added.stdout.startswith("http://127.0.0.1:8080/sign-in?token=")
@@ -284,7 +283,7 @@ def test_the_cli_manages_accounts_and_prints_the_link_once(cli, write_roadmap, t
     (["--role", "viewer", "--track", "work"], "--steps and --track are for editors"),
 ])
 def test_the_cli_refuses_bad_accounts(cli, write_roadmap, args, message):
-    result = cli("--file", str(write_roadmap(SMALL)), "users", "add", "x", *args)
+    result = cli("--file", str(write_roadmap(SMALL_FEED_ROADMAP)), "users", "add", "x", *args)
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from .test_server import server  # noqa: F401  (the fixture: a real server on a free port)
-
 
 def test_status_page_over_http_with_an_etag_and_a_304(server):  # noqa: F811
     status, headers, body = server.request("GET", "/")
@@ -14,7 +12,7 @@ def test_status_page_over_http_with_an_etag_and_a_304(server):  # noqa: F811
 
 
 def test_every_link_on_the_status_page_resolves_over_http(server):  # noqa: F811
-    from .test_web import Page
+    from .conftest import Page
 
     _, _, body = server.request("GET", "/")
     page = Page(body.decode())
@@ -46,13 +44,13 @@ def test_an_editor_signs_in_and_reports_over_http_with_allow_updates(tmp_path, c
     import sys
     import time
 
-    from .test_ics import SMALL
-    from .test_server import Server, _free_port
-    from .test_web import Page
+    from .conftest import SMALL_FEED_ROADMAP
+    from .conftest import Server, free_port
+    from .conftest import Page
 
     roadmap = tmp_path / "roadmap.yaml"
-    roadmap.write_text(SMALL, encoding="utf-8")
-    port = _free_port()
+    roadmap.write_text(SMALL_FEED_ROADMAP, encoding="utf-8")
+    port = free_port()
     added = cli("--file", str(roadmap), "users", "add", "anna", "--role", "editor", "--url", f"http://127.0.0.1:{port}")
     link = added.stdout.strip().split(f":{port}", 1)[1]
     process = subprocess.Popen([sys.executable, "-m", "roadmap_tracker.cli", "--file", str(roadmap), "serve", "--port",
