@@ -215,6 +215,15 @@ class Session:
         self._fact_warnings = fact_conflicts(roadmap, stored)
         return self._facts
 
+    def schedule_then(self, roadmap, day: date):
+        """The schedule as it stood on ``day``: the plan as committed in git before then (else the
+        current file) with the facts replayed from the history; and where the plan came from."""
+        from .revisions import previous_roadmap
+        from .scheduling import compute_schedule
+
+        old, source = previous_roadmap(roadmap, day)
+        return compute_schedule(old, day, self.facts_at(old, day)), source
+
     def facts_at(self, roadmap, day: date) -> dict:
         """Effective facts as they stood at the start of ``day``, replayed from the history."""
         from datetime import datetime, timezone
@@ -579,8 +588,7 @@ def brief(session: Session, week, as_of, baseline, date_from, weeks, dates, outp
         compared = source
     else:
         before = day - timedelta(days=7)
-        old_roadmap, source = previous_roadmap(schedule.roadmap, before)
-        previous = compute_schedule(old_roadmap, before, session.facts_at(old_roadmap, before))
+        previous, source = session.schedule_then(schedule.roadmap, before)
         compared = f"the week of {before.isoformat()}, using {source}"
     pack = build_brief(schedule, previous, compared)
     layout = gantt_layout(schedule, GanttOptions(date_from, weeks, dates=dates), baseline=previous)
@@ -765,9 +773,8 @@ def diff(session: Session, baseline, since, fmt, output, as_of) -> None:
         title = f"What moved since {label}"
     else:
         then = since.day(now.as_of)
-        roadmap, _source = previous_roadmap(now.roadmap, then)
         history_since = datetime(then.year, then.month, then.day, tzinfo=timezone.utc)
-        before = compute_schedule(roadmap, then, session.facts_at(roadmap, then))
+        before, _source = session.schedule_then(now.roadmap, then)
         title = f"What moved since {then.isoformat()}"
     moves = compare_schedules(before, now)
     if history_since is not None:
@@ -985,7 +992,15 @@ def serve(session: Session, host, port, state_file, as_of, allow_updates) -> Non
         session._roadmap, session._facts = roadmap, None  # the freshly loaded file, facts read anew
         return session.facts()
 
-    web = WebOptions(history=lambda milestone_id: _stored_history(session, milestone_id))
+    def week_moves(schedule):
+        from datetime import timedelta
+
+        from .diff import compare_schedules
+
+        previous, _source = session.schedule_then(schedule.roadmap, schedule.as_of - timedelta(days=7))
+        return compare_schedules(previous, schedule)
+
+    web = WebOptions(history=lambda milestone_id: _stored_history(session, milestone_id), moves=week_moves)
     if allow_updates:
         from .web.accounts import BrowserUpdates
 

@@ -156,7 +156,15 @@ def test_gantt_window_comes_from_get_parameters(client):
     assert "2024-01-01 to 2024-01-28" in words  # four weeks, the last day inclusive
 
 
+def test_gantt_columns_follow_the_scale_parameter(client):
+    by_week = client.get("/gantt?from=2024-01-01&weeks=26&scale=week").get_data(as_text=True)
+    by_month = client.get("/gantt?from=2024-01-01&weeks=26&scale=month").get_data(as_text=True)
+    assert ">W05<" in by_week and ">W05<" not in by_month
+    assert '<option value="month" selected>' in by_month
+
+
 @pytest.mark.parametrize("query, message", [
+    ("scale=fortnight", "scale: 'fortnight' is not one of week, month, quarter"),
     ("from=2024-13-01", "from:"), ("weeks=0", "weeks: '0' is not a number of weeks"),
     ("weeks=abc", "weeks: 'abc'"), ("track=nope", "track: no track 'nope'; tracks: sessions, work")])
 def test_bad_gantt_parameters_get_400_and_say_why(client, query, message):
@@ -310,3 +318,23 @@ def test_text_colours_meet_wcag_aa_contrast():
     header_focus = re.search(r"header.site :focus-visible \{ outline-color: (#[0-9a-f]{6})", css).group(1)
     assert contrast(header_focus, "#1f2d3d") >= 3  # focus rings are drawn to be seen (non-text contrast)
     assert contrast(colours["late"], "#fff3f4") >= 4.5 and contrast(colours["ok"], "#f0f8f2") >= 4.5
+
+
+def test_a_milestone_page_says_what_moved_in_the_week_and_why(source):
+    from roadmap_tracker.diff import compare_schedules
+    from roadmap_tracker.loading import parse_roadmap_bytes
+    from roadmap_tracker.scheduling import compute_schedule
+    from roadmap_tracker.web.routes import WebOptions
+
+    text = source.path.read_text(encoding="utf-8")
+    shorter = text.replace("duration: 10d", "duration: 7d", 1)
+    assert shorter != text
+    earlier = compute_schedule(parse_roadmap_bytes(shorter.encode(), "earlier.yaml")[0], source.schedule.as_of)
+    client = create_app(source, WebOptions(moves=lambda schedule: compare_schedules(earlier, schedule))).test_client()
+    words = get_page(client, "/m/draft").words
+    assert "What moved since" in words and "(+3 days): plan edit" in words
+    assert "Its dates did not move" in get_page(client, "/m/session").words
+
+
+def test_without_a_history_of_the_plan_the_page_says_nothing_about_moves(client):
+    assert "What moved since" not in get_page(client, "/m/draft").words

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -158,8 +158,10 @@ def status_context(pages: PageSet) -> dict:
 # -- one milestone ------------------------------------------------------------------------------------
 
 def milestone_context(pages: PageSet, milestone_id: str, history=(), can_report: bool = False,
-                      form: dict | None = None, message: str | None = None, refused: str | None = None) -> dict:
-    """Everything ``roadmap show`` says, with links, the driving chain and the history of updates."""
+                      form: dict | None = None, message: str | None = None, refused: str | None = None,
+                      moved: list | None = None) -> dict:
+    """Everything ``roadmap show`` says, with links, the driving chain, the history of updates and
+    what moved in the week before the as-of date (``moved``: :class:`~roadmap_tracker.diff.Move`s)."""
     schedule = pages.schedule
     e = schedule[milestone_id]
     m = e.milestone
@@ -177,6 +179,7 @@ def milestone_context(pages: PageSet, milestone_id: str, history=(), can_report:
             "fields": fields, "chain": chain, "waits": waits, "waited_on": waited_on,
             "during": [schedule[s] for s in m.during if s in schedule.entries], "history": records,
             "can_report": can_report, "form": form or {}, "message": message, "refused": refused,
+            "moved": moved, "week_before": schedule.as_of - timedelta(days=7),
             "statuses": STATUSES}
 
 
@@ -190,10 +193,14 @@ class ChartWindow:
     weeks: int | None = None
     track: str | None = None
     critical: bool = False
+    scale: str | None = None  # week | month | quarter; None: by span, as `roadmap gantt`
+
+
+SCALES = ("week", "month", "quarter")
 
 
 def chart_window(args, schedule: Schedule) -> tuple[ChartWindow, list[str]]:
-    """Read ``from``, ``weeks``, ``track`` and ``critical`` from ``args``; problems in words."""
+    """Read ``from``, ``weeks``, ``scale``, ``track`` and ``critical`` from ``args``; problems in words."""
     from ..dates import parse_day
 
     problems = []
@@ -218,7 +225,11 @@ def chart_window(args, schedule: Schedule) -> tuple[ChartWindow, list[str]]:
         else:
             problems.append(f"track: no track '{text}'; tracks: {', '.join(known)}")
     critical = (args.get("critical") or "").lower() in ("1", "true", "yes", "on")
-    return ChartWindow(date_from, weeks, track, critical), problems
+    scale = (args.get("scale") or "").strip().lower() or None
+    if scale is not None and scale not in SCALES:
+        problems.append(f"scale: '{scale[:20]}' is not one of {', '.join(SCALES)}")
+        scale = None
+    return ChartWindow(date_from, weeks, track, critical, scale), problems
 
 
 _chart_lock = threading.Lock()  # matplotlib's pyplot is not thread-safe
@@ -231,7 +242,8 @@ def chart_svg(schedule: Schedule, window: ChartWindow) -> tuple[str, int]:
     from ..charts.draw import render_gantt
     from ..charts.gantt import GanttOptions, gantt_layout
 
-    options = GanttOptions(window.date_from, window.weeks, (window.track,) if window.track else (), window.critical)
+    options = GanttOptions(window.date_from, window.weeks, (window.track,) if window.track else (), window.critical,
+                           scale=window.scale)
     layout = gantt_layout(schedule, options)
     with _chart_lock, matplotlib.rc_context({"svg.fonttype": "none"}):
         svg = render_gantt(layout, "svg").decode("utf-8")
@@ -258,7 +270,7 @@ def gantt_context(pages: PageSet, window: ChartWindow, problems: list[str], svg:
                                   GanttOptions(window.date_from, window.weeks))
     last -= timedelta(days=1)  # the last day shown
     return {**pages.common("gantt"), "page_title": "Gantt chart", "window": window, "problems": problems,
-            "svg": svg, "steps": steps, "first": first, "last": last,
+            "svg": svg, "steps": steps, "first": first, "last": last, "scales": SCALES,
             "tracks": [(t, pages.schedule.roadmap.track_title(t)) for t in feed_tracks(pages.schedule)]}
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .pages import (Links, PageSet, calendars_context, chart_svg, chart_window, etag_of, feed_tracks,
                     gantt_context, milestone_context, render, status_context)
@@ -39,6 +39,7 @@ class WebOptions:
 
     history: Callable[[str], list] | None = None  # milestone id -> updates (default: the accounts' store, or none)
     accounts: BrowserUpdates | None = None  # when --allow-updates
+    moves: Callable[[Any], list] | None = None  # schedule -> what moved in the week before its as-of date
     cache: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -51,6 +52,12 @@ def create_blueprint(source, options: WebOptions | None = None):
     web = Blueprint("web", __name__)
     css = resources.files("roadmap_tracker.web").joinpath("static/site.css").read_bytes()
     history = options.history or (options.accounts.store.history if options.accounts else lambda milestone_id: [])
+
+    def week_moves(schedule, milestone_id: str):
+        """How this milestone moved in the week before the as-of date, and why (None: not known here)."""
+        if options.moves is None:
+            return None
+        return [m for m in options.moves(schedule) if m.id == milestone_id]
 
     def respond(body: str | bytes, mimetype: str = "text/html", status: int = 200, private: bool = False):
         data = body.encode("utf-8") if isinstance(body, str) else body
@@ -121,10 +128,11 @@ def create_blueprint(source, options: WebOptions | None = None):
             message = None if reported is None else "Your report was recorded." if reported != "0" else \
                 "Nothing changed, so nothing was recorded."
             may = pages.user.may_report_on(schedule.roadmap.get(milestone_id))
-            context = milestone_context(pages, milestone_id, history(milestone_id), may, None, message)
+            context = milestone_context(pages, milestone_id, history(milestone_id), may, None, message,
+                                        moved=week_moves(schedule, milestone_id))
             return respond(render("milestone.html", **context), private=True)
-        return page(("m", milestone_id), lambda pages: milestone_context(pages, milestone_id, history(milestone_id)),
-                    "milestone.html")
+        return page(("m", milestone_id), lambda pages: milestone_context(
+            pages, milestone_id, history(milestone_id), moved=week_moves(schedule, milestone_id)), "milestone.html")
 
     @web.get("/gantt")
     def gantt_page():
