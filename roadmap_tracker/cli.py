@@ -66,8 +66,9 @@ class DayType(click.ParamType):
 
         try:
             return parse_day(value)
-        except ValueError as exc:
-            self.fail(f"{exc}", param, ctx)
+        except ValueError:
+            self.fail(f"'{str(value)[:40]}' is not a day; write it as YYYY-MM-DD, e.g. 2027-02-15 (or 'today')",
+                      param, ctx)
 
 
 class DaysType(click.ParamType):
@@ -285,9 +286,11 @@ def format_option(*choices: str):
 
 def output_option(help: str = "Write the result to this file instead of standard output.", required=False):
     """``-o/--output``: a file written atomically; ``-`` (the default where it is optional) is standard output."""
-    return click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
-                        required=required, default=None if required else "-", show_default=not required,
-                        help=f"{help} '-' writes to standard output.")
+    if required:  # no default at all: click then says "Missing option '-o'" (exit 2)
+        return click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), required=True,
+                            help=f"{help} '-' writes to standard output.")
+    return click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+                        show_default=True, help=f"{help} '-' writes to standard output.")
 
 
 def _emit(text: str | bytes, output: str | None) -> None:
@@ -487,7 +490,7 @@ def _baseline_schedule(session: "Session", baseline: str | None, as_of):
     return session.baseline(baseline, as_of)[0] if baseline else None
 
 
-BASELINE_HELP = ("An earlier plan: the NAME of a saved baseline, another roadmap FILE, or git:REV (the roadmap "
+BASELINE_HELP = ("an earlier plan: the NAME of a saved baseline, another roadmap FILE, or git:REV (the roadmap "
                  "file at a git revision).")
 
 

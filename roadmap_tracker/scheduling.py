@@ -538,6 +538,7 @@ def _fit_window(step: _Step, S: int, steps: dict[str, _Step], calendar: WorkCale
         if e <= w_end:
             if s > S:  # the session's window sets its date; the latest input stays its driving predecessor
                 step.reason = "window"
+                step.offset = 0  # a point milestone then falls on the day the session opens, not the day before
             step.session_window = (w_start, w_end)
             step.session = w_id
             return s, e

@@ -187,3 +187,23 @@ def test_an_update_that_changes_nothing_records_nothing(cli, plan):
     again = cli("--file", str(plan), "update", "consult", "--progress", "20")
     assert "nothing changed" in again.stderr
     assert len(json.loads(cli("--file", str(plan), "history", "--format", "json").stdout)) == 1
+
+
+def test_every_command_run_with_nothing_given_exits_0_or_2_never_an_internal_error(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no roadmap here: commands that need one say so
+    monkeypatch.delenv("ROADMAP_FILE", raising=False)
+    failures = []
+    for path, command in _walk(main):
+        if not path or isinstance(command, click.Group) or path == ("serve",):  # serve runs until stopped
+            continue
+        result = cli(*path)
+        if result.exit_code not in (0, 2) or "internal error" in result.output + result.stderr:
+            failures.append((" ".join(path), result.exit_code, (result.stderr or result.output)[-200:]))
+    assert failures == []
+
+
+def test_an_update_as_of_a_future_day_is_refused_without_force(cli, plan):
+    future = (date.today() + timedelta(days=30)).isoformat()
+    refused = cli("--file", str(plan), "update", "consult", "--progress", "50", "--as-of", future)
+    assert refused.exit_code == 2 and f"--as-of {future} is in the future" in refused.stderr
+    assert "no updates recorded" in cli("--file", str(plan), "history").stderr

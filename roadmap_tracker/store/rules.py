@@ -88,6 +88,9 @@ def decide_update(milestone: Milestone, current: Facts, request: UpdateRequest, 
         raise UpdateRefused(f"{where}: status '{request.status}' is not one of {', '.join(STATUSES)}")
     if request.progress is not None and not 0 <= request.progress <= 100:
         raise UpdateRefused(f"{where}: progress {request.progress} is out of range; give 0 to 100")
+    if as_of > today and not request.force:
+        raise UpdateRefused(f"{where}: --as-of {as_of} is in the future (today is {today}); report what has "
+                            "happened, or pass --force if that is really what you mean")
     for label, day in (("--started", request.started), ("--finished", request.finished)):
         if day is not None and day > today and not request.force:
             raise UpdateRefused(f"{where}: {label} {day} is in the future (today is {today}); pass --force if "
