@@ -371,3 +371,11 @@ def test_height_grows_with_rows():
     few = gantt_layout(_schedule(), GanttOptions(tracks=("sessions",)))
     many = gantt_layout(_schedule())
     assert many.height > few.height
+
+
+def test_a_ghost_spans_the_previous_plan_not_the_current_bar():
+    baseline = _schedule(PLAN.replace("duration: 21d", "duration: 5d"))
+    layout = gantt_layout(_schedule(), baseline=baseline)
+    bar = layout.bar("draft")
+    assert bar.x1 - bar.x0 > bar.baseline[1] - bar.baseline[0] == 7  # the drawing uses the ghost's own span
+

@@ -179,8 +179,7 @@ def _draw_bars(ax, layout: GanttLayout, drawn: set[str]) -> None:
         _boxes(ax, windows, facecolors="none",
                edgecolors="#9a9a9a", hatch="....", linewidths=0.3, zorder=1)
         drawn.add("window")
-    ghosts = [(b.baseline[0], b.baseline[0] + max(b.baseline[1] - b.baseline[0], b.x1 - b.x0),
-               b.y - BAR_HEIGHT / 2 - 0.05, 0.06) for b in bars if b.baseline]
+    ghosts = [(b.baseline[0], b.baseline[1], b.y - BAR_HEIGHT / 2 - 0.05, 0.06) for b in bars if b.baseline]
     if ghosts:
         _boxes(ax, ghosts, facecolors="#ffffff",
                edgecolors="#6a6a6a", linewidths=0.7, linestyles=[(0, (2, 1))], zorder=1.5)

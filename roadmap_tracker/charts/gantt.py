@@ -201,7 +201,7 @@ class Bar:
     float_days: int  # whisker length after the bar (0 when none)
     deadline: int | None
     window: tuple[int, int] | None  # fuzzy window, drawn as a faint hatched span
-    baseline: tuple[int, int] | None  # the previous plan's dates, only where they differ
+    baseline: tuple[float, float] | None  # the previous plan's span (x), only where its dates differ
     fixed: bool
     pinned: str | None = None  # "left" / "right": outside the window, shown as a dated label at that edge
 
@@ -543,9 +543,12 @@ def _bar(e: ScheduleEntry, row: Row, section: str | None, baseline: Schedule | N
     ghost = None
     if baseline is not None and e.id in baseline.entries:
         b = baseline[e.id]
-        ghost = (b.start.toordinal(), b.end.toordinal() + 1)
+        ghost = (float(b.start.toordinal()), float(b.end.toordinal() + 1))
         if ghost == (e.start.toordinal(), e.end.toordinal() + 1):
             ghost = None  # same dates: nothing to show
+        elif ghost[1] - ghost[0] < MIN_MARK * days_per_inch:  # as visible as a one-day bar, no wider
+            middle = (ghost[0] + ghost[1]) / 2
+            ghost = (middle - MIN_MARK * days_per_inch / 2, middle + MIN_MARK * days_per_inch / 2)
     progress = 1.0 if e.state == "done" else (e.progress / 100 if e.state == "in_progress" else 0.0)
     window = (e.window[0].toordinal(), e.window[1].toordinal() + 1) if e.window else None
     pinned = "right" if s >= end else "left" if max(x, s + 1) <= start else None
