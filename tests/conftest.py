@@ -4,6 +4,7 @@ the store's databases, random roadmaps, and checks several test modules use."""
 from __future__ import annotations
 
 import atexit
+import contextlib
 import http.client
 import os
 import re
@@ -234,30 +235,41 @@ class Server:
         os.utime(self.roadmap, ns=(before + 2_000_000_000, before + 2_000_000_000))
 
 
+@contextlib.contextmanager
+def running_server(roadmap: Path, *args: str, port: int | None = None, capture_log: bool = False):
+    """``roadmap serve`` as a real process on a free port for the ``with`` block, once /healthz
+    answers; yields (Server, process). With ``capture_log`` its log is readable after the block."""
+    port = port or free_port()
+    process = subprocess.Popen([sys.executable, "-m", "roadmap_tracker.cli", "--file", str(roadmap), "serve",
+                                "--port", str(port), *args],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE if capture_log else subprocess.DEVNULL)
+    srv = Server(roadmap, port)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if srv.request("GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("server did not start" + (f": {process.stderr.read().decode()}" if capture_log else ""))
+            time.sleep(0.1)
+        yield srv, process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=10)
+
+
 @pytest.fixture
 def server(tmp_path):
+    """A real feed server on the small feed roadmap, as of 2024-03-01."""
     roadmap = tmp_path / "roadmap.yaml"
     roadmap.write_text(SMALL_FEED_ROADMAP, encoding="utf-8")
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "roadmap_tracker.cli", "--file", str(roadmap), "serve", "--port", str(port), "--as-of", "2024-03-01",
-         "--state", str(tmp_path / "state.json")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    srv = Server(roadmap, port)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if srv.request("GET", "/healthz")[0] == 200:
-                break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"server did not start: {process.stderr.read().decode()}")
-        time.sleep(0.1)
-    yield srv
-    process.terminate()
-    process.wait(timeout=10)
+    with running_server(roadmap, "--as-of", "2024-03-01", "--state", str(tmp_path / "state.json")) as (srv, _):
+        yield srv
 
 
 class Page(HTMLParser):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import SMALL_FEED_ROADMAP
-from .conftest import Server, free_port
+from .conftest import running_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -21,32 +21,11 @@ PAGES = ["/", "/gantt", "/calendars", "/m/draft", "/m/session"]
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """One real server for the module (read-only, as of 2024-03-01), on a free port."""
-    import subprocess
-    import sys
-    import time
-
     folder = tmp_path_factory.mktemp("browser")
     roadmap = folder / "roadmap.yaml"
     roadmap.write_text(SMALL_FEED_ROADMAP, encoding="utf-8")
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "roadmap_tracker.cli", "--file", str(roadmap), "serve", "--port",
-                                str(port), "--as-of", "2024-03-01", "--state", str(folder / "state.json")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    srv = Server(roadmap, port)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if srv.request("GET", "/healthz")[0] == 200:
-                break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("server did not start")
-        time.sleep(0.1)
-    yield srv
-    process.terminate()
-    process.wait(timeout=10)
+    with running_server(roadmap, "--as-of", "2024-03-01", "--state", str(folder / "state.json")) as (srv, _):
+        yield srv
 
 
 @pytest.fixture(scope="module")

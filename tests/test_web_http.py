@@ -39,34 +39,18 @@ def test_a_reported_update_shows_on_the_milestone_page_at_once(server, cli):  # 
 
 
 def test_an_editor_signs_in_and_reports_over_http_with_allow_updates(tmp_path, cli):
+    import json
     import re
-    import subprocess
-    import sys
-    import time
 
-    from .conftest import SMALL_FEED_ROADMAP
-    from .conftest import Server, free_port
-    from .conftest import Page
+    from .conftest import SMALL_FEED_ROADMAP, Page, free_port, running_server
 
     roadmap = tmp_path / "roadmap.yaml"
     roadmap.write_text(SMALL_FEED_ROADMAP, encoding="utf-8")
     port = free_port()
     added = cli("--file", str(roadmap), "users", "add", "anna", "--role", "editor", "--url", f"http://127.0.0.1:{port}")
     link = added.stdout.strip().split(f":{port}", 1)[1]
-    process = subprocess.Popen([sys.executable, "-m", "roadmap_tracker.cli", "--file", str(roadmap), "serve", "--port",
-                                str(port), "--as-of", "2024-03-01", "--allow-updates"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    srv = Server(roadmap, port)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if srv.request("GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
+    with running_server(roadmap, "--as-of", "2024-03-01", "--allow-updates", port=port,
+                        capture_log=True) as (srv, process):
         status, headers, body = srv.request("GET", link)
         assert status == 200
         pre_cookie = headers["Set-Cookie"].split(";")[0]
@@ -83,12 +67,7 @@ def test_an_editor_signs_in_and_reports_over_http_with_allow_updates(tmp_path, c
         assert status == 303
         _, _, feed = srv.request("GET", "/calendar.ics")
         assert b"in progress (30%)" in feed
-        import json
-
         [record] = json.loads(cli("--file", str(roadmap), "history", "draft", "--format", "json").stdout)
         assert record["author"] == "anna" and record["note"] == "Under way"
         assert srv.request_body("POST", "/m/draft/report", data, {"Content-Type": "application/x-www-form-urlencoded"})[0] == 403
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
     assert link.split("token=")[1] not in process.stderr.read().decode()
