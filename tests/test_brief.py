@@ -86,13 +86,16 @@ def test_what_moved_says_why():
     assert moves["finished"].cause == "reported"
 
 
-def test_knock_on_moves_name_the_predecessor():
-    text = """\
+KNOCK_ON = """\
 roadmap: {id: k, title: Knock-on}
 milestones:
   - {id: a, title: A, not_before: 2024-03-04, duration: 5d}
   - {id: b, title: B, duration: 5d, after: [a]}
 """
+
+
+def test_knock_on_moves_name_the_predecessor():
+    text = KNOCK_ON
     before = _schedule(text, MONDAY)
     after = _schedule(text.replace("duration: 5d}\n  - {id: b", "duration: 9d}\n  - {id: b"), MONDAY)
     moves = {m.id: m for m in compare_schedules(before, after)}
@@ -102,12 +105,7 @@ milestones:
 
 
 def test_a_shortened_duration_that_did_not_cause_the_move_is_not_named():
-    text = """\
-roadmap: {id: k, title: Knock-on}
-milestones:
-  - {id: a, title: A, not_before: 2024-03-04, duration: 5d}
-  - {id: b, title: B, duration: 5d, after: [a]}
-"""
+    text = KNOCK_ON
     before = _schedule(text, MONDAY)
     after = _schedule(text.replace("duration: 5d}\n  - {id: b", "duration: 15d}\n  - {id: b")
                       .replace("duration: 5d, after", "duration: 4d, after"), MONDAY)
