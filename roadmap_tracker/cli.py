@@ -11,7 +11,6 @@ import json
 import os
 import sys
 from datetime import date
-from importlib import resources
 from pathlib import Path
 
 import click
@@ -476,6 +475,8 @@ def init(file, force) -> None:
         raise InvalidValue(f"{target} already exists; choose another name or pass --force to overwrite it")
     import re
     import secrets
+
+    from importlib import resources
 
     text = resources.files("roadmap_tracker").joinpath("templates/starter.yaml").read_text(encoding="utf-8")
     # a unique id, so that two roadmaps started from this file never share a tracking store's rows

@@ -9,15 +9,8 @@ roadmap has its own date grammar (fuzzy windows), parsed in :mod:`roadmap_tracke
 
 from __future__ import annotations
 
-import yaml
-from yaml.constructor import ConstructorError, SafeConstructor
-
-try:  # libyaml is an optional speed-up of PyYAML. The two composers give the same nodes for the text
-    # both accept, but libyaml accepts a little more (an unquoted `?` inside a flow list, as in
-    # `[https://host/?p=1]`): `roadmap validate` warns about that (see portability_problem).
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]  # the same interface, in Python
+# PyYAML is imported by the functions that parse: a roadmap served from the parse cache (the
+# common case of `roadmap status`) never needs it, and its import is a sixth of the command's time.
 
 MAX_ALIAS_VALUES = 1_000_000  # values reached through aliases: guards against "billion laughs"
 MAX_DEPTH = 200
@@ -48,10 +41,24 @@ class Sequence(list):
     item_lines: list
 
 
+def _loader():
+    """libyaml's fast loader, or PyYAML's pure-Python one where PyYAML was built without it.
+
+    The two give the same values for the text both accept, but libyaml accepts a little more (an
+    unquoted `?` inside a flow list, as in `[https://host/?p=1]`): `roadmap validate` warns about
+    that (see :func:`portability_problem`).
+    """
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_yaml(text: str) -> object:
     """Parse one YAML document into :class:`Mapping`/:class:`Sequence`/scalars with lines."""
+    import yaml
+
     try:
-        return _Builder().parse(_Loader(text))
+        return _Builder().parse(_loader()(text))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -81,10 +88,6 @@ class _Open:
 
 
 _NO_KEY = object()
-_SCALAR = yaml.ScalarNode
-_MAPPING_START, _SEQUENCE_START = yaml.MappingStartEvent, yaml.SequenceStartEvent
-_MAPPING_END, _SEQUENCE_END = yaml.MappingEndEvent, yaml.SequenceEndEvent
-_SCALAR_EVENT, _ALIAS_EVENT = yaml.ScalarEvent, yaml.AliasEvent
 _STR = "tag:yaml.org,2002:str"
 
 
@@ -94,7 +97,9 @@ def portability_problem(text: str) -> YamlProblem | None:
     Other tools reading the same file (editors, linters, scripts without libyaml) use stricter
     parsers; only ``roadmap validate`` pays for this second parse.
     """
-    if _Loader is yaml.SafeLoader:
+    import yaml
+
+    if _loader() is yaml.SafeLoader:
         return None
     try:
         yaml.compose(text, Loader=yaml.SafeLoader)
@@ -121,17 +126,25 @@ class _Builder:
     def __init__(self) -> None:
         self.count = 0  # values in the document, aliases counted at their size
         self.expanded = 0  # values reached through aliases
+        from yaml.constructor import ConstructorError, SafeConstructor
+
         self.scalars = SafeConstructor()
+        self.constructor_error = ConstructorError
         self.anchors: dict[str, tuple[object, int]] = {}  # finished anchors: value, size
         self.opening: set[str] = set()  # anchors of collections not finished yet
 
     def parse(self, loader) -> object:
+        from yaml import (AliasEvent as _ALIAS_EVENT, MappingEndEvent as _MAPPING_END,
+                          MappingStartEvent as _MAPPING_START, ScalarEvent as _SCALAR_EVENT,
+                          ScalarNode as _SCALAR, SequenceEndEvent as _SEQUENCE_END,
+                          SequenceStartEvent as _SEQUENCE_START, StreamEndEvent)
+
         get = loader.get_event
         resolve = loader.resolve
         tags: dict[str, str] = {}  # plain scalar text -> resolved tag (depends on the text alone)
         get()  # stream start
         event = get()
-        if isinstance(event, yaml.StreamEndEvent):
+        if isinstance(event, StreamEndEvent):
             return None
         stack: list[_Open] = []
         root = _NO_KEY
@@ -154,7 +167,7 @@ class _Builder:
                 elif tag == "tag:yaml.org,2002:null":
                     value = None
                 else:
-                    value = self._scalar(yaml.ScalarNode(tag, text, event.start_mark, event.end_mark))
+                    value = self._scalar(_SCALAR(tag, text, event.start_mark, event.end_mark))
                 self.count += 1
                 if event.anchor is not None:
                     self._anchor(event.anchor, value, 1, line)
@@ -221,7 +234,7 @@ class _Builder:
                 top.value.key_lines[top.key] = top.key_line
                 top.key = _NO_KEY
         event = get()
-        if not isinstance(event, yaml.StreamEndEvent):
+        if not isinstance(event, StreamEndEvent):
             raise YamlProblem("YAML syntax: a second document starts here (---); a roadmap file holds one "
                               "document", event.start_mark.line + 1)
         return root
@@ -231,7 +244,7 @@ class _Builder:
             raise YamlProblem(f"YAML syntax: the anchor &{name} is defined twice; rename one", line)
         self.anchors[name] = (value, size)
 
-    def _scalar(self, node: yaml.ScalarNode) -> object:
+    def _scalar(self, node) -> object:
         tag = node.tag
         try:
             if tag == "tag:yaml.org,2002:int":
@@ -242,7 +255,7 @@ class _Builder:
                 return self.scalars.construct_yaml_bool(node)
             if tag == "tag:yaml.org,2002:null":
                 return None
-        except (ConstructorError, ValueError):
+        except (self.constructor_error, ValueError):
             if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
                 return node.value  # e.g. a 5000-digit number: kept as written, for the field to judge
         if tag in _TEXT_TAGS:

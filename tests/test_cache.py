@@ -7,6 +7,8 @@ import dataclasses
 import os
 import pickle
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -176,3 +178,15 @@ def test_only_the_models_classes_are_rebuilt_from_an_entry():
         cache._Unpickler(io.BytesIO(pickle.dumps(SequenceState()))).load()
     with pytest.raises(pickle.UnpicklingError):
         cache._Unpickler(io.BytesIO(pickle.dumps(load_roadmap))).load()
+
+
+def test_status_from_a_cached_file_does_not_import_the_yaml_parser(roadmap_file, own_cache):
+    """PyYAML's import is a sixth of `roadmap status`; a file read from the cache does without it."""
+    _plant(roadmap_file, load_roadmap(roadmap_file))
+    probe = ("import sys\n"
+             "from roadmap_tracker.cli import main\n"
+             f"main(['--file', {str(roadmap_file)!r}, 'status', '--as-of', '2024-03-01'], standalone_mode=False)\n"
+             "print('YAML', sorted(m for m in sys.modules if m.split('.')[0] == 'yaml'))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env={**os.environ})
+    assert result.returncode == 0, result.stderr
+    assert "YAML []" in result.stdout
