@@ -236,44 +236,58 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
     facts = facts or {}
     calendar = roadmap.calendar
     today = as_of.toordinal()
-    order = {m.id: m.index for m in roadmap.milestones}
-    steps = {m.id: _prepare(m, facts.get(m.id) or Facts.from_milestone(m), today, calendar)
-             for m in roadmap.milestones}
+    milestones = roadmap.milestones
+    order = {m.id: m.index for m in milestones}
+    steps = {m.id: _prepare(m, facts.get(m.id) or Facts.from_milestone(m), today, calendar) for m in milestones}
     topo = topological_order(roadmap)
     diagnostics: list[Diagnostic] = []
     preds: dict[str, list] = {}
-    succs: dict[str, list] = {m.id: [] for m in roadmap.milestones}
-    for m in roadmap.milestones:
-        links = sorted(((order[d.predecessor], d.predecessor, d) for d in m.dependencies), key=_first)
-        preds[m.id] = [(p, d) for _, p, d in links]
-        for _, p, d in links:
-            succs[p].append((order[m.id], m.id, d))
-    succs = {n: [(s_id, d) for _, s_id, d in sorted(items, key=_first)] for n, items in succs.items()}
+    succs: dict[str, list] = {m.id: [] for m in milestones}
+    for m in milestones:
+        deps = m.dependencies
+        if len(deps) > 1:
+            deps = tuple(sorted(deps, key=lambda d: order[d.predecessor]))  # by file position (stable on ties)
+        preds[m.id] = [(d.predecessor, d) for d in deps]
+        for d in deps:
+            succs[d.predecessor].append((order[m.id], m.id, d))
+    succs = {n: [(s_id, d) for _, s_id, d in (sorted(items, key=_first) if len(items) > 1 else items)]
+             for n, items in succs.items()}
 
-    for node in topo:
-        with _bounded(roadmap, steps[node].m, "forecast"):
+    node = ""  # the step being computed, for the message when a date runs out of range
+    try:
+        phase = "forecast"
+        for node in topo:
             _forward(steps[node], preds[node], steps, today, calendar)
-    # expected dates: the plan as written, work not started not moved to the as-of date. Only the
-    # steps the as-of date held back (or kept running) and what follows them differ from the forecast.
-    expected: dict[str, _Step] = {}
-    for node in topo:
-        step = steps[node]
-        if step.reason == "as-of" or step.state == "in_progress" or step.m.during or any(
-                expected[p] is not steps[p] for p, _ in preds[node]):
-            m = step.m
-            expected[node] = _prepare(m, facts.get(m.id) or Facts.from_milestone(m), today, calendar)
-            with _bounded(roadmap, m, "expected dates"):
-                _forward(expected[node], preds[node], expected, today, calendar, floor=False)
-        else:
-            expected[node] = step
+        # expected dates: the plan as written, work not started not moved to the as-of date. Only the
+        # steps the as-of date held back (or kept running) and what follows them can differ from the
+        # forecast; where they come out the same, the forecast stands for them (and their successors).
+        phase = "expected dates"
+        expected: dict[str, _Step] = {}
+        for node in topo:
+            step = steps[node]
+            if step.reason == "as-of" or step.state == "in_progress" or step.m.during or any(
+                    expected[p] is not steps[p] for p, _ in preds[node]):
+                m = step.m
+                again = _prepare(m, facts.get(m.id) or Facts.from_milestone(m), today, calendar)
+                _forward(again, preds[node], expected, today, calendar, floor=False)
+                expected[node] = step if _same_dates(again, step) else again
+            else:
+                expected[node] = step
 
-    project_end = max((s.E for s in steps.values() if s.state != "cancelled"), default=today)
-    horizon = max([project_end] + [s.deadline for s in steps.values() if s.deadline is not None])
-    for node in reversed(topo):
-        with _bounded(roadmap, steps[node].m, "latest dates"):
+        phase = "latest dates"
+        project_end = max((s.E for s in steps.values() if s.state != "cancelled"), default=today)
+        horizon = max([project_end] + [s.deadline for s in steps.values() if s.deadline is not None])
+        for node in reversed(topo):
             _backward(steps[node], succs[node], steps, project_end, horizon, calendar)
 
-    sinks = [m.id for m in roadmap.milestones if not succs[m.id]]
+        phase = "float"
+        entries = {}
+        for node in order:
+            entries[node] = _entry(steps[node], preds[node], succs[node], steps, calendar, expected[node], today)
+    except (DateOutOfRange, OverflowError) as exc:
+        raise _out_of_range(roadmap, steps[node].m, phase, exc) from None
+
+    sinks = [m.id for m in milestones if not succs[m.id]]
     targets: tuple[str, ...]
     if roadmap.target:
         targets = (roadmap.target,)
@@ -281,10 +295,6 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
         ranked = sorted(sinks, key=lambda n: (-steps[n].E, order[n]))
         targets = tuple(ranked) if ranked else tuple(roadmap.ids[:1])
 
-    entries = {}
-    for m in roadmap.milestones:
-        with _bounded(roadmap, m, "float"):
-            entries[m.id] = _entry(steps[m.id], preds[m.id], succs[m.id], steps, calendar, expected[m.id], today)
     if targets:  # a roadmap without steps has none
         _mark_critical(entries, targets[0], preds, risk_float)
     schedule = Schedule(roadmap, as_of, entries, targets, diagnostics,
@@ -293,28 +303,23 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
     return schedule
 
 
-class _bounded:
-    """Turns a date pushed out of 1900-2999 while computing ``m`` into a located error: the step,
-    the line of the duration or link that pushed it, and what to change."""
+def _same_dates(a: _Step, b: _Step) -> bool:
+    """Whether two computations of a step agree on everything the expected dates are read from."""
+    return a.S == b.S and a.E == b.E and a.offset == b.offset and a.state == b.state
 
-    def __init__(self, roadmap: Roadmap, m: Milestone, phase: str):
-        self.roadmap, self.m, self.phase = roadmap, m, phase
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, exc, _tb):
-        if not isinstance(exc, (DateOutOfRange, OverflowError)):
-            return False
-        m, culprit = self.m, getattr(exc, "duration", None)
-        line = m.key_lines.get("duration") if culprit is not None and culprit == m.duration else None
-        if line is None and culprit is not None:
-            line = next((d.line for d in m.dependencies if d.lag == culprit and d.line), None)
-        message = str(exc) if isinstance(exc, DateOutOfRange) else "its dates would run out of range"
-        raise RoadmapInvalid([Diagnostic(
-            "error", "date-out-of-range", f"milestone '{m.id}': computing its {self.phase}, {message}",
-            self.roadmap.path, line or m.line,
-            "roadmaps span 1900-01-01 to 2999-12-31; shorten the durations or lags on this chain")]) from None
+def _out_of_range(roadmap: Roadmap, m: Milestone, phase: str, exc: Exception) -> RoadmapInvalid:
+    """A date pushed out of 1900-2999 while computing ``m``, as a located error: the step, the line
+    of the duration or link that pushed it, and what to change."""
+    culprit = getattr(exc, "duration", None)
+    line = m.key_lines.get("duration") if culprit is not None and culprit == m.duration else None
+    if line is None and culprit is not None:
+        line = next((d.line for d in m.dependencies if d.lag == culprit and d.line), None)
+    message = str(exc) if isinstance(exc, DateOutOfRange) else "its dates would run out of range"
+    return RoadmapInvalid([Diagnostic(
+        "error", "date-out-of-range", f"milestone '{m.id}': computing its {phase}, {message}",
+        roadmap.path, line or m.line,
+        "roadmaps span 1900-01-01 to 2999-12-31; shorten the durations or lags on this chain")])
 
 
 def dependency_graph(roadmap: Roadmap):
@@ -411,21 +416,28 @@ def _forward(step: _Step, preds, steps: dict[str, _Step], today: int, calendar: 
     """Early dates of one step. ``floor=False`` gives the expected dates: the plan as written from
     the facts, with work not started left where its predecessors put it, even in the past."""
     m, facts = step.m, step.facts
+    duration = step.duration
+    working_days = duration.unit == "bd"  # only these move a start (to a working day)
     start_bound = end_bound = None
     best_pred, best_value, best_type = None, None, None
     bounds = []
     for pred_id, dep in preds:
         p = steps[pred_id]
-        value = shift(p.E if dep.type in ("FS", "FF") else p.S, dep.lag, calendar)
-        bounds.append((pred_id, dep.type, value))
-        if dep.type in ("FS", "SS"):
-            start_bound = value if start_bound is None else max(start_bound, value)
-            as_start = calendar.finish(value, step.duration)[0]  # the day it would start on
+        kind, lag = dep.type, dep.lag
+        value = p.E if kind == "FS" or kind == "FF" else p.S
+        if lag.amount:
+            value = shift(value, lag, calendar)
+        bounds.append((pred_id, kind, value))
+        if kind == "FS" or kind == "SS":
+            if start_bound is None or value > start_bound:
+                start_bound = value
+            as_start = calendar.finish(value, duration)[0] if working_days else value  # the day it would start on
         else:
-            end_bound = value if end_bound is None else max(end_bound, value)
-            as_start = calendar.finish(calendar.earliest_start_to_end_by(value, step.duration), step.duration)[0]
+            if end_bound is None or value > end_bound:
+                end_bound = value
+            as_start = calendar.finish(calendar.earliest_start_to_end_by(value, duration), duration)[0]
         if best_value is None or as_start > best_value:
-            best_pred, best_value, best_type = pred_id, as_start, dep.type
+            best_pred, best_value, best_type = pred_id, as_start, kind
     step.pred_start, step.pred_end = start_bound, end_bound
     step.driving = best_pred
 
@@ -674,39 +686,56 @@ def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCal
         free = min([total] + slacks) if slacks else total
     point = step.duration.is_zero
     to_date = date.fromordinal
-
-    def first(instant: int) -> date:
-        return to_date(instant - step.offset) if point else to_date(instant)
-
-    def last(instant: int) -> date:
-        return to_date(instant - step.offset) if point else to_date(max(instant - 1, 1))
-
-    waiting = tuple(p for p, _ in preds if steps[p].state not in ("done", "cancelled"))
+    S, E, state = step.S, step.E, step.state
+    if point:  # a point milestone sits on one day: its start, less its offset
+        start = to_date(S - step.offset)
+        end = early_finish = start
+    else:
+        start = to_date(S)
+        end = early_finish = to_date(E - 1 if E > 1 else 1)
+        if state == "cancelled":
+            end = start
+    if state == "done" or state == "cancelled":
+        late_start = late_finish = None
+    elif point:
+        late_start, late_finish = to_date(step.LS - step.offset), to_date(step.LF - step.offset)
+    else:
+        late_start, late_finish = to_date(step.LS), to_date(step.LF - 1 if step.LF > 1 else 1)
+    waiting = tuple([p for p, _ in preds if steps[p].state not in ("done", "cancelled")]) if preds else ()
     deadline = to_date(step.deadline - 1) if step.deadline is not None else None
     lateness, late_days, exp_start, exp_end = _lateness(step, expected, deadline, today)
     driven = step.driving is not None and (
-        step.reason == "predecessor" or (step.fixed and step.state == "planned" and step.required is not None
-                                         and step.required > step.S))
-    return ScheduleEntry(
-        id=step.m.id, milestone=step.m, state=step.state,
-        start=first(step.S), end=last(step.E) if not point and step.state != "cancelled" else first(step.S),
-        early_start=first(step.S), early_finish=last(step.E) if not point else first(step.S),
-        late_start=first(step.LS) if step.state not in ("done", "cancelled") else None,
-        late_finish=(last(step.LF) if not point else first(step.LF)) if step.state not in ("done", "cancelled") else None,
-        total_float=total, free_float=free,
-        critical=False,
-        fixed=step.fixed, point=point, driving=step.driving, driving_reason=step.reason,
-        progress=step.progress,
-        deadline=deadline,
-        window=step.window, actual_start=step.facts.actual_start, actual_end=step.facts.actual_end,
-        documents=step.facts.documents, waiting_for=waiting, reported_status=step.facts.status,
-        anchored=step.fixed or step.session_window is not None or step.m.window_span,
-        bounded=step.bounded,
-        span=(step.S, step.E),
-        driven=driven, expected_start=exp_start, expected_end=exp_end, late_days=late_days, lateness=lateness,
-        required_start=to_date(step.required) if step.required is not None and step.fixed else None,
-        session=step.session, missed_sessions=tuple(step.missed) if step.state == "planned" else (),
-    )
+        step.reason == "predecessor" or (step.fixed and state == "planned" and step.required is not None
+                                         and step.required > S))
+    facts = step.facts
+    return _new_entry({
+        "id": step.m.id, "milestone": step.m, "state": state, "start": start, "end": end,
+        "early_start": start, "early_finish": early_finish, "late_start": late_start, "late_finish": late_finish,
+        "total_float": total, "free_float": free, "critical": False, "fixed": step.fixed, "point": point,
+        "driving": step.driving, "driving_reason": step.reason, "progress": step.progress, "deadline": deadline,
+        "window": step.window, "actual_start": facts.actual_start, "actual_end": facts.actual_end,
+        "documents": facts.documents, "waiting_for": waiting, "reported_status": facts.status,
+        "anchored": step.fixed or step.session_window is not None or step.m.window_span,
+        "bounded": step.bounded, "span": (S, E), "near_critical": False, "driven": driven,
+        "expected_start": exp_start, "expected_end": exp_end, "late_days": late_days, "lateness": lateness,
+        "required_start": to_date(step.required) if step.required is not None and step.fixed else None,
+        "session": step.session, "missed_sessions": tuple(step.missed) if state == "planned" else (),
+    })
+
+
+_ENTRY_FIELDS = frozenset(ScheduleEntry.__dataclass_fields__)
+
+
+def _new_entry(values: dict) -> ScheduleEntry:
+    """A :class:`ScheduleEntry` from all its field values, set at once.
+
+    The frozen dataclass's ``__init__`` sets its 35 fields one ``object.__setattr__`` at a time,
+    the largest single cost of scheduling a large plan; the result is the same object.
+    """
+    assert values.keys() == _ENTRY_FIELDS
+    entry = object.__new__(ScheduleEntry)
+    object.__setattr__(entry, "__dict__", values)
+    return entry
 
 
 def _post_checks(schedule: Schedule, steps: dict[str, _Step], preds) -> None:

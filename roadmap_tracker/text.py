@@ -48,17 +48,19 @@ def schedule_row(entry: ScheduleEntry) -> dict:
     }
 
 
+_CSV_WORDS = {None: "", True: "true", False: "false"}
+
+
 def render_schedule(schedule: Schedule, fmt: str = "table", colour: bool = False) -> str:
     rows = [schedule_row(e) for e in schedule]
     if fmt == "json":
         return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=SCHEDULE_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: ("" if v is None else str(v).lower() if isinstance(v, bool) else v)
-                             for k, v in row.items()})
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(SCHEDULE_COLUMNS)
+        writer.writerows([[_CSV_WORDS.get(v, v) if v is None or v is True or v is False else v
+                           for v in map(row.__getitem__, SCHEDULE_COLUMNS)] for row in rows])
         return out.getvalue()
     header = ("id", "start", "end", "float", "crit", "status", "late", "driving", "title")
     table: list[tuple] = [header]
