@@ -6,7 +6,6 @@ import functools
 import gc
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 
@@ -50,6 +49,8 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
+        import tempfile  # not at the top: `roadmap status` writes nothing and skips its import
+
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:  # name the file the user asked for, not our temporary one
         raise OSError(exc.errno, exc.strerror, str(target)) from None

@@ -190,3 +190,15 @@ def test_status_from_a_cached_file_does_not_import_the_yaml_parser(roadmap_file,
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env={**os.environ})
     assert result.returncode == 0, result.stderr
     assert "YAML []" in result.stdout
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the XDG rule is computed directly on Linux only")
+@pytest.mark.parametrize("xdg", [None, "", "/srv/caches", "relative/caches"])
+def test_the_cache_folder_is_where_platformdirs_puts_it(monkeypatch, xdg):
+    from platformdirs import user_cache_dir
+
+    if xdg is None:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    assert cache.cache_folder() == Path(user_cache_dir("roadmap-tracker", appauthor=False))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -100,6 +99,8 @@ def read_sqlite_facts(path: Path, roadmap_id: str, source: str | None = None) ->
     """
     if not path.is_file():
         return {}
+    import sqlite3  # here, not at the top: without a store, `roadmap status` never loads SQLite
+
     try:
         connection = sqlite3.connect(_readonly_uri(path), uri=True, timeout=30)
     except sqlite3.Error:
@@ -251,6 +252,8 @@ class Store:
                                      "pass --db with a place you can write to") from None
         try:
             if self.readonly:
+                import sqlite3
+
                 from sqlalchemy import create_engine
 
                 uri = _readonly_uri(Path(parsed.database or ""))
