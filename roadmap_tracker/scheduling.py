@@ -241,17 +241,20 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
     steps = {m.id: _prepare(m, facts.get(m.id) or Facts.from_milestone(m), today, calendar) for m in milestones}
     topo = topological_order(roadmap)
     diagnostics: list[Diagnostic] = []
+    # links in file order: a step's predecessors sorted by their position (stable on ties); its
+    # successors come out in file order because the steps are visited in file order
     preds: dict[str, list] = {}
     succs: dict[str, list] = {m.id: [] for m in milestones}
     for m in milestones:
-        deps = m.dependencies
+        mid, deps = m.id, m.dependencies
         if len(deps) > 1:
-            deps = tuple(sorted(deps, key=lambda d: order[d.predecessor]))  # by file position (stable on ties)
-        preds[m.id] = [(d.predecessor, d) for d in deps]
+            positions = [order[d.predecessor] for d in deps]
+            if positions != sorted(positions):
+                deps = tuple(d for _, d in sorted(zip(positions, deps), key=_first))
+        links = preds[mid] = []
         for d in deps:
-            succs[d.predecessor].append((order[m.id], m.id, d))
-    succs = {n: [(s_id, d) for _, s_id, d in (sorted(items, key=_first) if len(items) > 1 else items)]
-             for n, items in succs.items()}
+            links.append((d.predecessor, d))
+            succs[d.predecessor].append((mid, d))
 
     node = ""  # the step being computed, for the message when a date runs out of range
     try:
@@ -350,8 +353,7 @@ def topological_order(roadmap: Roadmap) -> list[str]:
     from .toposort import file_order_topological
 
     index = {m.id: m.index for m in roadmap.milestones}
-    if all(index[d.predecessor] < m.index for m in roadmap.milestones for d in m.dependencies) and \
-            all(index[s] < m.index for m in roadmap.milestones for s in m.during):
+    if _in_file_order(roadmap.milestones, index):
         return [m.id for m in roadmap.milestones]
     order = file_order_topological([m.id for m in roadmap.milestones],
                                    [(p, m.id) for m in roadmap.milestones for p in (*m.during, *m.predecessors)])
@@ -360,6 +362,19 @@ def topological_order(roadmap: Roadmap) -> list[str]:
     import networkx as nx  # a cycle (the roadmap was not validated): networkx says which
 
     return list(nx.lexicographical_topological_sort(dependency_graph(roadmap), key=index.__getitem__))
+
+
+def _in_file_order(milestones, index: dict[str, int]) -> bool:
+    """Whether every step comes after all it depends on (its predecessors and sessions)."""
+    for m in milestones:
+        here = m.index
+        for d in m.dependencies:
+            if index[d.predecessor] >= here:
+                return False
+        for session in m.during:
+            if index[session] >= here:
+                return False
+    return True
 
 
 # -- prepare ---------------------------------------------------------------------------------------
@@ -405,7 +420,9 @@ def _prepare(m: Milestone, facts: Facts, today: int, calendar: WorkCalendar) -> 
     step.deadline = deadline
     step.not_before = not_before
     step.window = window
-    step.facts = Facts(facts.status, facts.progress, actual_start, actual_end, facts.documents or m.documents)
+    if actual_start is not facts.actual_start or actual_end is not facts.actual_end or \
+            (not facts.documents and m.documents):  # dates after the as-of day are not known yet
+        step.facts = Facts(facts.status, facts.progress, actual_start, actual_end, facts.documents or m.documents)
     return step
 
 
@@ -633,20 +650,22 @@ def _total_float(step: _Step) -> int | None:
     return step.LF - step.E
 
 
-def _lateness(step: _Step, expected: _Step, deadline: date | None, today: int):
+def _lateness(step: _Step, expected: _Step, today: int):
     """``(lateness, late_days, expected_start, expected_end)`` of a step on the as-of day."""
     point = step.duration.is_zero
-    exp_start = date.fromordinal(expected.S - expected.offset) if point else date.fromordinal(expected.S)
-    exp_end = exp_start if point or expected.state == "cancelled" else date.fromordinal(max(expected.E - 1, 1))
-    as_of = date.fromordinal(today)
-    if step.state not in ("planned", "in_progress"):
+    first = expected.S - expected.offset if point else expected.S
+    last = first if point or expected.state == "cancelled" else max(expected.E - 1, 1)
+    exp_start, exp_end = date.fromordinal(first), date.fromordinal(last)
+    state = step.state
+    if state != "planned" and state != "in_progress":
         return None, 0, exp_start, exp_end
-    passed = [(as_of - day).days for day in (exp_end, deadline) if day is not None and day < as_of]
+    due = step.deadline - 1 if step.deadline is not None else None  # its last day
+    passed = [today - day for day in (last, due) if day is not None and day < today]
     conditional = bool(step.m.condition)  # an open condition is never late: its window passed
     if passed:
         return "window_passed" if conditional else "overdue", max(passed), exp_start, exp_end
-    if step.state == "planned" and exp_start < as_of:
-        return "window_passed" if conditional else "late_to_start", (as_of - exp_start).days, exp_start, exp_end
+    if state == "planned" and first < today:
+        return "window_passed" if conditional else "late_to_start", today - first, exp_start, exp_end
     return None, 0, exp_start, exp_end
 
 
@@ -680,9 +699,10 @@ def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCal
             s = steps[succ_id]
             if s.state == "cancelled":
                 continue
-            anchor = step.E if dep.type in ("FS", "FF") else step.S
-            target = s.S if dep.type in ("FS", "SS") else s.E
-            slacks.append(target - shift(anchor, dep.lag, calendar))
+            kind = dep.type
+            anchor = step.E if kind == "FS" or kind == "FF" else step.S
+            target = s.S if kind == "FS" or kind == "SS" else s.E
+            slacks.append(target - (shift(anchor, dep.lag, calendar) if dep.lag.amount else anchor))
         free = min([total] + slacks) if slacks else total
     point = step.duration.is_zero
     to_date = date.fromordinal
@@ -703,7 +723,7 @@ def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCal
         late_start, late_finish = to_date(step.LS), to_date(step.LF - 1 if step.LF > 1 else 1)
     waiting = tuple([p for p, _ in preds if steps[p].state not in ("done", "cancelled")]) if preds else ()
     deadline = to_date(step.deadline - 1) if step.deadline is not None else None
-    lateness, late_days, exp_start, exp_end = _lateness(step, expected, deadline, today)
+    lateness, late_days, exp_start, exp_end = _lateness(step, expected, today)
     driven = step.driving is not None and (
         step.reason == "predecessor" or (step.fixed and state == "planned" and step.required is not None
                                          and step.required > S))
