@@ -116,6 +116,24 @@ def _roadmap_command() -> list[str]:
     return [found] if found else [sys.executable, str(ROOT / "cli.py")]
 
 
+def _prepare_bytecode() -> str:
+    """Compile the package the `roadmap` command imports, and say which one it is.
+
+    An editable install under PYTHONDONTWRITEBYTECODE would otherwise compile every module from
+    source on every run, which no installed copy does (pip compiles at install time).
+    """
+    command = _roadmap_command()
+    python = command[0] if command[0] == sys.executable else None
+    if python is None:
+        with open(command[0], encoding="utf-8", errors="replace") as handle:
+            first = handle.readline()
+        python = first[2:].strip() if first.startswith("#!") else sys.executable
+    where = subprocess.run([python, "-c", "import roadmap_tracker, os; print(os.path.dirname(roadmap_tracker.__file__))"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    subprocess.run([python, "-m", "compileall", "-q", where], check=False, stdout=subprocess.DEVNULL)
+    return f"{' '.join(command)} (package in {where}, bytecode compiled)"
+
+
 def _wait_for_cache(folder: Path, seconds: float = 300) -> None:
     stop = time.monotonic() + seconds
     while time.monotonic() < stop:
@@ -210,8 +228,9 @@ def bench_status(runs: int = 7) -> None:
                               "'sqlalchemy') if m in sys.modules))"],
                              capture_output=True, text=True).stdout.strip().splitlines()
     print(f"  heavy libraries imported by status: {modules[-1] if modules else '?'}")
-    importtime = subprocess.run([sys.executable, "-X", "importtime", "-c", "import roadmap_tracker.cli, "
-                                 "roadmap_tracker.loading, roadmap_tracker.scheduling, yaml"],
+    importtime = subprocess.run([sys.executable, "-X", "importtime", "-c", "from roadmap_tracker.cli import main\n"
+                                 f"main(['--file', {str(ROOT / 'data' / 'milestones.yaml')!r}, 'status'], "
+                                 "standalone_mode=False)"],
                                 capture_output=True, text=True).stderr.splitlines()
     top = []
     for line in importtime:
@@ -253,7 +272,8 @@ def main() -> None:
     parser.add_argument("--tj-process-max", type=int, default=5000,
                         help="largest plan also run through tj3 in the whole-process table")
     args = parser.parse_args()
-    print(f"python {sys.version.split()[0]} on {os.cpu_count()} cores")
+    print(f"python {sys.version.split()[0]} on {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}")
+    print(f"whole-process runs: {_prepare_bytecode()}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         bench_processes([int(s) for s in args.process_sizes.split(",") if s], args.rounds,
