@@ -52,15 +52,15 @@ _CSV_WORDS = {None: "", True: "true", False: "false"}
 
 
 def render_schedule(schedule: Schedule, fmt: str = "table", colour: bool = False) -> str:
-    rows = [schedule_row(e) for e in schedule]
     if fmt == "json":
-        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "csv":
+        return json.dumps([schedule_row(e) for e in schedule], indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":  # row by row: a large plan's rows are never all held at once
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(SCHEDULE_COLUMNS)
-        writer.writerows([[_CSV_WORDS.get(v, v) if v is None or v is True or v is False else v
-                           for v in map(row.__getitem__, SCHEDULE_COLUMNS)] for row in rows])
+        writer.writerows([_CSV_WORDS.get(v, v) if v is None or v is True or v is False else v
+                          for v in map(row.__getitem__, SCHEDULE_COLUMNS)]
+                         for row in map(schedule_row, schedule))
         return out.getvalue()
     header = ("id", "start", "end", "float", "crit", "status", "late", "driving", "title")
     table: list[tuple] = [header]
