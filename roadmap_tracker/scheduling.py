@@ -30,9 +30,14 @@ ONE_DAY = Duration(1, "d")
 ZERO = Duration(0, "d")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ScheduleEntry:
     """The computed schedule of one step (all dates inclusive days; floats in calendar days).
+
+    Entries are values the scheduler computes and views only read. Slots, not frozen: a frozen
+    dataclass sets each of its 35 fields through ``object.__setattr__``, which made building the
+    entries the largest single cost of scheduling a large plan, and a ``__dict__`` per entry
+    nearly tripled its memory.
 
     ``state`` is derived from facts and the as-of date: ``done``, ``in_progress``, ``planned``,
     ``cancelled``. ``start``/``end`` are the forecast (actual dates where known). ``driving`` is
@@ -685,8 +690,7 @@ def _mark_critical(entries: dict[str, ScheduleEntry], target: str, preds, risk_f
         near = (not critical and mid in leads and not e.fixed and e.total_float is not None
                 and e.total_float <= risk_float)
         if critical != e.critical or near:
-            object.__setattr__(e, "critical", critical)
-            object.__setattr__(e, "near_critical", near)
+            e.critical, e.near_critical = critical, near
 
 
 def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCalendar, expected: _Step,
@@ -728,34 +732,20 @@ def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCal
         step.reason == "predecessor" or (step.fixed and state == "planned" and step.required is not None
                                          and step.required > S))
     facts = step.facts
-    return _new_entry({
-        "id": step.m.id, "milestone": step.m, "state": state, "start": start, "end": end,
-        "early_start": start, "early_finish": early_finish, "late_start": late_start, "late_finish": late_finish,
-        "total_float": total, "free_float": free, "critical": False, "fixed": step.fixed, "point": point,
-        "driving": step.driving, "driving_reason": step.reason, "progress": step.progress, "deadline": deadline,
-        "window": step.window, "actual_start": facts.actual_start, "actual_end": facts.actual_end,
-        "documents": facts.documents, "waiting_for": waiting, "reported_status": facts.status,
-        "anchored": step.fixed or step.session_window is not None or step.m.window_span,
-        "bounded": step.bounded, "span": (S, E), "near_critical": False, "driven": driven,
-        "expected_start": exp_start, "expected_end": exp_end, "late_days": late_days, "lateness": lateness,
-        "required_start": to_date(step.required) if step.required is not None and step.fixed else None,
-        "session": step.session, "missed_sessions": tuple(step.missed) if state == "planned" else (),
-    })
-
-
-_ENTRY_FIELDS = frozenset(ScheduleEntry.__dataclass_fields__)
-
-
-def _new_entry(values: dict) -> ScheduleEntry:
-    """A :class:`ScheduleEntry` from all its field values, set at once.
-
-    The frozen dataclass's ``__init__`` sets its 35 fields one ``object.__setattr__`` at a time,
-    the largest single cost of scheduling a large plan; the result is the same object.
-    """
-    assert values.keys() == _ENTRY_FIELDS
-    entry = object.__new__(ScheduleEntry)
-    object.__setattr__(entry, "__dict__", values)
-    return entry
+    m = step.m
+    return ScheduleEntry(
+        id=m.id, milestone=m, state=state, start=start, end=end,
+        early_start=start, early_finish=early_finish, late_start=late_start, late_finish=late_finish,
+        total_float=total, free_float=free, critical=False, fixed=step.fixed, point=point,
+        driving=step.driving, driving_reason=step.reason, progress=step.progress, deadline=deadline,
+        window=step.window, actual_start=facts.actual_start, actual_end=facts.actual_end,
+        documents=facts.documents, waiting_for=waiting, reported_status=facts.status,
+        anchored=step.fixed or step.session_window is not None or m.window_span,
+        bounded=step.bounded, span=(S, E), near_critical=False, driven=driven,
+        expected_start=exp_start, expected_end=exp_end, late_days=late_days, lateness=lateness,
+        required_start=to_date(step.required) if step.required is not None and step.fixed else None,
+        session=step.session, missed_sessions=tuple(step.missed) if state == "planned" else (),
+    )
 
 
 def _post_checks(schedule: Schedule, steps: dict[str, _Step], preds) -> None:

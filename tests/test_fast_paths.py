@@ -1,22 +1,19 @@
 """The fast paths give the same answers as the general ones: the topological order without
-networkx, the alias guard, Monte Carlo ranks, schedule entries set in one step."""
+networkx, the alias guard, Monte Carlo ranks."""
 
 from __future__ import annotations
-
-from datetime import date
 
 import networkx as nx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roadmap_tracker.loading import load_roadmap, parse_roadmap_bytes
-from roadmap_tracker.scheduling import ScheduleEntry, compute_schedule, dependency_graph, topological_order
+from roadmap_tracker.loading import parse_roadmap_bytes
+from roadmap_tracker.scheduling import dependency_graph, topological_order
 from roadmap_tracker.toposort import file_order_topological
 from roadmap_tracker.yamlsource import parse_yaml
 
 from .conftest import SHIPPED
-from .synthetic import synthetic_calendar_yaml
 
 
 def _networkx_order(roadmap):
@@ -232,10 +229,3 @@ def test_any_dumped_document_reads_as_the_composed_graph(document, flow):
     assert ours == reference
     assert _lines(ours) == _lines(reference)
 
-
-def test_schedule_entries_equal_those_built_by_the_dataclass():
-    roadmap, _ = parse_roadmap_bytes(synthetic_calendar_yaml(300, seed=3).encode())
-    schedule = compute_schedule(roadmap, date(2024, 6, 1))
-    for entry in list(schedule) + list(compute_schedule(load_roadmap(SHIPPED), date(2025, 1, 15))):
-        built = ScheduleEntry(**vars(entry))
-        assert built == entry and repr(built) == repr(entry)
