@@ -23,7 +23,7 @@ from typing import Mapping as TMapping
 
 from .dates import DateOutOfRange, DateWindow, Duration, WorkCalendar, shift, unshift
 from .errors import Diagnostic, RoadmapInvalid
-from .model import Facts, Milestone, Roadmap
+from .model import Dependency, Facts, Milestone, Roadmap
 from ._util import without_gc
 
 ONE_DAY = Duration(1, "d")
@@ -200,7 +200,7 @@ class _Step:
     bounded: bool
     required: int | None
     session: str | None
-    missed: list[str]
+    missed: list[str] | tuple[()]  # sessions it could not fit in (a list only for steps placed in sessions)
 
     def __init__(self, m: Milestone, facts: Facts):
         self.m = m
@@ -211,7 +211,7 @@ class _Step:
         self.session_window: tuple[int, int] | None = None
         self.required: int | None = None
         self.session: str | None = None
-        self.missed: list[str] = []
+        self.missed = ()
 
 
 def _chain(entries, milestone_id: str) -> list[str]:
@@ -246,9 +246,9 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
     steps = {m.id: _prepare(m, facts.get(m.id) or Facts.from_milestone(m), today, calendar) for m in milestones}
     topo = topological_order(roadmap)
     diagnostics: list[Diagnostic] = []
-    # links in file order: a step's predecessors sorted by their position (stable on ties); its
-    # successors come out in file order because the steps are visited in file order
-    preds: dict[str, list] = {}
+    # links in file order: a step's dependencies sorted by their predecessors' position (stable on
+    # ties); its successors come out in file order because the steps are visited in file order
+    preds: dict[str, tuple[Dependency, ...]] = {}
     succs: dict[str, list] = {m.id: [] for m in milestones}
     for m in milestones:
         mid, deps = m.id, m.dependencies
@@ -256,9 +256,8 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
             positions = [order[d.predecessor] for d in deps]
             if positions != sorted(positions):
                 deps = tuple(d for _, d in sorted(zip(positions, deps), key=_first))
-        links = preds[mid] = []
+        preds[mid] = deps
         for d in deps:
-            links.append((d.predecessor, d))
             succs[d.predecessor].append((mid, d))
 
     node = ""  # the step being computed, for the message when a date runs out of range
@@ -274,7 +273,7 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
         for node in topo:
             step = steps[node]
             if step.reason == "as-of" or step.state == "in_progress" or step.m.during or any(
-                    expected[p] is not steps[p] for p, _ in preds[node]):
+                    expected[d.predecessor] is not steps[d.predecessor] for d in preds[node]):
                 m = step.m
                 again = _prepare(m, facts.get(m.id) or Facts.from_milestone(m), today, calendar)
                 _forward(again, preds[node], expected, today, calendar, floor=False)
@@ -290,8 +289,9 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
 
         phase = "float"
         entries = {}
+        days = _Days()
         for node in order:
-            entries[node] = _entry(steps[node], preds[node], succs[node], steps, calendar, expected[node], today)
+            entries[node] = _entry(steps[node], preds[node], succs[node], steps, calendar, expected[node], today, days)
     except (DateOutOfRange, OverflowError) as exc:
         raise _out_of_range(roadmap, steps[node].m, phase, exc) from None
 
@@ -443,7 +443,8 @@ def _forward(step: _Step, preds, steps: dict[str, _Step], today: int, calendar: 
     start_bound = end_bound = None
     best_pred, best_value, best_type = None, None, None
     bounds = []
-    for pred_id, dep in preds:
+    for dep in preds:
+        pred_id = dep.predecessor
         p = steps[pred_id]
         kind, lag = dep.type, dep.lag
         value = p.E if kind == "FS" or kind == "FF" else p.S
@@ -566,7 +567,8 @@ def _remaining(duration: Duration, progress: int, start: int, calendar: WorkCale
 
 def _fit_window(step: _Step, S: int, steps: dict[str, _Step], calendar: WorkCalendar) -> tuple[int, int]:
     windows = sorted((steps[w].S, steps[w].E, w) for w in step.m.during)
-    step.missed = []
+    missed: list[str] = []
+    step.missed = missed
     for w_start, w_end, w_id in windows:
         s, e = calendar.finish(max(S, w_start), step.duration)
         if e <= w_end:
@@ -576,7 +578,7 @@ def _fit_window(step: _Step, S: int, steps: dict[str, _Step], calendar: WorkCale
             step.session_window = (w_start, w_end)
             step.session = w_id
             return s, e
-        step.missed.append(w_id)
+        missed.append(w_id)
     step.session_window = None
     return calendar.finish(S, step.duration)
 
@@ -655,12 +657,20 @@ def _total_float(step: _Step) -> int | None:
     return step.LF - step.E
 
 
-def _lateness(step: _Step, expected: _Step, today: int):
+class _Days(dict):
+    """One date object per day number, made on first use: the entries of a large plan share them."""
+
+    def __missing__(self, ordinal: int) -> date:
+        day = self[ordinal] = date.fromordinal(ordinal)
+        return day
+
+
+def _lateness(step: _Step, expected: _Step, today: int, days: _Days):
     """``(lateness, late_days, expected_start, expected_end)`` of a step on the as-of day."""
     point = step.duration.is_zero
     first = expected.S - expected.offset if point else expected.S
     last = first if point or expected.state == "cancelled" else max(expected.E - 1, 1)
-    exp_start, exp_end = date.fromordinal(first), date.fromordinal(last)
+    exp_start, exp_end = days[first], days[last]
     state = step.state
     if state != "planned" and state != "in_progress":
         return None, 0, exp_start, exp_end
@@ -681,7 +691,8 @@ def _mark_critical(entries: dict[str, ScheduleEntry], target: str, preds, risk_f
     leads = {target}
     stack = [target]
     while stack:
-        for p, _ in preds[stack.pop()]:
+        for d in preds[stack.pop()]:
+            p = d.predecessor
             if p not in leads:
                 leads.add(p)
                 stack.append(p)
@@ -694,7 +705,7 @@ def _mark_critical(entries: dict[str, ScheduleEntry], target: str, preds, risk_f
 
 
 def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCalendar, expected: _Step,
-           today: int) -> ScheduleEntry:
+           today: int, days: _Days) -> ScheduleEntry:
     total = _total_float(step)
     free = None
     if total is not None:
@@ -709,7 +720,7 @@ def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCal
             slacks.append(target - (shift(anchor, dep.lag, calendar) if dep.lag.amount else anchor))
         free = min([total] + slacks) if slacks else total
     point = step.duration.is_zero
-    to_date = date.fromordinal
+    to_date = days.__getitem__
     S, E, state = step.S, step.E, step.state
     if point:  # a point milestone sits on one day: its start, less its offset
         start = to_date(S - step.offset)
@@ -725,9 +736,10 @@ def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCal
         late_start, late_finish = to_date(step.LS - step.offset), to_date(step.LF - step.offset)
     else:
         late_start, late_finish = to_date(step.LS), to_date(step.LF - 1 if step.LF > 1 else 1)
-    waiting = tuple([p for p, _ in preds if steps[p].state not in ("done", "cancelled")]) if preds else ()
+    waiting = tuple([d.predecessor for d in preds if steps[d.predecessor].state not in ("done", "cancelled")]) \
+        if preds else ()
     deadline = to_date(step.deadline - 1) if step.deadline is not None else None
-    lateness, late_days, exp_start, exp_end = _lateness(step, expected, today)
+    lateness, late_days, exp_start, exp_end = _lateness(step, expected, today, days)
     driven = step.driving is not None and (
         step.reason == "predecessor" or (step.fixed and state == "planned" and step.required is not None
                                          and step.required > S))
@@ -768,7 +780,7 @@ def _post_checks(schedule: Schedule, steps: dict[str, _Step], preds) -> None:
                 f"'{m.id}' fits in none of the windows it may use ({', '.join(m.during)}); scheduled at "
                 f"{entry.start} instead", name, m.line_of("during"), "add a later session to 'during' or start earlier", m.id))
         if step.state == "done":
-            undone = [p for p, _ in preds[m.id] if steps[p].state not in ("done", "cancelled")]
+            undone = [d.predecessor for d in preds[m.id] if steps[d.predecessor].state not in ("done", "cancelled")]
             if undone:
                 diags.append(Diagnostic(
                     "warning", "done-before-predecessor",
