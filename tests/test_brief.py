@@ -219,3 +219,21 @@ def test_cli_brief_as_of_a_day_against_a_baseline_file_with_a_chosen_window(cli,
     assert "| risky |" in text.split("## What moved")[1].split("##")[0]
     both = cli("--file", str(plan), "brief", "--as-of", "2024-03-06", "--week", "2024-W10", "-o", str(out))
     assert both.exit_code == 2 and "not both" in both.stderr
+
+
+OVERDUE_WHILE_UNDER_WAY = """\
+roadmap: {id: late, title: Late and under way, target: decision}
+milestones:
+  - {id: drafting, title: Drafting, not_before: 2024-01-08, duration: 20d, deadline: 2024-02-16,
+     status: blocked, actual: {start: 2024-01-08}}
+  - {id: decision, title: The decision, kind: decision, start: 2024-06-10, after: [drafting]}
+"""
+
+
+def test_an_overdue_step_under_way_is_not_summed_up_as_nothing_in_progress():
+    """A step is listed once, under Overdue; the empty sections then say "nothing else"."""
+    brief = build_brief(_schedule(OVERDUE_WHILE_UNDER_WAY, MONDAY), _schedule(OVERDUE_WHILE_UNDER_WAY, LAST_MONDAY))
+    assert [row[0] for row in brief.sections["overdue"]] == ["drafting"]
+    line = brief.nothing_line()
+    assert "nothing else blocked" in line and "nothing else in progress" in line
+    assert "nothing blocked" not in line and "nothing in progress" not in line

@@ -50,6 +50,7 @@ class Brief:
     verdict: str = "on_track"
     reasons: list[str] = field(default_factory=list)
     as_of: date | None = None
+    listed_elsewhere: set[str] = field(default_factory=set)  # empty sections whose kind of step another lists
 
     @property
     def names(self) -> list[str]:
@@ -66,7 +67,8 @@ class Brief:
         names = self.empty
         if not names:
             return ""
-        text = ", ".join(NOTHING[n] for n in names) + "."
+        text = ", ".join(NOTHING[n].replace("nothing ", "nothing else ", 1) if n in self.listed_elsewhere
+                         else NOTHING[n] for n in names) + "."
         return text[0].upper() + text[1:]
 
 
@@ -104,6 +106,13 @@ def build_brief(schedule: Schedule, previous: Schedule, compared_with: str = "la
     for name in ("overdue", "late_to_start", "at_risk", "blocked", "in_progress", "open_conditions"):
         if name in report.sections:
             brief.sections[name] = [row(item.entry, item.why) for item in report.sections[name]]
+    # a step is listed once (overdue before blocked before in progress): an empty "blocked" or "in
+    # progress" section then says "nothing else", not "nothing", when an earlier one lists such a step
+    listed_steps = [item.entry for items in report.sections.values() for item in items]
+    if any(e.blocked for e in listed_steps):
+        brief.listed_elsewhere.add("blocked")
+    if any(e.state == "in_progress" for e in listed_steps):
+        brief.listed_elsewhere.add("in_progress")
     chain = [e for e in schedule.driving_chain(target.id)]
     brief.sections["critical_path"] = [row(e, e.state.replace("_", " ")) for e in chain]
     for name in SECTIONS:
