@@ -296,6 +296,7 @@ def render_whatif(result, fmt: str = "table") -> str:
             "deadlines_missed": [{"id": i, "deadline": iso(d), "late_by_before": b, "late_by_after": a}
                                  for i, d, b, a in result.deadlines_missed],
             "infeasible_sessions": result.infeasible_sessions,
+            "sessions_missed": [{"id": i, "missed": list(missed), "now_in": now} for i, missed, now in result.sessions_missed],
             "critical_path": result.critical_path, "critical_path_before": result.critical_path_before,
         }, indent=2) + "\n"
     md = fmt == "markdown"
@@ -308,6 +309,11 @@ def render_whatif(result, fmt: str = "table") -> str:
     out.append("")
     out.append(("## " if md else "") + f"Sessions whose preparation becomes infeasible ({len(result.infeasible_sessions)})")
     out += [f"{'- ' if md else '  '}{mid}" for mid in result.infeasible_sessions]
+    out.append("")
+    out.append(("## " if md else "") + f"Steps that miss their session ({len(result.sessions_missed)})")
+    for mid, missed, now in result.sessions_missed:
+        out.append(f"{'- ' if md else '  '}{mid} misses {', '.join(missed)}; "
+                   + (f"now at {now}" if now else "no later session in its 'during' list"))
     out.append("")
     changed = result.critical_path != result.critical_path_before
     out.append(("## " if md else "") + "Critical path" + (" (changed)" if changed else " (unchanged)"))

@@ -1,7 +1,8 @@
 """What if a step slips, or ends on another day? The plan changed in memory, rescheduled, compared.
 
 Nothing stored changes. The answer lists every milestone whose dates move, deadlines newly
-missed, fixed-date sessions whose preparation becomes infeasible, and the new critical path.
+missed, fixed-date sessions whose preparation becomes infeasible, steps that now miss the session
+they were planned for (and the session they move to), and the new critical path.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from .scheduling import Schedule, compute_schedule
 
 @dataclass
 class WhatIf:
-    """The result of a what-if: moves, deadlines newly missed, sessions made infeasible, critical path."""
+    """The result of a what-if: moves, deadlines newly missed, sessions made infeasible, steps pushed
+    out of the session they were to be taken up at, critical path."""
 
     changes: list[str]
     moves: list[Move]
     deadlines_missed: list[tuple[str, date, int, int]] = field(default_factory=list)  # id, deadline, before, after
     infeasible_sessions: list[str] = field(default_factory=list)
+    sessions_missed: list[tuple[str, tuple[str, ...], str | None]] = field(default_factory=list)  # id, missed, now in
     critical_path: list[str] = field(default_factory=list)
     critical_path_before: list[str] = field(default_factory=list)
 
@@ -105,6 +108,10 @@ def what_if(schedule: Schedule, slips: dict[str, int] | None = None, finishes: d
     infeasible_before = {d.milestone for d in schedule.diagnostics if d.code == "fixed-date-infeasible"}
     result.infeasible_sessions = [d.milestone for d in after.diagnostics
                                   if d.code == "fixed-date-infeasible" and d.milestone not in infeasible_before]
+    for entry in after:
+        newly = tuple(s for s in entry.missed_sessions if s not in schedule[entry.id].missed_sessions)
+        if newly:
+            result.sessions_missed.append((entry.id, newly, entry.session))
     result.critical_path = [e.id for e in after.driving_chain(after.targets[0])]
     result.critical_path_before = [e.id for e in schedule.driving_chain(schedule.targets[0])]
     return result
