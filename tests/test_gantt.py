@@ -203,13 +203,31 @@ def test_steps_outside_the_window_are_pinned_to_its_edge_with_their_date():
     assert layout.bar("draft").pinned is None
 
 
-def test_milestones_view_is_one_a4_landscape_page_of_sessions_deadlines_and_the_target():
+def test_milestones_view_fits_one_a4_landscape_page_of_sessions_deadlines_late_steps_and_the_target():
     schedule = compute_schedule(load_roadmap(SHIPPED), date(2024, 3, 1))
     layout = gantt_layout(schedule, GanttOptions(view="milestones"))
-    assert (layout.width, layout.height) == (PAGE_WIDTH, PAGE_HEIGHT)
+    assert layout.width == PAGE_WIDTH and layout.height <= PAGE_HEIGHT
     assert schedule.target.id in {b.id for b in layout.bars}
-    assert all(schedule[b.id].fixed or schedule[b.id].deadline or b.id == schedule.target.id for b in layout.bars)
+    assert all(schedule[b.id].fixed or schedule[b.id].deadline or b.id == schedule.target.id
+               or schedule[b.id].lateness in ("overdue", "late_to_start") or schedule[b.id].blocked
+               for b in layout.bars)
     assert any(label.kind == "date" for label in layout.labels)  # dates on by default there
+
+
+def test_milestones_view_shows_overdue_steps_and_ends_below_its_last_row():
+    text = """\
+roadmap: {id: few, title: A few steps, target: decision}
+milestones:
+  - {id: draft, title: Drafting, not_before: 2024-01-08, duration: 20d}
+  - {id: review, title: Review, not_before: 2024-04-01, duration: 10d, after: [draft]}
+  - {id: decision, title: The decision, kind: decision, start: 2024-06-10, after: [review]}
+"""
+    roadmap, _ = parse_roadmap_bytes(text.encode(), "few.yaml")
+    schedule = compute_schedule(roadmap, date(2024, 3, 1))
+    assert schedule["draft"].lateness == "overdue"
+    layout = gantt_layout(schedule, GanttOptions(view="milestones"))
+    assert {b.id for b in layout.bars} == {"draft", "decision"}  # review is neither late nor dated
+    assert layout.height < PAGE_HEIGHT / 2
 
 
 # -- labels ------------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ ID_CHARS = 40
 # page geometry, inches
 PAGE_WIDTH = 11.69  # A4 landscape
 PAGE_HEIGHT = 8.27
+LATE = ("overdue", "late_to_start")  # lateness words that put a step on the one-page milestones view
 MARGIN = 0.25
 LABEL_MIN, LABEL_MAX = 1.3, 3.4
 ROW_SIZE, ID_SIZE, TICK_SIZE, DATE_SIZE, LEGEND_SIZE = 7.5, 6.0, 6.5, 6.0, 7.0
@@ -369,7 +370,8 @@ def gantt_layout(schedule: Schedule, options: GanttOptions = GanttOptions(),
             return False
         if options.critical_only and not e.critical:
             return False
-        if milestones_view and not (e.fixed or e.deadline is not None or e.id == target.id):
+        if milestones_view and not (e.fixed or e.deadline is not None or e.id == target.id or e.lateness in LATE
+                                    or e.blocked):
             return False
         s, x = e.start.toordinal(), e.end.toordinal() + 1
         if e.window:
@@ -382,7 +384,7 @@ def gantt_layout(schedule: Schedule, options: GanttOptions = GanttOptions(),
     if milestones_view:  # one page: drop what is done, then what is outside the window, then the furthest out
         done = lambda e: e.state in ("done", "cancelled")  # noqa: E731
         outside = lambda e: e.start.toordinal() >= end or e.end.toordinal() < start  # noqa: E731
-        ranked = sorted(chosen, key=lambda e: (e.id != target.id, done(e), outside(e), e.start))
+        ranked = sorted(chosen, key=lambda e: (e.id != target.id, e.lateness not in LATE, done(e), outside(e), e.start))
         room = PAGE_HEIGHT - 3.0  # below the header and above the legend
         fit = len(ranked)
         while fit > 1 and fit * MIN_ROW + HEADING_HEIGHT * len({e.milestone.track for e in ranked[:fit]}) > room:
@@ -528,7 +530,7 @@ def gantt_layout(schedule: Schedule, options: GanttOptions = GanttOptions(),
             layout.labels[-1] = _label("asof", "as of " + _date_text(schedule.as_of, True),
                                        layout.x(layout.as_of) - 0.03, y, "right", TICK_SIZE, LATE_COLOUR)
     y = _legend(layout, y + 0.22)
-    layout.height = PAGE_HEIGHT if milestones_view else y + 0.12
+    layout.height = min(y + 0.12, PAGE_HEIGHT) if milestones_view else y + 0.12  # a page at most, not a blank half
     return layout
 
 
