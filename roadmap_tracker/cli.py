@@ -577,8 +577,6 @@ def brief(session: Session, week, as_of, baseline, date_from, weeks, dates, outp
 
     from .charts.brief import build_brief, write_brief_pack
     from .charts.gantt import GanttOptions, gantt_layout
-    from .revisions import previous_roadmap
-    from .scheduling import compute_schedule
 
     if week and as_of:
         raise click.UsageError("give --week or --as-of, not both")
@@ -765,8 +763,6 @@ def diff(session: Session, baseline, since, fmt, output, as_of) -> None:
     from datetime import datetime, timezone
 
     from .diff import compare_schedules, explain_reports
-    from .revisions import previous_roadmap
-    from .scheduling import compute_schedule
     from .text import render_moves
 
     if (baseline is None) == (since is None):

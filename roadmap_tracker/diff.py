@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
-from .model import Milestone, Roadmap
+from .model import Milestone
 from .scheduling import Schedule
 from .wording import changes_text
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
 
 from .scheduling import Schedule, ScheduleEntry, window_text
 from .status import SECTION_TITLES, SECTIONS, StatusReport
