@@ -237,3 +237,22 @@ def test_an_overdue_step_under_way_is_not_summed_up_as_nothing_in_progress():
     line = brief.nothing_line()
     assert "nothing else blocked" in line and "nothing else in progress" in line
     assert "nothing blocked" not in line and "nothing in progress" not in line
+
+
+def test_the_same_briefing_gives_the_same_docx_bytes_an_hour_later(monkeypatch):
+    import time
+
+    schedule = _schedule(ONE_OF_EACH, MONDAY)
+    brief = build_brief(schedule, _schedule(ONE_OF_EACH, LAST_MONDAY))
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    one_pixel = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+                 + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b""))
+    first = render_docx(brief, one_pixel)
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 3600)
+    assert render_docx(brief, one_pixel) == first

@@ -282,7 +282,22 @@ def render_docx(brief: Brief, png: bytes) -> bytes:
                         r.font.size = Pt(9)
     buffer = io.BytesIO()
     doc.save(buffer)
-    return buffer.getvalue()
+    return _dated_zip(buffer.getvalue())
+
+
+def _dated_zip(data: bytes) -> bytes:
+    """The same zip with every entry dated 1980-01-01 (python-docx dates them now): the same
+    briefing gives the same bytes, so a pack kept in git changes only when its content does."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type, fixed.external_attr = info.compress_type, info.external_attr
+            target.writestr(fixed, source.read(info.filename))
+    return out.getvalue()
 
 
 def _clean_xml(text: str) -> str:
