@@ -104,7 +104,7 @@ def _sample_amounts(rng, estimate: tuple[Duration, Duration, Duration], distribu
         values = low + rng.beta(alpha, beta, runs) * (high - low)
     else:
         values = rng.triangular(low, likely, high, runs)
-    return np.rint(values).astype(np.int64), unit
+    return np.rint(values, out=values).astype(np.int64), unit
 
 
 @dataclass
@@ -238,24 +238,34 @@ def _movable(plan: _Plan, rng, n: int, samples: dict[str, list], i: int, bounds,
     m = entry.milestone
     mid = m.id
     amounts, unit = _step_amounts(rng, m, entry, n, samples)
-    floor = np.full(n, max(today, m.not_before.first.toordinal() if m.not_before else today), dtype=np.int64)
+    floor = max(today, m.not_before.first.toordinal() if m.not_before else today)  # a day, or one per run
     if m.start is not None and not m.start.exact:
         first, last = m.start.first.toordinal(), m.start.last.toordinal()
         if m.window_span or last == first:
-            floor = np.maximum(floor, first)
+            floor = max(floor, first)
         else:
             drawn = rng.integers(first, last + 1, n)
             samples.setdefault(f"{mid}@window", []).append(drawn)
             floor = np.maximum(floor, drawn)
     if entry.state == "done":  # reported done without a date but not finished by the plan
-        floor = np.full(n, -10**9, dtype=np.int64)
-    start_bound = end_bound = None
-    for j, value, kind in bounds:
-        if kind in ("FS", "SS"):
-            start_bound = value if start_bound is None else np.maximum(start_bound, value)
-        else:
-            end_bound = value if end_bound is None else np.maximum(end_bound, value)
-    start = floor if start_bound is None else np.maximum(floor, start_bound)
+        floor = -10**9
+    if all(kind in ("FS", "SS") for _, _, kind in bounds):  # the common case: the bound that drives is the start bound
+        start_bound, chosen = _latest([(j, value) for j, value, _ in bounds]) if bounds else (None, -1)
+        end_bound = None
+    else:
+        start_bound = end_bound = chosen = None
+        for j, value, kind in bounds:
+            if kind in ("FS", "SS"):
+                start_bound = value if start_bound is None else np.maximum(start_bound, value)
+            else:
+                end_bound = value if end_bound is None else np.maximum(end_bound, value)
+    bound_drives = False  # in every run the predecessors' bound, not the floor, sets the start
+    if start_bound is None:
+        start = np.full(n, floor, dtype=np.int64)
+    elif isinstance(floor, int) and start_bound.min() >= floor:
+        start, bound_drives = start_bound, True
+    else:
+        start = np.maximum(floor, start_bound)
     s, e = _finish(cal, start, amounts, unit, entry)
     if end_bound is not None:
         late = end_bound > e
@@ -264,7 +274,10 @@ def _movable(plan: _Plan, rng, n: int, samples: dict[str, list], i: int, bounds,
         s, e = _finish(cal, s, amounts, unit, entry)
     if m.during:
         s, e = _fit_windows(cal, s, e, amounts, unit, entry, [plan.index[w] for w in m.during], S, E)
-    _record_driving(driving, i, bounds, floor, cal, m.duration, n, amounts, unit, entry)
+    if chosen is None:
+        _record_driving(driving, i, bounds, floor, cal, m.duration, n, amounts, unit, entry)
+    elif start_bound is not None:
+        driving[i] = chosen if bound_drives else np.where(start_bound >= floor, chosen, -1)
     return s, e
 
 
@@ -299,15 +312,7 @@ def _summarise(plan: _Plan, runs: int, seed: int | None, finishes, crit_counts, 
                             if (deadline := schedule[mid].deadline) is not None]  # counted only with one
     result.session_odds = [(mid, schedule[mid].start, hits / runs) for mid, hits in session_hits.items()]
     result.criticality = {mid: float(crit_counts[index[mid]] / runs) for mid in roadmap.ids}
-    ranks_target = _ranks(finishes)
-    sensitivity = []
-    for key, chunks in samples.items():
-        values = np.concatenate(chunks)
-        if values.min() == values.max():
-            continue
-        rho = float(np.corrcoef(_ranks(values), ranks_target)[0, 1]) if finishes.min() != finishes.max() else 0.0
-        sensitivity.append((key, rho))
-    result.sensitivity = sorted(sensitivity, key=lambda t: (-abs(t[1]), t[0]))
+    result.sensitivity = sorted(_sensitivity(samples, finishes), key=lambda t: (-abs(t[1]), t[0]))
     if step_ends is not None:
         for mid in roadmap.ids:
             ends = np.concatenate(step_ends[mid])
@@ -316,6 +321,51 @@ def _summarise(plan: _Plan, runs: int, seed: int | None, finishes, crit_counts, 
                 "mean": to_date(int(round(float(ends.mean())))), "earliest": to_date(int(ends.min())),
                 "latest": to_date(int(ends.max())), "criticality": result.criticality[mid]}
     return result
+
+
+def _sensitivity(samples: dict[str, list], finishes) -> list[tuple[str, float]]:
+    """Spearman's rho between each sampled input that varies and the target's finish.
+
+    The value is ``np.corrcoef`` of the two rank vectors, bit for bit. Ranks are a permutation of
+    0..n-1, so the sums behind it are whole numbers (with the ranks' centres doubled) that float64
+    holds exactly while n(n^2-1)/3 < 2^53 (up to about 300,000 runs): summed as integers in any
+    order they give the same covariance, so all inputs are ranked and correlated together, a block
+    of rows at a time.
+    """
+    import numpy as np
+
+    varying = []  # (key, values, lowest, widest spread)
+    for key, chunks in samples.items():
+        values = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+        low, high = values.min(), values.max()
+        if low != high:
+            varying.append((key, values, low, int(high) - int(low)))
+    if finishes.min() == finishes.max():
+        return [(key, 0.0) for key, *_ in varying]
+    ranks_target = _ranks(finishes)
+    n = len(finishes)
+    exact = n * (n * n - 1) // 3 < 1 << 53 and all(values.dtype.kind in "iu" for _, values, *_ in varying)
+    if not exact:
+        return [(key, float(np.corrcoef(_ranks(values), ranks_target)[0, 1])) for key, values, *_ in varying]
+    target_twice_centred = 2 * ranks_target.astype(np.int64) - (n - 1)
+    position_twice_centred = np.arange(-(n - 1), n, 2, dtype=np.int64)  # 2p - (n - 1) for p = 0..n-1
+    scale = np.true_divide(1, n - 1)  # as np.cov normalises
+    deviation = np.sqrt(float(n * (n * n - 1) // 3) / 4 * scale)  # sum of (p - (n - 1) / 2)^2, normalised
+    sensitivity = []
+    block = max(1, (1 << 20) // n)
+    for first in range(0, len(varying), block):
+        rows = varying[first:first + block]
+        widest = max(spread for *_, spread in rows)  # shifted to 0, small integers sort by numpy's radix sort
+        values = np.empty((len(rows), n), dtype=np.uint8 if widest < 1 << 8 else np.uint16 if widest < 1 << 16
+                          else np.int64)
+        for row, (_, sample, low, _) in zip(values, rows):
+            np.subtract(sample, low, out=row, casting="unsafe")
+        order = np.argsort(values, axis=1, kind="stable")
+        # whole numbers: numpy's own integer loop, no BLAS threads (which only spin on a busy machine)
+        covariance = (target_twice_centred[order] @ position_twice_centred) / 4 * scale
+        rho = np.clip(covariance / deviation / deviation, -1, 1)
+        sensitivity += [(key, float(r)) for (key, *_), r in zip(rows, rho)]
+    return sensitivity
 
 
 def check_worst_case(schedule: Schedule) -> None:
@@ -442,7 +492,10 @@ def _fit_windows(cal, s, e, amounts, unit, entry, windows: list[int], S, E):
 
 
 def _record_driving(driving, i, bounds, floor, cal, duration, n, amounts=None, unit="d", entry=None):
-    """Store, per run, which predecessor sets the step's start (-1: none); return its start bound."""
+    """Store, per run, which predecessor sets the step's start (-1: none); return its start bound.
+
+    Of equal bounds the first in file order drives (see :func:`_latest`).
+    """
     import numpy as np
 
     if not bounds:
@@ -450,19 +503,31 @@ def _record_driving(driving, i, bounds, floor, cal, duration, n, amounts=None, u
     starts = []
     for j, value, kind in bounds:
         if kind in ("FS", "SS"):
-            starts.append(value)
+            starts.append((j, value))
         elif amounts is not None:
-            starts.append(_earliest(cal, value, amounts, unit, entry))
+            starts.append((j, _earliest(cal, value, amounts, unit, entry)))
         else:
             length = duration.amount * (7 if duration and duration.unit == "w" else 1) if duration else 1
-            starts.append(value - length if not duration or duration.unit != "bd" else
-                          cal.earliest_start(value, np.full(n, max(duration.amount, 1))))
-    stacked = np.vstack(starts)
-    best = np.argmax(stacked, axis=0)  # the first of equal bounds: file order
-    best_value = stacked[best, np.arange(n)]
-    ids = np.array([j for j, _, _ in bounds])
-    chosen = ids[best]
-    if floor is not None:
-        chosen = np.where(best_value >= floor, chosen, -1)
-    driving[i] = chosen
+            starts.append((j, value - length if not duration or duration.unit != "bd" else
+                           cal.earliest_start(value, np.full(n, max(duration.amount, 1)))))
+    best_value, chosen = _latest(starts)
+    driving[i] = chosen if floor is None else np.where(best_value >= floor, chosen, -1)
     return best_value
+
+
+def _latest(bounds: list):
+    """Per run, the latest of the ``(predecessor index, start bound)`` pairs and which predecessor
+    gives it: the first of equal bounds (file order), as ``argmax`` over the stacked bounds chooses.
+    The predecessor is a single index when it is the same in every run."""
+    import numpy as np
+
+    best = chosen = None
+    first = -1
+    for j, value in bounds:
+        if best is None:
+            best, first = value, j
+            continue
+        later = value > best  # strictly: an equal bound keeps the earlier predecessor
+        chosen = np.where(later, j, first if chosen is None else chosen)
+        best = np.maximum(best, value)
+    return best, first if chosen is None else chosen

@@ -258,3 +258,100 @@ def test_risk_on_the_shipped_roadmap_runs(cli):
     result = cli("--file", str(SHIPPED), "risk", "--runs", "500", "--seed", "1", "--as-of", "2024-03-01")
     assert result.exit_code == 0
     assert "Target ga-outcome-adopted" in result.stdout
+
+
+# -- The fast paths give the figures of the general formulas, bit for bit ----------------------------
+
+def _comparison_ranks(values):
+    import numpy as np
+
+    ranks = np.empty(len(values))
+    ranks[np.argsort(values, kind="stable")] = np.arange(len(values))
+    return ranks
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(2, 400).flatmap(lambda n: st.tuples(
+    st.lists(st.lists(st.integers(0, 40), min_size=n, max_size=n), min_size=1, max_size=5),
+    st.lists(st.integers(738_000, 738_060), min_size=n, max_size=n), st.integers(1, 3))))
+def test_sensitivity_is_the_correlation_of_the_ranks_bit_for_bit(case):
+    import numpy as np
+
+    from roadmap_tracker.risk import _sensitivity
+
+    rows, finishes, batches = case
+    finishes = np.array(finishes, dtype=np.int64)
+    samples = {f"s{k}": np.array_split(np.array(row, dtype=np.int64) * (k + 1), batches) for k, row in enumerate(rows)}
+    expected = [(key, float(np.corrcoef(_comparison_ranks(np.concatenate(chunks)), _comparison_ranks(finishes))[0, 1])
+                 if finishes.min() != finishes.max() else 0.0)
+                for key, chunks in samples.items() if np.concatenate(chunks).min() != np.concatenate(chunks).max()]
+    assert _sensitivity(samples, finishes) == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.integers(-3, 3), min_size=6, max_size=6), min_size=1, max_size=4))
+def test_the_driving_predecessor_is_the_first_of_the_latest_bounds(rows):
+    import numpy as np
+
+    from roadmap_tracker.risk import _latest
+
+    bounds = [(10 + k, np.array(row, dtype=np.int64)) for k, row in enumerate(rows)]
+    stacked = np.vstack([value for _, value in bounds])
+    best, chosen = _latest(bounds)
+    assert np.array_equal(best, stacked.max(axis=0))
+    assert np.array_equal(np.broadcast_to(chosen, (6,)), np.array([j for j, _ in bounds])[np.argmax(stacked, axis=0)])
+
+
+def uncertain_calendar_plan(count: int, seed: int) -> str:
+    """``synthetic_calendar_yaml`` with three-point estimates (some PERT) and slips on half the sessions."""
+    import random
+    import re
+
+    from .synthetic import synthetic_calendar_yaml
+
+    rng = random.Random(seed)
+
+    def estimate(match):
+        amount, unit = int(match.group(1)), match.group(2)
+        if amount == 0 or rng.random() < 0.2:
+            return match.group(0)
+        low, high = max(0, amount - rng.randint(0, amount)), amount + rng.randint(0, 2 * amount)
+        pert = ", distribution: pert" if rng.random() < 0.3 else ""
+        return f"duration: {{optimistic: {low}{unit}, likely: {amount}{unit}, pessimistic: {high}{unit}}}{pert}"
+
+    text = re.sub(r"duration: (\d+)(bd|d|w)\b", estimate, synthetic_calendar_yaml(count, seed=seed))
+    return re.sub(r"(kind: session, start: [0-9-]+, end: [0-9-]+)",
+                  lambda m: m.group(1) + (", slip: {probability: 0.3, by: 2w}" if rng.random() < 0.5 else ""), text)
+
+
+def _result_as_json(result) -> dict:
+    """Every figure of a simulation, floats written exactly (repr)."""
+    return json.loads(json.dumps({
+        "percentiles": {str(p): d.isoformat() for p, d in result.percentiles.items()},
+        "mean": result.mean.isoformat(), "finishes": {str(day): int((result.finishes == day).sum())
+                                                      for day in sorted(set(result.finishes.tolist()))},
+        "deadline_odds": [[mid, d.isoformat(), odds] for mid, d, odds in result.deadline_odds],
+        "session_odds": [[mid, d.isoformat(), odds] for mid, d, odds in result.session_odds],
+        "criticality": result.criticality, "sensitivity": [list(pair) for pair in result.sensitivity],
+        "steps": {mid: {**{k: (v.isoformat() if isinstance(v, date) else v) for k, v in step.items()
+                           if k != "percentiles"},
+                        "percentiles": {str(p): d.isoformat() for p, d in step["percentiles"].items()}}
+                  for mid, step in result.steps.items()}}))
+
+
+def _reference_plans():
+    from .synthetic import synthetic_yaml
+
+    return {"calendar": (uncertain_calendar_plan(150, 3), 2001, 3),
+            "finish-to-start": (synthetic_yaml(200, seed=4, estimates=True), 2000, 4)}
+
+
+@pytest.mark.parametrize("name", ["calendar", "finish-to-start"])
+def test_plans_with_every_kind_of_uncertainty_simulate_as_before(name):
+    """Links of every type and lag, working days, sessions with slips, PERT and triangular
+    estimates, steps with several predecessors: the same figures, criticality and sensitivity as
+    the simulation written before its fast paths (tests/reference/risk_plans.json)."""
+    text, runs, seed = _reference_plans()[name]
+    result = simulate(_schedule(text), runs=runs, seed=seed, all_steps=True)
+    expected = json.loads((ROOT / "tests" / "reference" / "risk_plans.json").read_text())[name]
+    assert _result_as_json(result) == expected
