@@ -312,3 +312,48 @@ def test_any_title_and_venue_round_trip_and_match_icalendar(title, venue):
     event = _events(direct)[event_uid("r", "a")]
     expected = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", title.replace("\r\n", "\n").replace("\r", "\n"))
     assert str(event["SUMMARY"]) == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(title=st.text(min_size=1, max_size=160), zone=st.sampled_from(["UTC", "Europe/Zurich", "America/New_York"]))
+def test_any_roadmap_title_gives_icalendars_header(title, zone):
+    roadmap, _ = parse_roadmap_bytes(b"roadmap: {id: r, title: R}\nmilestones:\n"
+                                     b"  - {id: a, title: A, start: 2024-04-15}\n", "r.yaml")
+    schedule = compute_schedule(dataclasses.replace(roadmap, title=title, timezone=zone), AS_OF)
+    direct, reference = _both_writers(schedule)
+    assert direct == reference
+    assert b"BEGIN:VTIMEZONE" not in direct  # the header was written directly
+
+
+def test_a_feed_of_all_day_events_is_written_without_importing_icalendar():
+    import subprocess
+    import sys
+
+    code = """
+import sys
+from datetime import date
+from roadmap_tracker.formats.ics import build_calendar
+from roadmap_tracker.loading import parse_roadmap_bytes
+from roadmap_tracker.scheduling import compute_schedule
+plan = b"roadmap: {id: r, title: R}\\nmilestones:\\n  - {id: a, title: A, start: 2024-04-15, end: 2024-04-17}\\n"
+body = build_calendar(compute_schedule(parse_roadmap_bytes(plan, "r.yaml")[0], date(2024, 3, 1)))
+print(body.count(b"BEGIN:VEVENT"), "icalendar" in sys.modules)
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert result.stdout.split() == ["1", "False"]
+
+
+_flat_values = st.one_of(st.none(), st.integers(-10**12, 10**12), st.text(max_size=30))
+_records = st.dictionaries(st.text(max_size=8), st.one_of(_flat_values, st.booleans(), st.floats(allow_nan=False),
+                                                           st.lists(_flat_values, max_size=2)), max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(events=st.dictionaries(st.text(max_size=20), st.one_of(_records, st.dictionaries(
+    st.sampled_from(["dates", "end", "modified", "sequence", "since", "previous_end"]), _flat_values, max_size=6)),
+    max_size=6), exported=st.one_of(st.none(), st.text(max_size=20)))
+def test_the_state_file_is_the_indenting_json_encoders_text(events, exported):
+    import json
+
+    assert SequenceState(events, exported).to_json() == \
+        json.dumps({"exported": exported, "events": events}, indent=1, sort_keys=True) + "\n"
