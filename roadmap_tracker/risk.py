@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .dates import Duration, WorkCalendar
+from .model import Milestone
 from .scheduling import Schedule, topological_order
 
 PERCENTILES = (10, 50, 80, 95)
@@ -85,17 +86,20 @@ class _Calendar:
         return self.workdays[last - n + 1]
 
 
-def _sample_amounts(rng, estimate: tuple[Duration, Duration, Duration], distribution: str, runs: int):
+def _estimate_points(estimate: tuple[Duration, Duration, Duration]) -> tuple:
+    """``(unit, low, likely, high)``: working days when all three are, else calendar days (weeks
+    are 7 days, months 30.44, working days 7/5 of a day)."""
+    if {p.unit for p in estimate} == {"bd"}:
+        return ("bd", *(p.amount for p in estimate))
+    return ("d", *(p.approx_days() for p in estimate))
+
+
+def _sample_amounts(rng, estimate: tuple[Duration, Duration, Duration], distribution: str, runs: int,
+                    points: tuple | None = None):
+    """``runs`` draws of a duration (``points``: its :func:`_estimate_points`, when known)."""
     import numpy as np
 
-    units = {p.unit for p in estimate}
-    if units == {"bd"}:
-        unit = "bd"
-        points: list[float] = [p.amount for p in estimate]
-    else:  # calendar days: weeks are 7 days, months 30.44, working days 7/5 of a day
-        unit = "d"
-        points = [p.approx_days() for p in estimate]
-    low, likely, high = points
+    unit, low, likely, high = points or _estimate_points(estimate)
     if high == low:
         return np.full(runs, int(round(likely))), unit
     if distribution == "pert":
@@ -119,6 +123,9 @@ class _Plan:
     cal: "_Calendar"
     today: int
     target: str
+    links: list = field(default_factory=list)  # per step: (predecessor index, link type, lag, its entry)
+    draws: list = field(default_factory=list)  # per step: the estimate's points when drawn, else None
+    predecessors: list = field(default_factory=list)  # per step: the indices of its predecessors
 
 
 def simulate(schedule: Schedule, runs: int = 10000, seed: int | None = None, all_steps: bool = False,
@@ -140,19 +147,21 @@ def simulate(schedule: Schedule, runs: int = 10000, seed: int | None = None, all
     session_hits: dict[str, int] = {}
     step_ends: dict[str, list] = {mid: [] for mid in order} if all_steps else {}
     samples: dict[str, list] = {}
+    target = plan.target
+    end_offset = schedule[target].span[1] - schedule[target].end.toordinal()
+    deadlines = [(mid, index[mid], e.deadline.toordinal() + 1) for mid in order
+                 if (e := schedule[mid]).deadline is not None and e.state not in ("done", "cancelled")]
     done_runs = 0
     while done_runs < runs:
         n = min(batch, runs - done_runs)
         S, E, driving, ready = _forward(plan, rng, n, samples)
         crit_counts += _on_target_path(plan, driving, n).sum(axis=1)
-        target = plan.target
-        end_offset = schedule[target].span[1] - schedule[target].end.toordinal()
         finishes_all.append(E[index[target]] - end_offset)
-        for mid in order:
-            e = schedule[mid]
-            if e.deadline is not None and e.state not in ("done", "cancelled"):
-                deadline_hits[mid] = deadline_hits.get(mid, 0) + int((E[index[mid]] <= e.deadline.toordinal() + 1).sum())
-            if all_steps:
+        for mid, i, last_day in deadlines:
+            deadline_hits[mid] = deadline_hits.get(mid, 0) + int((E[i] <= last_day).sum())
+        if all_steps:
+            for mid in order:
+                e = schedule[mid]
                 step_ends[mid].append(E[index[mid]] - (e.span[1] - e.end.toordinal()))
         for mid, ok in ready.items():
             session_hits[mid] = session_hits.get(mid, 0) + int(ok.sum())
@@ -174,8 +183,12 @@ def _plan(schedule: Schedule) -> _Plan:
     high = max(max(e.span[1] for e in entries), today) + spread + 400
     preds = {mid: sorted(((schedule[d.predecessor].milestone.index, d) for d in schedule[mid].milestone.dependencies),
                          key=lambda t: t[0]) for mid in order}
-    return _Plan(schedule, order, {mid: i for i, mid in enumerate(order)}, entries, preds,
-                 _Calendar(roadmap.calendar, low, high), today, schedule.targets[0])
+    index = {mid: i for i, mid in enumerate(order)}
+    links = [[(index[d.predecessor], d.type, d.lag, schedule[d.predecessor]) for _, d in preds[mid]] for mid in order]
+    draws = [_estimate_points(e.milestone.estimate) if e.milestone.estimate and len(set(e.milestone.estimate)) > 1
+             else None for e in entries]  # with no spread, the plan's own duration (exact months)
+    return _Plan(schedule, order, index, entries, preds, _Calendar(roadmap.calendar, low, high), today,
+                 schedule.targets[0], links, draws, [list({j for j, *_ in step}) for step in links])
 
 
 def _forward(plan: _Plan, rng, n: int, samples: dict[str, list]):
@@ -184,7 +197,7 @@ def _forward(plan: _Plan, rng, n: int, samples: dict[str, list]):
     preparation was ready in each run. Sampled inputs are appended to ``samples``."""
     import numpy as np
 
-    schedule, order, index, cal, today = plan.schedule, plan.order, plan.index, plan.cal, plan.today
+    order, cal, today = plan.order, plan.cal, plan.today
     S = np.zeros((len(order), n), dtype=np.int64)
     E = np.zeros((len(order), n), dtype=np.int64)
     driving = np.full((len(order), n), -1, dtype=np.int64)
@@ -194,10 +207,9 @@ def _forward(plan: _Plan, rng, n: int, samples: dict[str, list]):
         m = entry.milestone
         s0, e0 = entry.span
         bounds = []
-        for _, dep in plan.preds[mid]:
-            j = index[dep.predecessor]
-            anchor = E[j] if dep.type in ("FS", "FF") else S[j]
-            bounds.append((j, _lag(anchor, dep.lag, cal, schedule[dep.predecessor]), dep.type))
+        for j, kind, lag, predecessor in plan.links[i]:
+            anchor = E[j] if kind in ("FS", "FF") else S[j]
+            bounds.append((j, anchor if lag.amount == 0 else _lag(anchor, lag, cal, predecessor), kind))
         if entry.state in ("done", "cancelled") or (entry.state == "in_progress" and not m.estimate):
             S[i], E[i] = s0, e0
             _record_driving(driving, i, bounds, None, cal, m.duration, n)
@@ -237,7 +249,7 @@ def _movable(plan: _Plan, rng, n: int, samples: dict[str, list], i: int, bounds,
     entry, cal, today = plan.entries[i], plan.cal, plan.today
     m = entry.milestone
     mid = m.id
-    amounts, unit = _step_amounts(rng, m, entry, n, samples)
+    amounts, unit = _step_amounts(rng, m, entry, n, samples, plan.draws[i])
     floor = max(today, m.not_before.first.toordinal() if m.not_before else today)  # a day, or one per run
     if m.start is not None and not m.start.exact:
         first, last = m.start.first.toordinal(), m.start.last.toordinal()
@@ -291,7 +303,7 @@ def _on_target_path(plan: _Plan, driving, n: int):
     for i in range(len(order) - 1, -1, -1):
         if not on_path[i].any():
             continue
-        for j in {index[d.predecessor] for _, d in plan.preds[order[i]]}:
+        for j in plan.predecessors[i]:
             on_path[j] |= on_path[i] & (driving[i] == j)
     return on_path
 
@@ -362,7 +374,7 @@ def _sensitivity(samples: dict[str, list], finishes) -> list[tuple[str, float]]:
             np.subtract(sample, low, out=row, casting="unsafe")
         order = np.argsort(values, axis=1, kind="stable")
         # whole numbers: numpy's own integer loop, no BLAS threads (which only spin on a busy machine)
-        covariance = (target_twice_centred[order] @ position_twice_centred) / 4 * scale
+        covariance = (np.take(target_twice_centred, order) @ position_twice_centred) / 4 * scale
         rho = np.clip(covariance / deviation / deviation, -1, 1)
         sensitivity += [(key, float(r)) for (key, *_), r in zip(rows, rho)]
     return sensitivity
@@ -381,7 +393,7 @@ def check_worst_case(schedule: Schedule) -> None:
     worst = []
     for m in roadmap.milestones:
         if m.estimate:
-            m = dataclasses.replace(m, duration=m.estimate[2])
+            m = _with_duration(m, m.estimate[2])
         if m.slip and m.start is not None and m.fixed:
             by = m.slip[1]
             try:
@@ -400,6 +412,15 @@ def check_worst_case(schedule: Schedule) -> None:
         raise RoadmapInvalid([dataclasses.replace(
             d, message=f"{d.message} in the worst case 'roadmap risk' draws (pessimistic durations, every slip)",
             hint="shorten the pessimistic estimates or slips on this chain") for d in exc.diagnostics]) from None
+
+
+def _with_duration(m: Milestone, duration: Duration) -> Milestone:
+    """``dataclasses.replace(m, duration=duration)`` without its per-call inspection of the fields
+    (a thousand steps took a fifth of a simulation's set-up): a milestone is a frozen dataclass with
+    no ``__post_init__``, all of its state in its ``__dict__``."""
+    worst = object.__new__(type(m))
+    worst.__dict__.update(m.__dict__, duration=duration)
+    return worst
 
 
 def _widest(m) -> int:
@@ -446,11 +467,11 @@ def _lag(anchor, lag: Duration, cal: _Calendar, pred_entry):
     return anchor + (shift(base, lag, cal.calendar) - base)
 
 
-def _step_amounts(rng, m, entry, n: int, samples: dict):
+def _step_amounts(rng, m, entry, n: int, samples: dict, points: tuple | None):
     import numpy as np
 
-    if m.estimate and len(set(m.estimate)) > 1:  # with no spread, the plan's own duration (exact months)
-        amounts, unit = _sample_amounts(rng, m.estimate, m.distribution, n)
+    if points is not None:  # an estimate with a spread; without one, the plan's own duration (exact months)
+        amounts, unit = _sample_amounts(rng, m.estimate, m.distribution, n, points)
         samples.setdefault(entry.id, []).append(amounts)
         return amounts, unit
     duration = m.duration
