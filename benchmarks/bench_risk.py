@@ -64,22 +64,6 @@ def plain_numpy(roadmap, runs: int, seed: int, batch: int = 2000):
     return np.concatenate(finishes)
 
 
-def general_sensitivity(samples, finishes):
-    """Spearman's rho input by input, np.corrcoef of the ranks: what the simulation did before."""
-    import numpy as np
-
-    from roadmap_tracker.risk import _ranks
-
-    ranks_target = _ranks(finishes)
-    result = []
-    for key, chunks in samples.items():
-        values = np.concatenate(chunks)
-        if values.min() != values.max():
-            result.append((key, float(np.corrcoef(_ranks(values), ranks_target)[0, 1])
-                           if finishes.min() != finishes.max() else 0.0))
-    return result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--milestones", type=int, default=1000)
@@ -93,7 +77,7 @@ def main() -> None:
     from roadmap_tracker import risk
 
     simulate(schedule, runs=min(args.runs, 1000), seed=7)  # warm-up
-    fast_sensitivity = risk._sensitivity
+    fast_sensitivity, general_sensitivity = risk._sensitivity, risk._general_sensitivity
     times: dict[str, list[float]] = {"simulate": [], "plain": [], "general": []}
     results = {}
     for _ in range(args.rounds):

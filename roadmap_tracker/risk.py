@@ -154,8 +154,8 @@ def simulate(schedule: Schedule, runs: int = 10000, seed: int | None = None, all
     done_runs = 0
     while done_runs < runs:
         n = min(batch, runs - done_runs)
-        S, E, driving, ready = _forward(plan, rng, n, samples)
-        crit_counts += _on_target_path(plan, driving, n).sum(axis=1)
+        S, E, drivers, ready = _forward(plan, rng, n, samples)
+        crit_counts += _on_target_path(plan, drivers, n).sum(axis=1)
         finishes_all.append(E[index[target]] - end_offset)
         for mid, i, last_day in deadlines:
             deadline_hits[mid] = deadline_hits.get(mid, 0) + int((E[i] <= last_day).sum())
@@ -193,14 +193,14 @@ def _plan(schedule: Schedule) -> _Plan:
 
 def _forward(plan: _Plan, rng, n: int, samples: dict[str, list]):
     """One forward pass over ``n`` runs: start and end instants per step and run, the index of
-    each step's driving predecessor per run (-1: none), and for fixed sessions whether their
+    what decides each step's driving predecessor (see :func:`_driver`), and for fixed sessions whether their
     preparation was ready in each run. Sampled inputs are appended to ``samples``."""
     import numpy as np
 
     order, cal, today = plan.order, plan.cal, plan.today
     S = np.zeros((len(order), n), dtype=np.int64)
     E = np.zeros((len(order), n), dtype=np.int64)
-    driving = np.full((len(order), n), -1, dtype=np.int64)
+    drivers: list = [None] * len(order)
     ready = {}
     for i, mid in enumerate(order):
         entry = plan.entries[i]
@@ -212,7 +212,7 @@ def _forward(plan: _Plan, rng, n: int, samples: dict[str, list]):
             bounds.append((j, anchor if lag.amount == 0 else _lag(anchor, lag, cal, predecessor), kind))
         if entry.state in ("done", "cancelled") or (entry.state == "in_progress" and not m.estimate):
             S[i], E[i] = s0, e0
-            _record_driving(driving, i, bounds, None, cal, m.duration, n)
+            drivers[i] = _start_bounds(bounds, None, cal, m.duration, n)
             continue
         if entry.state == "in_progress":
             assert m.estimate is not None  # without one it kept its dates above
@@ -234,15 +234,15 @@ def _forward(plan: _Plan, rng, n: int, samples: dict[str, list]):
                 samples.setdefault(mid, []).append(offset)
                 S[i] += offset
                 E[i] += offset
-            as_start = _record_driving(driving, i, bounds, None, cal, m.duration, n)
-            if as_start is not None:
-                ready[mid] = as_start <= S[i]
+            drivers[i] = _start_bounds(bounds, None, cal, m.duration, n)
+            if drivers[i] is not None:
+                ready[mid] = drivers[i][1] <= S[i]
             continue
-        S[i], E[i] = _movable(plan, rng, n, samples, i, bounds, S, E, driving)
-    return S, E, driving, ready
+        S[i], E[i], drivers[i] = _movable(plan, rng, n, samples, i, bounds, S, E)
+    return S, E, drivers, ready
 
 
-def _movable(plan: _Plan, rng, n: int, samples: dict[str, list], i: int, bounds, S, E, driving):
+def _movable(plan: _Plan, rng, n: int, samples: dict[str, list], i: int, bounds, S, E):
     """A movable step: sample its duration and floor, then the scheduler's forward-pass arithmetic."""
     import numpy as np
 
@@ -262,10 +262,11 @@ def _movable(plan: _Plan, rng, n: int, samples: dict[str, list], i: int, bounds,
     if entry.state == "done":  # reported done without a date but not finished by the plan
         floor = -10**9
     if all(kind in ("FS", "SS") for _, _, kind in bounds):  # the common case: the bound that drives is the start bound
-        start_bound, chosen = _latest([(j, value) for j, value, _ in bounds]) if bounds else (None, -1)
+        starts = [(j, value) for j, value, _ in bounds]
+        start_bound = _latest(starts) if bounds else None
         end_bound = None
     else:
-        start_bound = end_bound = chosen = None
+        start_bound = end_bound = starts = None
         for j, value, kind in bounds:
             if kind in ("FS", "SS"):
                 start_bound = value if start_bound is None else np.maximum(start_bound, value)
@@ -286,15 +287,17 @@ def _movable(plan: _Plan, rng, n: int, samples: dict[str, list], i: int, bounds,
         s, e = _finish(cal, s, amounts, unit, entry)
     if m.during:
         s, e = _fit_windows(cal, s, e, amounts, unit, entry, [plan.index[w] for w in m.during], S, E)
-    if chosen is None:
-        _record_driving(driving, i, bounds, floor, cal, m.duration, n, amounts, unit, entry)
-    elif start_bound is not None:
-        driving[i] = chosen if bound_drives else np.where(start_bound >= floor, chosen, -1)
-    return s, e
+    if starts is None:
+        driver = _start_bounds(bounds, floor, cal, m.duration, n, amounts, unit, entry)
+    else:
+        driver = (starts, start_bound, None if bound_drives else floor) if starts else None
+    return s, e, driver
 
 
-def _on_target_path(plan: _Plan, driving, n: int):
-    """Per step and run, whether the step is on the chain of driving links back from the target."""
+def _on_target_path(plan: _Plan, drivers: list, n: int):
+    """Per step and run, whether the step is on the chain of driving links back from the target.
+
+    A step's driving predecessor is worked out only for steps on that chain in some run."""
     import numpy as np
 
     order, index = plan.order, plan.index
@@ -303,8 +306,13 @@ def _on_target_path(plan: _Plan, driving, n: int):
     for i in range(len(order) - 1, -1, -1):
         if not on_path[i].any():
             continue
+        chosen = _driver(drivers[i])
+        if isinstance(chosen, int):
+            if chosen >= 0:
+                on_path[chosen] |= on_path[i]
+            continue
         for j in plan.predecessors[i]:
-            on_path[j] |= on_path[i] & (driving[i] == j)
+            on_path[j] |= on_path[i] & (chosen == j)
     return on_path
 
 
@@ -346,37 +354,53 @@ def _sensitivity(samples: dict[str, list], finishes) -> list[tuple[str, float]]:
     """
     import numpy as np
 
-    varying = []  # (key, values, lowest, widest spread)
-    for key, chunks in samples.items():
-        values = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
-        low, high = values.min(), values.max()
-        if low != high:
-            varying.append((key, values, low, int(high) - int(low)))
-    if finishes.min() == finishes.max():
-        return [(key, 0.0) for key, *_ in varying]
-    ranks_target = _ranks(finishes)
     n = len(finishes)
-    exact = n * (n * n - 1) // 3 < 1 << 53 and all(values.dtype.kind in "iu" for _, values, *_ in varying)
-    if not exact:
-        return [(key, float(np.corrcoef(_ranks(values), ranks_target)[0, 1])) for key, values, *_ in varying]
+    if (finishes.min() == finishes.max() or n * (n * n - 1) // 3 >= 1 << 53
+            or not all(chunk.dtype == np.int64 for chunks in samples.values() for chunk in chunks)):
+        return _general_sensitivity(samples, finishes)
+    ranks_target = _ranks(finishes)
     target_twice_centred = 2 * ranks_target.astype(np.int64) - (n - 1)
     position_twice_centred = np.arange(-(n - 1), n, 2, dtype=np.int64)  # 2p - (n - 1) for p = 0..n-1
     scale = np.true_divide(1, n - 1)  # as np.cov normalises
     deviation = np.sqrt(float(n * (n * n - 1) // 3) / 4 * scale)  # sum of (p - (n - 1) / 2)^2, normalised
-    sensitivity = []
+    keys = list(samples)
     block = max(1, (1 << 20) // n)
-    for first in range(0, len(varying), block):
-        rows = varying[first:first + block]
-        widest = max(spread for *_, spread in rows)  # shifted to 0, small integers sort by numpy's radix sort
-        values = np.empty((len(rows), n), dtype=np.uint8 if widest < 1 << 8 else np.uint16 if widest < 1 << 16
-                          else np.int64)
-        for row, (_, sample, low, _) in zip(values, rows):
-            np.subtract(sample, low, out=row, casting="unsafe")
+    raw = np.empty((min(block, len(keys)), n), dtype=np.int64)
+    sensitivity = []
+    for first in range(0, len(keys), block):
+        names = keys[first:first + block]
+        rows = raw[:len(names)]
+        for row, key in zip(rows, names):
+            np.concatenate(samples[key], out=row)
+        lows, highs = rows.min(axis=1), rows.max(axis=1)
+        varying = lows != highs  # a constant input has no rank correlation: left out
+        if not varying.all():
+            rows, lows, highs = rows[varying], lows[varying], highs[varying]
+            names = [key for key, keep in zip(names, varying) if keep]
+            if not names:
+                continue
+        widest = int((highs - lows).max())  # shifted to 0, small integers sort by numpy's radix sort
+        values = np.subtract(rows, lows[:, None], casting="unsafe", out=np.empty(
+            rows.shape, dtype=np.uint8 if widest < 1 << 8 else np.uint16 if widest < 1 << 16 else np.int64))
         order = np.argsort(values, axis=1, kind="stable")
         # whole numbers: numpy's own integer loop, no BLAS threads (which only spin on a busy machine)
         covariance = (np.take(target_twice_centred, order) @ position_twice_centred) / 4 * scale
         rho = np.clip(covariance / deviation / deviation, -1, 1)
-        sensitivity += [(key, float(r)) for (key, *_), r in zip(rows, rho)]
+        sensitivity += [(key, float(r)) for key, r in zip(names, rho)]
+    return sensitivity
+
+
+def _general_sensitivity(samples: dict[str, list], finishes) -> list[tuple[str, float]]:
+    """:func:`_sensitivity` input by input, through ``np.corrcoef`` of the ranks."""
+    import numpy as np
+
+    ranks_target = _ranks(finishes) if finishes.min() != finishes.max() else None
+    sensitivity = []
+    for key, chunks in samples.items():
+        values = np.concatenate(chunks)
+        if values.min() != values.max():
+            sensitivity.append((key, 0.0 if ranks_target is None else
+                                float(np.corrcoef(_ranks(values), ranks_target)[0, 1])))
     return sensitivity
 
 
@@ -512,11 +536,9 @@ def _fit_windows(cal, s, e, amounts, unit, entry, windows: list[int], S, E):
     return out_s, out_e
 
 
-def _record_driving(driving, i, bounds, floor, cal, duration, n, amounts=None, unit="d", entry=None):
-    """Store, per run, which predecessor sets the step's start (-1: none); return its start bound.
-
-    Of equal bounds the first in file order drives (see :func:`_latest`).
-    """
+def _start_bounds(bounds, floor, cal, duration, n, amounts=None, unit="d", entry=None):
+    """What decides which predecessor drives a step: ``(starts, latest, floor)``, each link's bound
+    on the step's start and the latest of them per run; None without links. See :func:`_driver`."""
     import numpy as np
 
     if not bounds:
@@ -531,24 +553,31 @@ def _record_driving(driving, i, bounds, floor, cal, duration, n, amounts=None, u
             length = duration.amount * (7 if duration and duration.unit == "w" else 1) if duration else 1
             starts.append((j, value - length if not duration or duration.unit != "bd" else
                            cal.earliest_start(value, np.full(n, max(duration.amount, 1)))))
-    best_value, chosen = _latest(starts)
-    driving[i] = chosen if floor is None else np.where(best_value >= floor, chosen, -1)
-    return best_value
+    return starts, _latest(starts), floor
 
 
-def _latest(bounds: list):
-    """Per run, the latest of the ``(predecessor index, start bound)`` pairs and which predecessor
-    gives it: the first of equal bounds (file order), as ``argmax`` over the stacked bounds chooses.
-    The predecessor is a single index when it is the same in every run."""
+def _latest(starts: list):
+    """The latest of the ``(predecessor index, start bound)`` pairs' bounds, per run."""
     import numpy as np
 
-    best = chosen = None
-    first = -1
-    for j, value in bounds:
-        if best is None:
-            best, first = value, j
-            continue
-        later = value > best  # strictly: an equal bound keeps the earlier predecessor
-        chosen = np.where(later, j, first if chosen is None else chosen)
+    best = starts[0][1]
+    for _, value in starts[1:]:
         best = np.maximum(best, value)
-    return best, first if chosen is None else chosen
+    return best
+
+
+def _driver(record):
+    """Per run, the index of the predecessor that sets the step's start (-1: none, the floor does):
+    the first in file order of those whose bound is the latest, as ``argmax`` over the stacked
+    bounds chooses. A single index when it is the same in every run."""
+    import numpy as np
+
+    if record is None:
+        return -1
+    starts, latest, floor = record
+    chosen = starts[-1][0]
+    for j, value in reversed(starts[:-1]):
+        chosen = np.where(value == latest, j, chosen)
+    if floor is None:
+        return chosen
+    return np.where(latest >= floor, chosen, -1)

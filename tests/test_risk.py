@@ -289,17 +289,22 @@ def test_sensitivity_is_the_correlation_of_the_ranks_bit_for_bit(case):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.lists(st.integers(-3, 3), min_size=6, max_size=6), min_size=1, max_size=4))
-def test_the_driving_predecessor_is_the_first_of_the_latest_bounds(rows):
+@given(st.lists(st.lists(st.integers(-3, 3), min_size=6, max_size=6), min_size=1, max_size=4),
+       st.one_of(st.none(), st.integers(-3, 3), st.lists(st.integers(-3, 3), min_size=6, max_size=6)))
+def test_the_driving_predecessor_is_the_first_of_the_latest_bounds(rows, floor):
     import numpy as np
 
-    from roadmap_tracker.risk import _latest
+    from roadmap_tracker.risk import _driver, _latest
 
-    bounds = [(10 + k, np.array(row, dtype=np.int64)) for k, row in enumerate(rows)]
-    stacked = np.vstack([value for _, value in bounds])
-    best, chosen = _latest(bounds)
-    assert np.array_equal(best, stacked.max(axis=0))
-    assert np.array_equal(np.broadcast_to(chosen, (6,)), np.array([j for j, _ in bounds])[np.argmax(stacked, axis=0)])
+    starts = [(10 + k, np.array(row, dtype=np.int64)) for k, row in enumerate(rows)]
+    floor = np.array(floor, dtype=np.int64) if isinstance(floor, list) else floor
+    stacked = np.vstack([value for _, value in starts])
+    latest = _latest(starts)
+    assert np.array_equal(latest, stacked.max(axis=0))
+    expected = np.array([j for j, _ in starts])[np.argmax(stacked, axis=0)]  # as the simulation chose before
+    if floor is not None:
+        expected = np.where(latest >= floor, expected, -1)
+    assert np.array_equal(np.broadcast_to(_driver((starts, latest, floor)), (6,)), expected)
 
 
 def uncertain_calendar_plan(count: int, seed: int) -> str:
