@@ -151,10 +151,11 @@ def simulate(schedule: Schedule, runs: int = 10000, seed: int | None = None, all
     end_offset = schedule[target].span[1] - schedule[target].end.toordinal()
     deadlines = [(mid, index[mid], e.deadline.toordinal() + 1) for mid in order
                  if (e := schedule[mid]).deadline is not None and e.state not in ("done", "cancelled")]
+    days = np.empty((2, len(order), min(batch, runs)), dtype=np.int64)  # every batch's start and end days
     done_runs = 0
     while done_runs < runs:
         n = min(batch, runs - done_runs)
-        S, E, drivers, ready = _forward(plan, rng, n, samples)
+        S, E, drivers, ready = _forward(plan, rng, n, samples, days[:, :, :n])
         crit_counts += _on_target_path(plan, drivers, n).sum(axis=1)
         finishes_all.append(E[index[target]] - end_offset)
         for mid, i, last_day in deadlines:
@@ -191,15 +192,18 @@ def _plan(schedule: Schedule) -> _Plan:
                  schedule.targets[0], links, draws, [list({j for j, *_ in step}) for step in links])
 
 
-def _forward(plan: _Plan, rng, n: int, samples: dict[str, list]):
+def _forward(plan: _Plan, rng, n: int, samples: dict[str, list], days=None):
     """One forward pass over ``n`` runs: start and end instants per step and run, the index of
     what decides each step's driving predecessor (see :func:`_driver`), and for fixed sessions whether their
-    preparation was ready in each run. Sampled inputs are appended to ``samples``."""
+    preparation was ready in each run. Sampled inputs are appended to ``samples``.
+
+    ``days`` (2 x steps x n), when given, receives the start and end days: the same memory for every
+    batch, so that its pages are not faulted in again each time. Every step's row is written before
+    any later step reads it, and nothing keeps a row beyond its batch."""
     import numpy as np
 
     order, cal, today = plan.order, plan.cal, plan.today
-    S = np.zeros((len(order), n), dtype=np.int64)
-    E = np.zeros((len(order), n), dtype=np.int64)
+    S, E = days if days is not None else np.zeros((2, len(order), n), dtype=np.int64)
     drivers: list = [None] * len(order)
     ready = {}
     for i, mid in enumerate(order):
