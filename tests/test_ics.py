@@ -357,3 +357,16 @@ def test_the_state_file_is_the_indenting_json_encoders_text(events, exported):
 
     assert SequenceState(events, exported).to_json() == \
         json.dumps({"exported": exported, "events": events}, indent=1, sort_keys=True) + "\n"
+
+
+@pytest.mark.parametrize("events, exported", [
+    ({1: {"sequence": 0}, 2: {"sequence": 1}}, None),  # keys that are not strings
+    ({"a@r": {1: "x", 2: "y"}}, "2024-03-01T08:00:00+00:00"),
+    ({"a@r": {"sequence": 1}}, 20240301),  # an exported stamp that is not a string
+    ({"a@r": {}, "b@r": {"sequence": 2.5, "end": True}}, None),
+])
+def test_odd_states_are_written_as_the_indenting_json_encoder_writes_them(events, exported):
+    import json
+
+    assert SequenceState(events, exported).to_json() == \
+        json.dumps({"exported": exported, "events": events}, indent=1, sort_keys=True) + "\n"

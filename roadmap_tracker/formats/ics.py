@@ -77,23 +77,30 @@ class SequenceState:
     def to_json(self) -> str:
         """``json.dumps(..., indent=1, sort_keys=True)`` of the state, and a final newline.
 
-        The indenting encoder is pure Python (a tenth of a second for 10,000 events); each event's
-        flat record goes through the C encoder instead, its item separator carrying the line break
-        and indent (JSON strings never hold a raw line break). Anything but flat records of strings,
-        numbers and nulls takes the general encoder.
+        The indenting encoder is pure Python (0.07 s for 10,000 events); each event's flat record
+        goes through the C encoder instead, its item separator carrying the line break and indent
+        (JSON strings never hold a raw line break). Anything but flat records of strings, integers
+        and nulls takes the general encoder.
         """
-        state = {"exported": self.exported, "events": self.events}
+        records = self._flat_records()
+        if records is None:
+            return json.dumps({"exported": self.exported, "events": self.events}, indent=1, sort_keys=True) + "\n"
+        events = "{\n" + ",\n".join(records) + "\n }" if records else "{}"
+        return f'{{\n "events": {events},\n "exported": {json.dumps(self.exported)}\n}}\n'
+
+    def _flat_records(self) -> list[str] | None:
+        """Each event's record as the indenting encoder writes it, by UID; None unless every
+        record is a non-empty flat dict with string keys (and ``exported`` a string or None)."""
+        if type(self.exported) not in (str, type(None)) or not all(type(uid) is str for uid in self.events):
+            return None
         records = []
-        for uid in sorted(self.events) if all(type(uid) is str for uid in self.events) else ():
+        for uid in sorted(self.events):
             record = self.events[uid]
-            if type(record) is not dict or not record or not all(type(v) in _FLAT for v in record.values()):
-                break
+            if type(record) is not dict or not record or not all(
+                    type(key) is str and type(value) in _FLAT for key, value in record.items()):
+                return None
             records.append(f"  {_json_string(uid)}: {{\n   {_encode_record(record)[1:-1]}\n  }}")
-        else:
-            if type(self.exported) in (str, type(None)):
-                events = "{\n" + ",\n".join(records) + "\n }" if records else "{}"
-                return f'{{\n "events": {events},\n "exported": {json.dumps(self.exported)}\n}}\n'
-        return json.dumps(state, indent=1, sort_keys=True) + "\n"
+        return records
 
     def revise(self, uid: str, signature: str, end: date, now: datetime) -> dict:
         """Record the event's current dates; bump its SEQUENCE if they changed since last time."""
