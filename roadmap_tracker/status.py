@@ -144,6 +144,18 @@ def _missed(e: ScheduleEntry, schedule: Schedule) -> str:
     return f"misses its session {missed}; {now}; "
 
 
+def lateness_text(e: ScheduleEntry, schedule: Schedule) -> str | None:
+    """The step's lateness on the as-of day in the words `roadmap status` gives it, for views that
+    show one step at a time (calendar descriptions); None when it is not late."""
+    if e.lateness == "overdue":
+        return "Overdue: " + _overdue(e, schedule.as_of)
+    if e.lateness == "late_to_start":
+        return "Late to start: " + _late_to_start(e, schedule)
+    if e.lateness == "window_passed":
+        return f"Open condition, window passed {_days(e.late_days)} ago: confirm, reschedule or cancel"
+    return None
+
+
 def _overdue(e: ScheduleEntry, as_of: date) -> str:
     if e.fixed:
         return f"its date {e.end} has passed ({_days(e.late_days)} ago) and it is not recorded as done"

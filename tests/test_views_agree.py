@@ -28,3 +28,22 @@ def test_an_open_condition_is_window_passed_in_every_view_never_overdue(cli, wri
     assert "overdue" in next(line for line in table.splitlines() if line.startswith("draft "))
     assert "window ended" in show and "overdue" not in show
     assert schedule["side-event"]["late_days"] == 52  # its expected end, 2024-01-09, passed 52 days ago
+
+
+def test_the_calendar_says_overdue_with_the_days_status_counts(cli, write_roadmap, tmp_path):
+    from icalendar import Calendar
+
+    path = write_roadmap(PLAN)
+    args = ("--file", str(path))
+    status = json.loads(cli(*args, "status", "--as-of", "2024-03-01", "--format", "json").stdout)
+    late_days = {row["id"]: row["late_days"] for row in json.loads(cli(
+        *args, "schedule", "--as-of", "2024-03-01", "--format", "json").stdout)}
+    feed = tmp_path / "plan.ics"
+    assert cli(*args, "export", "ics", "--as-of", "2024-03-01", "-o", str(feed)).exit_code == 0
+    described = {str(e["UID"]).split("@")[0].split("/")[-1]: str(e["DESCRIPTION"])
+                 for e in Calendar.from_ical(feed.read_bytes()).walk("VEVENT")}
+    draft = next(text for uid, text in described.items() if "draft" in uid)
+    assert [i["id"] for i in status["overdue"]][0] == "draft"
+    assert f"Overdue: expected to end 2024-01-17, {late_days['draft']} days ago; now forecast" in draft
+    side = next(text for uid, text in described.items() if "side-event" in uid)
+    assert "window passed 52 days ago" in side and "Overdue" not in side

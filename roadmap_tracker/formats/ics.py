@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from ..wording import float_text, span_text
 from .._util import without_gc, write_atomic
 from ..scheduling import Schedule, ScheduleEntry, window_text
+from ..status import lateness_text
 
 PRODID = "-//roadmap-tracker//roadmap-tracker//EN"
 REFRESH = timedelta(hours=1)
@@ -420,6 +421,9 @@ def _description(schedule: Schedule, entry: ScheduleEntry, revision: dict) -> st
     lines = [f"{m.kind.capitalize()} - {entry.status.replace('_', ' ')}"
              + (f" ({entry.progress}%)" if entry.state == "in_progress" and entry.reported_status == "in_progress"
                 else "")]
+    late = lateness_text(entry, schedule)
+    if late:
+        lines.append(late)
     window = window_text(entry)
     if window:
         lines.append(f"Dates to be confirmed: window {window}; forecast {span_text(entry)}")
