@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import spec
-from .dates import (WEEKDAY_NAMES, DateWindow, Duration, WorkCalendar, parse_date_window, parse_day,
+from .dates import (WEEKDAY_NAMES, ZERO, DateWindow, Duration, WorkCalendar, parse_date_window, parse_day,
                     parse_duration)
 from .errors import Diagnostic, RoadmapInvalid, RoadmapNotFound
 from ._util import without_gc
@@ -208,6 +208,8 @@ class _Reader:
     def __init__(self, name: str):
         self.name = name
         self.diagnostics: list[Diagnostic] = []
+        self.slugs: dict[str, str] = {}  # ids read so far, each the first string read
+        self.memos: dict[tuple[str, int], dict] = {}  # (type, length limit) -> text -> value
 
     # -- reporting --------------------------------------------------------------------------
     def error(self, code: str, message: str, line: int | None, hint: str | None = None) -> None:
@@ -289,6 +291,169 @@ class _Reader:
         return roadmap
 
     def read_milestone(self, item: object, line: int, index: int) -> Milestone | None:
+        milestone = self.read_plain_milestone(item, line, index) if type(item) is Mapping else None
+        if milestone is None:
+            return self.read_checked_milestone(item, line, index)
+        self.check_timing(milestone)
+        return milestone
+
+    def read_plain_milestone(self, item: Mapping, line: int, index: int) -> Milestone | None:
+        """The milestone, in one pass over its keys, when every key is known and every value is
+        well-formed (the common case); None as soon as anything needs a message, for
+        :meth:`read_checked_milestone` to read it again and say what is wrong.
+
+        Equal values read once are shared (ids named by links, durations, dates): fewer objects
+        to keep, and to rebuild from the parse cache.
+        """
+        ident = item.get("id")
+        title = item.get("title")
+        if ident is None or ident == "" or title is None or title == "":
+            return None
+        values = {}
+        after = depends_on = actual = None
+        for key, value in item.items():
+            reads = _PLAIN_FIELDS.get(key)
+            if reads is None:
+                return None  # an unknown key
+            if value is None:
+                continue
+            if reads is _AFTER:
+                after = value
+            elif reads is _DEPENDS_ON:
+                depends_on = value
+            elif reads is _ACTUAL:
+                actual = value
+            else:
+                converted = reads(self, value)
+                if converted is _FAILED:
+                    return None
+                values[key] = converted
+        ident = values["id"]
+        dependencies: list[Dependency] = []
+        if after is not None:
+            predecessors = self.plain_ids(after)
+            if predecessors is None:
+                return None
+            after_line = item.key_lines.get("after")
+            dependencies = [Dependency(pred, "FS", ZERO, after_line) for pred in predecessors]
+        if depends_on is not None:
+            links = self.plain_dependencies(depends_on)
+            if links is None:
+                return None
+            dependencies.extend(links)
+        actual_start = actual_end = None
+        if actual is not None:
+            if type(actual) is not Mapping or not actual.keys() <= spec.ACTUAL.keys():
+                return None
+            actual_start, actual_end = (self.plain_value(actual.get(key), "day") for key in ("start", "end"))
+            if actual_start is _FAILED or actual_end is _FAILED:
+                return None
+        get = values.get
+        duration = get("duration")
+        estimate = None
+        if type(duration) is tuple:
+            estimate = duration
+            duration = estimate[1]
+        return Milestone(
+            id=ident, title=values["title"] or ident, line=line, index=index,
+            kind=get("kind") or "task", track=get("track"), lead=get("lead"),
+            partners=get("partners") or (), venue=get("venue"), timezone=get("timezone"),
+            virtual=get("virtual"), links=get("links") or (), documents=get("documents") or (),
+            notes=get("notes"), tags=get("tags") or (), start=get("start"), end=get("end"),
+            duration=duration, not_before=get("not_before"), deadline=get("deadline"),
+            during=get("during") or (), dependencies=tuple(dependencies), condition=get("condition"),
+            status=get("status"), progress=get("progress"), actual_start=actual_start,
+            actual_end=actual_end, estimate=estimate, distribution=get("distribution") or "triangular",
+            slip=get("slip"), key_lines=item.key_lines,
+        )
+
+    # -- the one-pass reading of well-formed values: each gives what the checked reading (convert)
+    # gives for a value it accepts without a message, or _FAILED ------------------------------------
+    def plain_slug(self, value: object) -> object:
+        """An id, the first of equal ids read (a link names the very string its step holds)."""
+        if type(value) is not str:
+            return _FAILED
+        known = self.slugs.get(value)
+        if known is not None:
+            return known
+        if len(value) > _PLAIN_SLUG_LENGTH or not SLUG.fullmatch(value):
+            return _FAILED  # no space, line break or control character can be in a matching id
+        self.slugs[value] = value
+        return value
+
+    def plain_ids(self, value: object) -> list | None:
+        if type(value) is str:
+            value = [value]
+        elif type(value) is not Sequence:
+            return None
+        ids = [self.plain_slug(item) for item in value]
+        return None if _FAILED in ids else ids
+
+    def plain_value(self, value: object, type_name: str, limit: int = spec.MAX_TOKEN) -> object:
+        """A value of a type whose converter writes no diagnostic; results for texts are kept, as
+        the same dates, durations and names come back again and again."""
+        if value is None:
+            return None
+        if type(value) is str:
+            memo = self.memos.get((type_name, limit))
+            if memo is None:
+                memo = self.memos[type_name, limit] = {}
+            found = memo.get(value, _FAILED)
+            if found is not _FAILED:
+                return found
+            if len(value.strip()) > limit:
+                return _FAILED
+        try:
+            converted = CONVERTERS[type_name](self, value, 0)
+        except _Bad:
+            return _FAILED
+        if type(value) is str:
+            memo[value] = converted
+        return converted
+
+    def plain_dependencies(self, value: object) -> list[Dependency] | None:
+        if type(value) is not Sequence:
+            return None
+        links = []
+        for item, item_line in zip(value, value.item_lines):
+            if type(item) is Mapping:
+                if not item.keys() <= spec.DEPENDENCY.keys():
+                    return None
+                pred = self.plain_slug(item.get("id"))
+                kind = self.plain_value(item.get("type"), "link_type")
+                lag = self.plain_value(item.get("lag"), "lag")
+                if pred is _FAILED or kind is _FAILED or lag is _FAILED:
+                    return None
+                links.append(Dependency(pred, kind or "FS", lag or ZERO, item_line))
+            else:
+                pred = self.plain_slug(item)
+                if pred is _FAILED:
+                    return None
+                links.append(Dependency(pred, "FS", ZERO, item_line))
+        return links
+
+    def plain_duration_or_estimate(self, value: object) -> object:
+        if type(value) is not Mapping:
+            return self.plain_value(value, "duration_or_estimate")
+        if value.keys() != spec.ESTIMATE.keys():
+            return _FAILED
+        points = tuple(self.plain_value(value[key], "duration") for key in spec.ESTIMATE)
+        if _FAILED in points or None in points or any(p == "" for p in value.values()):
+            return _FAILED
+        optimistic, likely, pessimistic = (p.approx_days() for p in points)
+        return points if optimistic <= likely <= pessimistic else _FAILED
+
+    def plain_slip(self, value: object) -> object:
+        if type(value) is not Mapping or value.keys() != spec.SLIP.keys() or any(p == "" for p in value.values()):
+            return _FAILED
+        probability = self.plain_value(value["probability"], "probability")
+        by = self.plain_value(value["by"], "duration")
+        if probability is _FAILED or by is _FAILED or probability is None or by is None:
+            return _FAILED
+        return probability, by
+
+    def read_checked_milestone(self, item: object, line: int, index: int) -> Milestone | None:
+        """The milestone read key by key with every check, saying what is wrong."""
         if not isinstance(item, Mapping):
             self.error("wrong-type", f"milestone #{index + 1} is {_kind_name(item)}, but each milestone is a "
                                      "mapping of keys", line, "write it as '- id: my-step' with 'title:' below")
@@ -677,3 +842,44 @@ CONVERTERS: dict[str, Callable] = {
     "distribution": _enum(("triangular", "pert"), "invalid-distribution", str.lower),
     "weekdays": _weekdays, "days": _days, "calendar": _calendar, "tracks": _tracks,
 }
+
+
+# -- the one-pass reading: what each milestone key reads with (see _Reader.read_plain_milestone) ---
+
+_FAILED = object()  # a value the one-pass reading leaves to the checked one
+_AFTER, _DEPENDS_ON, _ACTUAL = object(), object(), object()  # read once the other keys are
+_PLAIN_SLUG_LENGTH = min(spec.MAX_ID, spec.MAX_TOKEN)
+
+
+def _plain_text(limit: int) -> Callable:
+    limit = min(limit, spec.MAX_TEXT)
+
+    def read(reader: _Reader, value: object) -> object:
+        if type(value) is not str:
+            return _FAILED
+        text = value.strip()
+        return _FAILED if len(text) > limit or CONTROL.search(text) else text
+    return read
+
+
+def _plain_reader(key: str, field: spec.FieldSpec) -> object:
+    limit = field.max_length or spec.MAX_LENGTH.get(field.type, spec.MAX_TOKEN)
+    special = {"after": _AFTER, "depends_on": _DEPENDS_ON, "actual": _ACTUAL}
+    if key in special:
+        return special[key]
+    if field.type == "slug" and limit == spec.MAX_ID:
+        return _Reader.plain_slug
+    if field.type == "ids":
+        return lambda reader, value: _FAILED if (ids := reader.plain_ids(value)) is None else tuple(ids)
+    if field.type == "string":
+        return _plain_text(limit)
+    if field.type == "duration_or_estimate":
+        return _Reader.plain_duration_or_estimate
+    if field.type == "slip":
+        return _Reader.plain_slip
+    if field.type in ("dependencies", "actual", "calendar", "tracks"):
+        raise AssertionError(f"no one-pass reading for '{key}'")
+    return lambda reader, value: reader.plain_value(value, field.type, limit)
+
+
+_PLAIN_FIELDS: dict[str, object] = {key: _plain_reader(key, field) for key, field in spec.MILESTONE.items()}
