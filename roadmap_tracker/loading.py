@@ -348,24 +348,18 @@ class _Reader:
             actual_start, actual_end = (self.plain_value(actual.get(key), "day") for key in ("start", "end"))
             if actual_start is _FAILED or actual_end is _FAILED:
                 return None
-        get = values.get
-        duration = get("duration")
-        estimate = None
-        if type(duration) is tuple:
-            estimate = duration
-            duration = estimate[1]
-        return Milestone(
-            id=ident, title=values["title"] or ident, line=line, index=index,
-            kind=get("kind") or "task", track=get("track"), lead=get("lead"),
-            partners=get("partners") or (), venue=get("venue"), timezone=get("timezone"),
-            virtual=get("virtual"), links=get("links") or (), documents=get("documents") or (),
-            notes=get("notes"), tags=get("tags") or (), start=get("start"), end=get("end"),
-            duration=duration, not_before=get("not_before"), deadline=get("deadline"),
-            during=get("during") or (), dependencies=tuple(dependencies), condition=get("condition"),
-            status=get("status"), progress=get("progress"), actual_start=actual_start,
-            actual_end=actual_end, estimate=estimate, distribution=get("distribution") or "triangular",
-            slip=get("slip"), key_lines=item.key_lines,
-        )
+        if not values["title"]:
+            values["title"] = ident  # a title of spaces only
+        duration = values.get("duration")
+        if type(duration) is tuple:  # a three-point estimate: the plan uses the likely length
+            values["estimate"] = duration
+            values["duration"] = duration[1]
+        values.update(line=line, index=index, dependencies=tuple(dependencies), key_lines=item.key_lines)
+        if actual_start is not None:
+            values["actual_start"] = actual_start
+        if actual_end is not None:
+            values["actual_end"] = actual_end
+        return Milestone.from_fields(values)
 
     # -- the one-pass reading of well-formed values: each gives what the checked reading (convert)
     # gives for a value it accepts without a message, or _FAILED ------------------------------------

@@ -134,6 +134,13 @@ class _Builder:
         self.opening: set[str] = set()  # anchors of collections not finished yet
 
     def parse(self, loader) -> object:
+        """The document's root value.
+
+        One loop over the events with the open collection's state in local variables (the
+        enclosing ones wait on ``stack``): this loop runs once per value of the file, and
+        attribute look-ups in it were a third of its time. An event's line is looked up only
+        where one is kept (keys, list items, collections, anchors) or said in a message.
+        """
         from yaml import (AliasEvent as _ALIAS_EVENT, MappingEndEvent as _MAPPING_END,
                           MappingStartEvent as _MAPPING_START, ScalarEvent as _SCALAR_EVENT,
                           ScalarNode as _SCALAR, SequenceEndEvent as _SEQUENCE_END,
@@ -142,97 +149,133 @@ class _Builder:
         get = loader.get_event
         resolve = loader.resolve
         tags: dict[str, str] = {}  # plain scalar text -> resolved tag (depends on the text alone)
+        # resolve() looks up the resolvers by the text's first character: a text starting with any
+        # other character (a title, most ids) is a string, known without asking it
+        implicit = loader.yaml_implicit_resolvers
+        resolved_first = None if None in implicit or loader.yaml_path_resolvers else frozenset(implicit)
+        default_tag = loader.DEFAULT_SCALAR_TAG
+        anchors = self.anchors
         get()  # stream start
         event = get()
         if isinstance(event, StreamEndEvent):
             return None
-        stack: list[_Open] = []
+        # the open collection: its value, whether a mapping, the lines it keeps, the key waiting
+        # for its value (and that key's line), its anchor, and the count when it opened
+        container: Mapping | Sequence | None = None
+        is_mapping = False
+        lines: dict | list = []
+        key: object = _NO_KEY
+        key_line = 0
+        anchor: str | None = None
+        count_at_start = 0
+        stack: list[tuple] = []
+        count = 0
         root = _NO_KEY
         while True:
             event = get()
             kind = event.__class__
-            line = event.start_mark.line + 1
             if kind is _SCALAR_EVENT:
                 text = event.value
                 tag = event.tag
                 if tag is None or tag == "!":
-                    if event.implicit[0]:
+                    if not event.implicit[0]:
+                        tag = _STR
+                    elif resolved_first is not None and text[:1] not in resolved_first:
+                        tag = default_tag
+                    else:
                         tag = tags.get(text)
                         if tag is None:
                             tag = tags[text] = resolve(_SCALAR, text, event.implicit)
-                    else:
-                        tag = _STR
                 if tag in _TEXT_TAGS:
                     value = text
                 elif tag == "tag:yaml.org,2002:null":
                     value = None
                 else:
                     value = self._scalar(_SCALAR(tag, text, event.start_mark, event.end_mark))
-                self.count += 1
+                count += 1
                 if event.anchor is not None:
-                    self._anchor(event.anchor, value, 1, line)
+                    self._anchor(event.anchor, value, 1, event.start_mark.line + 1)
+                if is_mapping:
+                    if key is _NO_KEY:
+                        line = event.start_mark.line + 1
+                        if tag == "tag:yaml.org,2002:merge":
+                            raise YamlProblem("merge keys (<<) are not supported; write the keys out", line,
+                                              "unsupported-yaml")
+                        key = str(value) if value is not None else ""
+                        if key in container:  # type: ignore[operator]
+                            raise YamlProblem(f"key '{key}' appears twice in the same mapping; keep one", line,
+                                              "duplicate-key")
+                        key_line = line
+                    else:
+                        container[key] = value  # type: ignore[index]
+                        lines[key] = key_line  # type: ignore[index]
+                        key = _NO_KEY
+                    continue
+                line = event.start_mark.line + 1
             elif kind is _MAPPING_START or kind is _SEQUENCE_START:
+                line = event.start_mark.line + 1
                 if len(stack) >= MAX_DEPTH:
                     raise YamlProblem(f"the document nests deeper than {MAX_DEPTH} levels", line, "too-deep")
-                self.count += 1
+                count += 1
+                stack.append((container, is_mapping, lines, key, key_line, anchor, count_at_start))
                 if kind is _MAPPING_START:
-                    value = Mapping()
-                    value.key_lines = {}
+                    container = Mapping()
+                    container.key_lines = lines = {}
+                    is_mapping = True
                 else:
-                    value = Sequence()
-                    value.item_lines = []
-                value.line = line
-                if event.anchor is not None:
-                    self.opening.add(event.anchor)
-                stack.append(_Open(value, kind is _MAPPING_START, event.anchor, self.count))
+                    container = Sequence()
+                    container.item_lines = lines = []
+                    is_mapping = False
+                container.line = line
+                key = _NO_KEY
+                anchor = event.anchor
+                count_at_start = count
+                if anchor is not None:
+                    self.opening.add(anchor)
                 continue
             elif kind is _MAPPING_END or kind is _SEQUENCE_END:
-                done = stack.pop()
-                value = done.value
-                line = value.line
-                if done.anchor is not None:
-                    self.opening.discard(done.anchor)
-                    self._anchor(done.anchor, value, self.count - done.count_at_start + 1, line)
+                value = container
+                line = value.line  # type: ignore[union-attr]
+                if anchor is not None:
+                    self.opening.discard(anchor)
+                    self._anchor(anchor, value, count - count_at_start + 1, line)
+                container, is_mapping, lines, key, key_line, anchor, count_at_start = stack.pop()
             elif kind is _ALIAS_EVENT:
+                line = event.start_mark.line + 1
                 name = event.anchor
                 if name in self.opening:
                     raise YamlProblem("an alias refers to the value that contains it; remove the recursive alias",
                                       line, "recursive-alias")
-                if name not in self.anchors:
+                if name not in anchors:
                     raise YamlProblem(f"YAML syntax: found undefined alias '{name}'; define it with &{name} "
                                       "before using it", line)
-                value, size = self.anchors[name]
-                self.count += size
+                value, size = anchors[name]
+                count += size
                 self.expanded += size
                 if self.expanded > MAX_ALIAS_VALUES:
                     raise YamlProblem(f"aliases (*name) expand to more than {MAX_ALIAS_VALUES:,} values; "
                                       "write the values out or split the file", line, "too-large")
             else:  # document end
                 break
-            if not stack:
+            if container is None:
                 root = value
                 continue
-            top = stack[-1]
-            if not top.is_mapping:
-                top.value.append(value)
-                top.value.item_lines.append(line)
-            elif top.key is _NO_KEY:
-                if kind is _SCALAR_EVENT and tag == "tag:yaml.org,2002:merge":
-                    raise YamlProblem("merge keys (<<) are not supported; write the keys out", line,
-                                      "unsupported-yaml")
+            if not is_mapping:
+                container.append(value)  # type: ignore[union-attr]
+                lines.append(line)  # type: ignore[union-attr]
+            elif key is _NO_KEY:  # an alias or a collection as a key (a scalar key was taken above)
                 if isinstance(value, (Mapping, Sequence)):
-                    raise YamlProblem("a key must be a plain word, not a list or mapping",
-                                      line if kind is not _MAPPING_END and kind is not _SEQUENCE_END
-                                      else value.line, "wrong-type")
+                    raise YamlProblem("a key must be a plain word, not a list or mapping", line, "wrong-type")
                 key = str(value) if value is not None else ""
-                if key in top.value:
+                if key in container:  # type: ignore[operator]
                     raise YamlProblem(f"key '{key}' appears twice in the same mapping; keep one", line,
                                       "duplicate-key")
-                top.key, top.key_line = key, line
+                key_line = line
             else:
-                top.value[top.key] = value
-                top.value.key_lines[top.key] = top.key_line
-                top.key = _NO_KEY
+                container[key] = value  # type: ignore[index]
+                lines[key] = key_line  # type: ignore[index]
+                key = _NO_KEY
+        self.count = count
         event = get()
         if not isinstance(event, StreamEndEvent):
             raise YamlProblem("YAML syntax: a second document starts here (---); a roadmap file holds one "

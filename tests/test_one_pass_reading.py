@@ -77,6 +77,7 @@ def _assert_same(text: str, monkeypatch) -> None:
     if fast is not None:
         assert [m.key_lines for m in fast.milestones] == [m.key_lines for m in checked.milestones]
         assert [repr(m) for m in fast.milestones] == [repr(m) for m in checked.milestones]
+        assert [list(vars(m).items()) for m in fast.milestones] == [list(vars(m).items()) for m in checked.milestones]
 
 
 def _flow(fields: dict) -> str:
