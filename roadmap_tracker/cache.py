@@ -35,7 +35,7 @@ from typing import Callable
 from . import __version__
 from ._util import without_gc
 
-MAGIC = b"roadmap-tracker parse cache 1\n"
+MAGIC = b"roadmap-tracker parse cache 2\n"
 MAX_ENTRIES = 32
 MAX_BYTES = 512 * 1024 * 1024
 _READER_MODULES = ("loading.py", "model.py", "dates.py", "yamlsource.py", "spec.py", "errors.py")

@@ -8,7 +8,6 @@ check every key against :mod:`roadmap_tracker.spec` and convert values, then res
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import hashlib
 import os
@@ -158,9 +157,7 @@ def parse_roadmap_bytes(data: bytes, name: str = "<memory>") -> tuple[Roadmap | 
     except YamlProblem as problem:
         return None, [Diagnostic("error", problem.code, problem.message, name, problem.line)]
     reader = _Reader(name)
-    roadmap = reader.read(document)
-    if roadmap is not None:
-        roadmap = dataclasses.replace(roadmap, content_hash=hashlib.sha256(data).hexdigest())
+    roadmap = reader.read(document, hashlib.sha256(data).hexdigest())
     return roadmap, sorted(reader.diagnostics, key=lambda d: d.line or 0)
 
 
@@ -245,7 +242,7 @@ class _Reader:
             return None
 
     # -- the document ---------------------------------------------------------------------------
-    def read(self, document: object) -> Roadmap | None:
+    def read(self, document: object, content_hash: str = "") -> Roadmap | None:
         if not isinstance(document, Mapping):
             held = "plain text" if isinstance(document, str) else _kind_name(document)  # never the file back
             self.error("wrong-type", f"the file holds {held}, but a roadmap is a mapping "
@@ -286,6 +283,7 @@ class _Reader:
             calendar=calendar,
             milestones=tuple(milestones),
             path=self.name,
+            content_hash=content_hash,
         )
         self.check_references(roadmap, header)
         return roadmap

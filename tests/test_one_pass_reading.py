@@ -117,3 +117,16 @@ def test_links_name_the_very_id_string_of_their_step():
 def monkeypatch_module():
     with pytest.MonkeyPatch.context() as patch:
         yield patch
+
+
+def test_a_pickled_roadmap_comes_back_field_for_field(monkeypatch):
+    """The parse cache keeps only the fields of a step that differ from their defaults."""
+    import pickle
+
+    text = HEADER + "".join(_flow({**BASE, "id": f"m{i}", key: values[0]})
+                            for i, (key, values) in enumerate(VALUES.items()) if key not in ("id", "foo", "titel"))
+    roadmap, diagnostics = parse_roadmap_bytes(text.encode(), "plan.yaml")
+    assert roadmap is not None, diagnostics
+    again = pickle.loads(pickle.dumps(roadmap, protocol=pickle.HIGHEST_PROTOCOL))
+    assert again == roadmap
+    assert [list(vars(m).items()) for m in again.milestones] == [list(vars(m).items()) for m in roadmap.milestones]
