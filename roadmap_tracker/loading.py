@@ -20,7 +20,7 @@ from . import spec
 from .dates import (WEEKDAY_NAMES, ZERO, DateWindow, Duration, WorkCalendar, parse_date_window, parse_day,
                     parse_duration)
 from .errors import Diagnostic, RoadmapInvalid, RoadmapNotFound
-from ._util import without_gc
+from ._util import without_gc_kept
 from .model import KINDS, LINK_TYPES, STATUSES, Dependency, Milestone, Roadmap, Track
 from .yamlsource import Mapping, Sequence, YamlProblem, parse_yaml, portability_problem
 
@@ -75,7 +75,7 @@ def load_roadmap(path: str | os.PathLike, cache: bool = False) -> Roadmap:
     return roadmap
 
 
-@without_gc
+@without_gc_kept
 def read_roadmap(path: str | os.PathLike) -> tuple[Roadmap | None, list[Diagnostic]]:
     """Load a roadmap file, returning it (``None`` if it cannot be built) with all diagnostics."""
     name = str(path)
