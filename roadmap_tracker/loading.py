@@ -273,6 +273,7 @@ class _Reader:
             milestone = self.read_milestone(item, line, index)
             if milestone is not None:
                 milestones.append(milestone)
+            raw_milestones[index] = None  # read: its values go now, not when all steps are read (peak memory)
         roadmap = Roadmap(
             id=self.convert(header, "id", "slug", "roadmap") or "roadmap",
             title=self.convert(header, "title", "string", "roadmap", spec.HEADER["title"].max_length)

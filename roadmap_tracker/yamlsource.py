@@ -9,6 +9,8 @@ roadmap has its own date grammar (fuzzy windows), parsed in :mod:`roadmap_tracke
 
 from __future__ import annotations
 
+import sys
+
 # PyYAML is imported by the functions that parse: a roadmap served from the parse cache (the
 # common case of `roadmap status`) never needs it, and its import is a sixth of the command's time.
 
@@ -28,16 +30,18 @@ class YamlProblem(Exception):
 
 
 class Mapping(dict):
-    """A dict with the line of the mapping and of each key."""
+    """A dict with the line of the mapping and of each key (slots: no second dict per mapping)."""
 
-    line: int = 0
+    __slots__ = ("line", "key_lines")
+    line: int
     key_lines: dict
 
 
 class Sequence(list):
     """A list with the line of the sequence and of each item."""
 
-    line: int = 0
+    __slots__ = ("line", "item_lines")
+    line: int
     item_lines: list
 
 
@@ -171,6 +175,8 @@ class _Builder:
         stack: list[tuple] = []
         count = 0
         root = _NO_KEY
+        last_line = 0  # the line number last made: equal lines share it (a step on one line, its keys)
+        intern = sys.intern  # keys: one string per name, not one per mapping
         while True:
             event = get()
             kind = event.__class__
@@ -198,10 +204,14 @@ class _Builder:
                 if is_mapping:
                     if key is _NO_KEY:
                         line = event.start_mark.line + 1
+                        if line == last_line:
+                            line = last_line
+                        else:
+                            last_line = line
                         if tag == "tag:yaml.org,2002:merge":
                             raise YamlProblem("merge keys (<<) are not supported; write the keys out", line,
                                               "unsupported-yaml")
-                        key = str(value) if value is not None else ""
+                        key = intern(str(value)) if value is not None else ""
                         if key in container:  # type: ignore[operator]
                             raise YamlProblem(f"key '{key}' appears twice in the same mapping; keep one", line,
                                               "duplicate-key")
@@ -212,8 +222,16 @@ class _Builder:
                         key = _NO_KEY
                     continue
                 line = event.start_mark.line + 1
+                if line == last_line:
+                    line = last_line
+                else:
+                    last_line = line
             elif kind is _MAPPING_START or kind is _SEQUENCE_START:
                 line = event.start_mark.line + 1
+                if line == last_line:
+                    line = last_line
+                else:
+                    last_line = line
                 if len(stack) >= MAX_DEPTH:
                     raise YamlProblem(f"the document nests deeper than {MAX_DEPTH} levels", line, "too-deep")
                 count += 1
@@ -266,7 +284,7 @@ class _Builder:
             elif key is _NO_KEY:  # an alias or a collection as a key (a scalar key was taken above)
                 if isinstance(value, (Mapping, Sequence)):
                     raise YamlProblem("a key must be a plain word, not a list or mapping", line, "wrong-type")
-                key = str(value) if value is not None else ""
+                key = intern(str(value)) if value is not None else ""
                 if key in container:  # type: ignore[operator]
                     raise YamlProblem(f"key '{key}' appears twice in the same mapping; keep one", line,
                                       "duplicate-key")
