@@ -523,9 +523,12 @@ class _Reader:
             else:
                 seen[m.id] = m
         track_ids = [t.id for t in roadmap.tracks]
+        backward = False  # a link to a step later in the file (only then can there be a loop)
         for m in roadmap.milestones:
+            position = seen[m.id].index
             for dep in m.dependencies:
-                if dep.predecessor not in seen:
+                first = seen.get(dep.predecessor)
+                if first is None:
                     guess = _closest(dep.predecessor, seen)
                     self.error("unknown-dependency", f"milestone '{m.id}' depends on '{dep.predecessor}', which is "
                                                      "not a milestone", dep.line or m.line,
@@ -533,8 +536,12 @@ class _Reader:
                 elif dep.predecessor == m.id:
                     self.error("dependency-cycle", f"milestone '{m.id}' depends on itself", dep.line or m.line,
                                "remove the self-reference")
+                elif first.index >= position:
+                    backward = True
             for session_id in m.during:
                 session = seen.get(session_id)
+                if session is not None and session_id != m.id and session.index >= position:
+                    backward = True
                 if session is None:
                     guess = _closest(session_id, seen)
                     self.error("unknown-dependency", f"milestone '{m.id}': 'during' names '{session_id}', which is "
@@ -553,9 +560,11 @@ class _Reader:
             guess = _closest(roadmap.target, seen)
             self.error("unknown-target", f"the target '{roadmap.target}' is not a milestone",
                        header.key_lines.get("target"), f"did you mean '{guess}'?" if guess else "check the id")
-        self.check_cycles(roadmap, seen)
+        if backward:
+            self.check_cycles(roadmap, seen)
 
     def check_cycles(self, roadmap: Roadmap, known: dict[str, Milestone]) -> None:
+        """Loops among links, some of which point backward in the file (see check_references)."""
         index = {m.id: m.index for m in known.values()}
         edges = [(p, m.id) for m in roadmap.milestones for p in (*m.predecessors, *m.during)
                  if p in known and p != m.id]

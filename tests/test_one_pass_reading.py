@@ -130,3 +130,12 @@ def test_a_pickled_roadmap_comes_back_field_for_field(monkeypatch):
     again = pickle.loads(pickle.dumps(roadmap, protocol=pickle.HIGHEST_PROTOCOL))
     assert again == roadmap
     assert [list(vars(m).items()) for m in again.milestones] == [list(vars(m).items()) for m in roadmap.milestones]
+
+
+def test_a_loop_closed_by_a_backward_during_link_is_still_found():
+    """Loops are looked for only when some link points backward: a 'during' link counts too."""
+    text = HEADER.replace("  - {id: s1, title: Session, kind: session, start: 2024-03-04, end: 2024-03-08}\n", "") + (
+        "  - {id: m, title: M, duration: 1d, during: [s1]}\n"
+        "  - {id: s1, title: S, kind: session, start: 2024-03-04, end: 2024-03-08, after: [m]}\n")
+    _, diagnostics = parse_roadmap_bytes(text.encode(), "plan.yaml")
+    assert [(d.code, d.line, d.message) for d in diagnostics] == [("dependency-cycle", 5, "dependency cycle: m -> s1 -> m")]
