@@ -139,3 +139,21 @@ def test_a_loop_closed_by_a_backward_during_link_is_still_found():
         "  - {id: s1, title: S, kind: session, start: 2024-03-04, end: 2024-03-08, after: [m]}\n")
     _, diagnostics = parse_roadmap_bytes(text.encode(), "plan.yaml")
     assert [(d.code, d.line, d.message) for d in diagnostics] == [("dependency-cycle", 5, "dependency cycle: m -> s1 -> m")]
+
+
+def test_loading_leaves_the_collector_on_and_nothing_frozen(tmp_path, monkeypatch):
+    """What loading made is handed to the oldest generation (gc.freeze then gc.unfreeze), warm or cold."""
+    import gc
+
+    from roadmap_tracker import cache
+    from roadmap_tracker.loading import load_roadmap
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("ROADMAP_NO_CACHE", raising=False)
+    path = tmp_path / "plan.yaml"
+    path.write_text(HEADER + _flow(BASE), encoding="utf-8")
+    for _ in range(2):  # read, then from the parse cache
+        roadmap = load_roadmap(path, cache=True)
+        cache.reap(wait=True)
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+        assert [m.id for m in roadmap.milestones] == ["s1", "a", "m"]
