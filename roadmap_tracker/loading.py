@@ -14,7 +14,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from . import spec
 from .dates import (WEEKDAY_NAMES, ZERO, DateWindow, Duration, WorkCalendar, parse_date_window, parse_day,
@@ -273,7 +273,7 @@ class _Reader:
             milestone = self.read_milestone(item, line, index)
             if milestone is not None:
                 milestones.append(milestone)
-            raw_milestones[index] = None  # read: its values go now, not when all steps are read (peak memory)
+            raw_milestones[index] = None  # type: ignore[index]  # read: its values go now, not when all steps are read (peak memory)
         roadmap = Roadmap(
             id=self.convert(header, "id", "slug", "roadmap") or "roadmap",
             title=self.convert(header, "title", "string", "roadmap", spec.HEADER["title"].max_length)
@@ -362,7 +362,7 @@ class _Reader:
 
     # -- the one-pass reading of well-formed values: each gives what the checked reading (convert)
     # gives for a value it accepts without a message, or _FAILED ------------------------------------
-    def plain_slug(self, value: object) -> object:
+    def plain_slug(self, value: object) -> Any:
         """An id, the first of equal ids read (a link names the very string its step holds)."""
         if type(value) is not str:
             return _FAILED
@@ -374,7 +374,7 @@ class _Reader:
         self.slugs[value] = value
         return value
 
-    def plain_ids(self, value: object) -> list | None:
+    def plain_ids(self, value: object) -> list[str] | None:
         if type(value) is str:
             value = [value]
         elif type(value) is not Sequence:
@@ -382,11 +382,12 @@ class _Reader:
         ids = [self.plain_slug(item) for item in value]
         return None if _FAILED in ids else ids
 
-    def plain_value(self, value: object, type_name: str, limit: int = spec.MAX_TOKEN) -> object:
+    def plain_value(self, value: object, type_name: str, limit: int = spec.MAX_TOKEN) -> Any:
         """A value of a type whose converter writes no diagnostic; results for texts are kept, as
         the same dates, durations and names come back again and again."""
         if value is None:
             return None
+        memo = None
         if type(value) is str:
             memo = self.memos.get((type_name, limit))
             if memo is None:
@@ -400,7 +401,7 @@ class _Reader:
             converted = CONVERTERS[type_name](self, value, 0)
         except _Bad:
             return _FAILED
-        if type(value) is str:
+        if memo is not None:
             memo[value] = converted
         return converted
 
@@ -425,7 +426,7 @@ class _Reader:
                 links.append(Dependency(pred, "FS", ZERO, item_line))
         return links
 
-    def plain_duration_or_estimate(self, value: object) -> object:
+    def plain_duration_or_estimate(self, value: object) -> Any:
         if type(value) is not Mapping:
             return self.plain_value(value, "duration_or_estimate")
         if value.keys() != spec.ESTIMATE.keys():
@@ -436,7 +437,7 @@ class _Reader:
         optimistic, likely, pessimistic = (p.approx_days() for p in points)
         return points if optimistic <= likely <= pessimistic else _FAILED
 
-    def plain_slip(self, value: object) -> object:
+    def plain_slip(self, value: object) -> Any:
         if type(value) is not Mapping or value.keys() != spec.SLIP.keys() or any(p == "" for p in value.values()):
             return _FAILED
         probability = self.plain_value(value["probability"], "probability")
@@ -864,7 +865,7 @@ def _plain_text(limit: int) -> Callable:
     return read
 
 
-def _plain_reader(key: str, field: spec.FieldSpec) -> object:
+def _plain_reader(key: str, field: spec.FieldSpec) -> Any:
     limit = field.max_length or spec.MAX_LENGTH.get(field.type, spec.MAX_TOKEN)
     special = {"after": _AFTER, "depends_on": _DEPENDS_ON, "actual": _ACTUAL}
     if key in special:
@@ -884,4 +885,4 @@ def _plain_reader(key: str, field: spec.FieldSpec) -> object:
     return lambda reader, value: reader.plain_value(value, field.type, limit)
 
 
-_PLAIN_FIELDS: dict[str, object] = {key: _plain_reader(key, field) for key, field in spec.MILESTONE.items()}
+_PLAIN_FIELDS: dict[str, Any] = {key: _plain_reader(key, field) for key, field in spec.MILESTONE.items()}

@@ -10,6 +10,7 @@ roadmap has its own date grammar (fuzzy windows), parsed in :mod:`roadmap_tracke
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 # PyYAML is imported by the functions that parse: a roadmap served from the parse cache (the
 # common case of `roadmap status`) never needs it, and its import is a sixth of the command's time.
@@ -165,9 +166,9 @@ class _Builder:
             return None
         # the open collection: its value, whether a mapping, the lines it keeps, the key waiting
         # for its value (and that key's line), its anchor, and the count when it opened
-        container: Mapping | Sequence | None = None
+        container: Any = None  # Mapping | Sequence | None
         is_mapping = False
-        lines: dict | list = []
+        lines: Any = []  # its key_lines or item_lines
         key: object = _NO_KEY
         key_line = 0
         anchor: str | None = None
@@ -212,13 +213,13 @@ class _Builder:
                             raise YamlProblem("merge keys (<<) are not supported; write the keys out", line,
                                               "unsupported-yaml")
                         key = intern(str(value)) if value is not None else ""
-                        if key in container:  # type: ignore[operator]
+                        if key in container:
                             raise YamlProblem(f"key '{key}' appears twice in the same mapping; keep one", line,
                                               "duplicate-key")
                         key_line = line
                     else:
-                        container[key] = value  # type: ignore[index]
-                        lines[key] = key_line  # type: ignore[index]
+                        container[key] = value
+                        lines[key] = key_line
                         key = _NO_KEY
                     continue
                 line = event.start_mark.line + 1
@@ -253,7 +254,7 @@ class _Builder:
                 continue
             elif kind is _MAPPING_END or kind is _SEQUENCE_END:
                 value = container
-                line = value.line  # type: ignore[union-attr]
+                line = value.line
                 if anchor is not None:
                     self.opening.discard(anchor)
                     self._anchor(anchor, value, count - count_at_start + 1, line)
@@ -279,19 +280,19 @@ class _Builder:
                 root = value
                 continue
             if not is_mapping:
-                container.append(value)  # type: ignore[union-attr]
-                lines.append(line)  # type: ignore[union-attr]
+                container.append(value)
+                lines.append(line)
             elif key is _NO_KEY:  # an alias or a collection as a key (a scalar key was taken above)
                 if isinstance(value, (Mapping, Sequence)):
                     raise YamlProblem("a key must be a plain word, not a list or mapping", line, "wrong-type")
                 key = intern(str(value)) if value is not None else ""
-                if key in container:  # type: ignore[operator]
+                if key in container:
                     raise YamlProblem(f"key '{key}' appears twice in the same mapping; keep one", line,
                                       "duplicate-key")
                 key_line = line
             else:
-                container[key] = value  # type: ignore[index]
-                lines[key] = key_line  # type: ignore[index]
+                container[key] = value
+                lines[key] = key_line
                 key = _NO_KEY
         self.count = count
         event = get()
