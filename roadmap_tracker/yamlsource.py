@@ -78,20 +78,6 @@ def parse_yaml(text: str) -> object:
         raise YamlProblem(f"YAML syntax: {str(exc).splitlines()[0]}", 1) from None
 
 
-class _Open:
-    """A mapping or sequence being built, with what it needs until its end event."""
-
-    __slots__ = ("value", "is_mapping", "key", "key_line", "anchor", "count_at_start")
-
-    def __init__(self, value, is_mapping: bool, anchor: str | None, count_at_start: int):
-        self.value = value
-        self.is_mapping = is_mapping
-        self.key = _NO_KEY
-        self.key_line = 0
-        self.anchor = anchor
-        self.count_at_start = count_at_start
-
-
 _NO_KEY = object()
 _STR = "tag:yaml.org,2002:str"
 
