@@ -122,11 +122,11 @@ class Milestone:
         return made
 
     def __getstate__(self) -> dict:
-        """What pickle keeps (the parse cache): the fields that differ from their defaults, most
-        of a step's 31 fields being empty; the cache is a third smaller and loads faster."""
+        """What pickle keeps (the parse cache): the fields that are not their very default object
+        (None, an empty tuple, ...), most of a step's 31 fields being empty; the cache is a third
+        smaller and loads faster. Identity, not equality: as exact, and quicker to write."""
         defaults = _MILESTONE_DEFAULTS
-        return {name: value for name, value in self.__dict__.items()
-                if name not in defaults or type(value) is not type(defaults[name]) or value != defaults[name]}
+        return {name: value for name, value in self.__dict__.items() if value is not defaults.get(name, defaults)}
 
     def __setstate__(self, state: dict) -> None:
         full = dict(_MILESTONE_DEFAULTS)
