@@ -125,6 +125,7 @@ def test_a_pickled_roadmap_comes_back_field_for_field(monkeypatch):
 
     text = HEADER + "".join(_flow({**BASE, "id": f"m{i}", key: values[0]})
                             for i, (key, values) in enumerate(VALUES.items()) if key not in ("id", "foo", "titel"))
+    text += _flow({**BASE, "id": "defaults", "kind": "task", "distribution": "triangular", "tags": "[]", "progress": 0})
     roadmap, diagnostics = parse_roadmap_bytes(text.encode(), "plan.yaml")
     assert roadmap is not None, diagnostics
     again = pickle.loads(pickle.dumps(roadmap, protocol=pickle.HIGHEST_PROTOCOL))
