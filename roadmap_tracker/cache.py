@@ -215,6 +215,10 @@ def store(digest: str, path: str | os.PathLike, roadmap, background: bool = True
                 null = os.open(os.devnull, os.O_RDWR)
                 for fd in (0, 1, 2):
                     os.dup2(null, fd)
+                try:  # on a busy machine, the command goes first: the entry is only for next time
+                    os.nice(19)
+                except OSError:
+                    pass
                 _write(folder, name, key, roadmap)
             except BaseException:
                 code = 1
