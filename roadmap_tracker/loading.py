@@ -4,6 +4,11 @@ Phases, each collecting diagnostics rather than stopping: read the bytes, parse 
 check every key against :mod:`roadmap_tracker.spec` and convert values, then resolve references
 (duplicate ids, unknown dependencies, cycles). Scheduling warnings come later, from
 :func:`roadmap_tracker.scheduling.compute_schedule`.
+
+A well-formed step is read in one pass over its keys (:meth:`_Reader.read_plain_milestone`); a
+step with anything to say about it is read again key by key with every check
+(:meth:`_Reader.read_checked_milestone`), which alone writes the diagnostics, so that the
+messages and their order are those of the checked reading whatever the path.
 """
 
 from __future__ import annotations
