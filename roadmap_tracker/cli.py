@@ -210,7 +210,6 @@ class Session:
         missing store simply means nothing was reported yet.
         """
         from .store import Store, read_sqlite_facts, sqlite_path
-        from .store.rules import fact_conflicts, merge_all
 
         if self._facts is not None:
             return self._facts  # one read per command: the schedule and its caller share it
@@ -222,6 +221,11 @@ class Session:
         if stored is None:
             with Store.open(url, roadmap.id, shared=self.shared_store, source=source, readonly=True) as store:
                 stored = store.facts()
+        if not stored:  # nothing reported yet: the file's facts stand
+            self._facts = {}
+            return self._facts
+        from .store.rules import fact_conflicts, merge_all
+
         self._facts = merge_all(roadmap, stored)
         self._fact_warnings = fact_conflicts(roadmap, stored)
         return self._facts

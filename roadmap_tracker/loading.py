@@ -13,7 +13,6 @@ messages and their order are those of the checked reading whatever the path.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import re
@@ -190,6 +189,8 @@ class _Bad(Exception):
 
 
 def _closest(word: str, choices) -> str | None:
+    import difflib  # only to suggest a name for a mistyped one
+
     found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return found[0] if found else None
 
