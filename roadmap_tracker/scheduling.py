@@ -270,14 +270,19 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
         # forecast; where they come out the same, the forecast stands for them (and their successors).
         phase = "expected dates"
         expected: dict[str, _Step] = {}
+        moved: set[str] = set()  # steps whose expected dates differ from the forecast
         for node in topo:
             step = steps[node]
-            if step.reason == "as-of" or step.state == "in_progress" or step.m.during or any(
-                    expected[d.predecessor] is not steps[d.predecessor] for d in preds[node]):
+            if step.reason == "as-of" or step.state == "in_progress" or step.m.during or (moved and any(
+                    d.predecessor in moved for d in preds[node])):
                 m = step.m
                 again = _prepare(m, facts.get(m.id) or Facts.from_milestone(m), today, calendar)
                 _forward(again, preds[node], expected, today, calendar, floor=False)
-                expected[node] = step if _same_dates(again, step) else again
+                if _same_dates(again, step):
+                    expected[node] = step
+                else:
+                    expected[node] = again
+                    moved.add(node)
             else:
                 expected[node] = step
 
