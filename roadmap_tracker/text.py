@@ -35,11 +35,13 @@ def paint(text: str, colour: str | None, enabled: bool) -> str:
 def schedule_row(entry: ScheduleEntry) -> dict:
     """One step of the schedule as a JSON-ready dict with :data:`SCHEDULE_COLUMNS`."""
     m = entry.milestone
-    return {
+    late_start, late_finish = entry.late_start, entry.late_finish  # None for done and cancelled steps
+    return {  # the other dates are always set: isoformat() directly, a large plan has many rows
         "id": entry.id, "title": m.title, "kind": m.kind, "track": m.track,
-        "start": iso(entry.start), "end": iso(entry.end),
-        "early_start": iso(entry.early_start), "early_finish": iso(entry.early_finish),
-        "late_start": iso(entry.late_start), "late_finish": iso(entry.late_finish),
+        "start": entry.start.isoformat(), "end": entry.end.isoformat(),
+        "early_start": entry.early_start.isoformat(), "early_finish": entry.early_finish.isoformat(),
+        "late_start": late_start.isoformat() if late_start else None,
+        "late_finish": late_finish.isoformat() if late_finish else None,
         "total_float": entry.total_float, "free_float": entry.free_float,
         "critical": entry.critical, "fixed": entry.fixed, "status": entry.status, "driving": entry.driving,
         "near_critical": entry.near_critical, "expected_start": iso(entry.expected_start),
@@ -47,7 +49,15 @@ def schedule_row(entry: ScheduleEntry) -> dict:
     }
 
 
-_CSV_WORDS = {None: "", True: "true", False: "false"}
+_CSV_FLAGS = tuple(SCHEDULE_COLUMNS.index(name) for name in ("critical", "fixed", "near_critical"))
+
+
+def _csv_cells(row: dict) -> list:
+    """A schedule row's cells in column order, flags as ``true``/``false`` (as in JSON)."""
+    cells = list(map(row.__getitem__, SCHEDULE_COLUMNS))
+    for i in _CSV_FLAGS:
+        cells[i] = "true" if cells[i] else "false"
+    return cells
 
 
 def render_schedule(schedule: Schedule, fmt: str = "table", colour: bool = False) -> str:
@@ -57,9 +67,7 @@ def render_schedule(schedule: Schedule, fmt: str = "table", colour: bool = False
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(SCHEDULE_COLUMNS)
-        writer.writerows([_CSV_WORDS.get(v, v) if v is None or v is True or v is False else v
-                          for v in map(row.__getitem__, SCHEDULE_COLUMNS)]
-                         for row in map(schedule_row, schedule))
+        writer.writerows(map(_csv_cells, map(schedule_row, schedule)))  # None is written as ""
         return out.getvalue()
     header = ("id", "start", "end", "float", "crit", "status", "late", "driving", "title")
     table: list[tuple] = [header]
