@@ -129,7 +129,7 @@ def _prepare_bytecode() -> str:
             first = handle.readline()
         python = first[2:].strip() if first.startswith("#!") else sys.executable
     where = subprocess.run([python, "-c", "import roadmap_tracker, os; print(os.path.dirname(roadmap_tracker.__file__))"],
-                           capture_output=True, text=True, check=True).stdout.strip()
+                           capture_output=True, text=True, check=True, cwd="/").stdout.strip()  # not this folder
     subprocess.run([python, "-m", "compileall", "-q", where], check=False, stdout=subprocess.DEVNULL)
     return f"{' '.join(command)} (package in {where}, bytecode compiled)"
 
