@@ -181,15 +181,17 @@ def test_only_the_models_classes_are_rebuilt_from_an_entry():
 
 
 def test_status_from_a_cached_file_does_not_import_the_yaml_parser(roadmap_file, own_cache):
-    """PyYAML's import is a sixth of `roadmap status`; a file read from the cache does without it."""
+    """PyYAML's import is a sixth of `roadmap status`; a file read from the cache does without it,
+    and without a tracking store SQLite is not loaded either (nor platformdirs on Linux)."""
     _plant(roadmap_file, load_roadmap(roadmap_file))
+    unwanted = ("yaml", "sqlite3", "_sqlite3") + (("platformdirs",) if sys.platform == "linux" else ())
     probe = ("import sys\n"
              "from roadmap_tracker.cli import main\n"
              f"main(['--file', {str(roadmap_file)!r}, 'status', '--as-of', '2024-03-01'], standalone_mode=False)\n"
-             "print('YAML', sorted(m for m in sys.modules if m.split('.')[0] == 'yaml'))\n")
+             f"print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in {unwanted!r}))\n")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env={**os.environ})
     assert result.returncode == 0, result.stderr
-    assert "YAML []" in result.stdout
+    assert "LOADED []" in result.stdout
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the XDG rule is computed directly on Linux only")
