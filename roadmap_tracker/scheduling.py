@@ -177,7 +177,7 @@ class _Step:
 
     # Declared for readers and type checkers; the slots above hold them (no per-step __dict__).
     m: Milestone
-    facts: Facts
+    facts: Facts | Milestone  # what is known of its progress (see _prepare)
     state: str
     duration: Duration
     S: int  # early start instant
@@ -202,7 +202,7 @@ class _Step:
     session: str | None
     missed: list[str] | tuple[()]  # sessions it could not fit in (a list only for steps placed in sessions)
 
-    def __init__(self, m: Milestone, facts: Facts):
+    def __init__(self, m: Milestone, facts: Facts | Milestone):
         self.m = m
         self.facts = facts
         self.offset = 0
@@ -243,7 +243,7 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
     today = as_of.toordinal()
     milestones = roadmap.milestones
     order = {m.id: m.index for m in milestones}
-    steps = {m.id: _prepare(m, facts.get(m.id) or Facts.from_milestone(m), today, calendar) for m in milestones}
+    steps = {m.id: _prepare(m, facts.get(m.id) or m, today, calendar) for m in milestones}
     topo = topological_order(roadmap)
     diagnostics: list[Diagnostic] = []
     # links in file order: a step's dependencies sorted by their predecessors' position (stable on
@@ -276,7 +276,7 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
             if step.reason == "as-of" or step.state == "in_progress" or step.m.during or (moved and any(
                     d.predecessor in moved for d in preds[node])):
                 m = step.m
-                again = _prepare(m, facts.get(m.id) or Facts.from_milestone(m), today, calendar)
+                again = _prepare(m, facts.get(m.id) or m, today, calendar)
                 _forward(again, preds[node], expected, today, calendar, floor=False)
                 if _same_dates(again, step):
                     expected[node] = step
@@ -389,7 +389,10 @@ def _in_file_order(milestones, index: dict[str, int]) -> bool:
 
 # -- prepare ---------------------------------------------------------------------------------------
 
-def _prepare(m: Milestone, facts: Facts, today: int, calendar: WorkCalendar) -> _Step:
+def _prepare(m: Milestone, facts: Facts | Milestone, today: int, calendar: WorkCalendar) -> _Step:
+    """A step's working state. ``facts`` are the tracking store's, or the milestone itself when the
+    file's stand: it carries the same five fields (status, progress, actual dates, documents), so
+    a large plan needs no copy of them per step."""
     step = _Step(m, facts)
     actual_start = facts.actual_start if facts.actual_start and facts.actual_start.toordinal() <= today else None
     actual_end = facts.actual_end if facts.actual_end and facts.actual_end.toordinal() < today + 1 else None

@@ -32,29 +32,34 @@ def paint(text: str, colour: str | None, enabled: bool) -> str:
 
 # -- schedule -------------------------------------------------------------------------------------
 
-def schedule_row(entry: ScheduleEntry) -> dict:
-    """One step of the schedule as a JSON-ready dict with :data:`SCHEDULE_COLUMNS`."""
+def schedule_values(entry: ScheduleEntry) -> tuple:
+    """One step's values in :data:`SCHEDULE_COLUMNS` order: dates as dates, None where unset."""
     m = entry.milestone
-    late_start, late_finish = entry.late_start, entry.late_finish  # None for done and cancelled steps
-    return {  # the other dates are always set: isoformat() directly, a large plan has many rows
-        "id": entry.id, "title": m.title, "kind": m.kind, "track": m.track,
-        "start": entry.start.isoformat(), "end": entry.end.isoformat(),
-        "early_start": entry.early_start.isoformat(), "early_finish": entry.early_finish.isoformat(),
-        "late_start": late_start.isoformat() if late_start else None,
-        "late_finish": late_finish.isoformat() if late_finish else None,
-        "total_float": entry.total_float, "free_float": entry.free_float,
-        "critical": entry.critical, "fixed": entry.fixed, "status": entry.status, "driving": entry.driving,
-        "near_critical": entry.near_critical, "expected_start": iso(entry.expected_start),
-        "expected_end": iso(entry.expected_end), "late_days": entry.late_days,
-    }
+    return (entry.id, m.title, m.kind, m.track, entry.start, entry.end, entry.early_start, entry.early_finish,
+            entry.late_start, entry.late_finish, entry.total_float, entry.free_float, entry.critical, entry.fixed,
+            entry.status, entry.driving, entry.near_critical, entry.expected_start, entry.expected_end,
+            entry.late_days)
+
+
+_DATE_COLUMNS = ("start", "end", "early_start", "early_finish", "late_start", "late_finish", "expected_start",
+                 "expected_end")
+
+
+def schedule_row(entry: ScheduleEntry) -> dict:
+    """One step of the schedule as a JSON-ready dict with :data:`SCHEDULE_COLUMNS` (dates as ISO text)."""
+    row = dict(zip(SCHEDULE_COLUMNS, schedule_values(entry)))
+    for name in _DATE_COLUMNS:
+        row[name] = iso(row[name])
+    return row
 
 
 _CSV_FLAGS = tuple(SCHEDULE_COLUMNS.index(name) for name in ("critical", "fixed", "near_critical"))
 
 
-def _csv_cells(row: dict) -> list:
-    """A schedule row's cells in column order, flags as ``true``/``false`` (as in JSON)."""
-    cells = list(map(row.__getitem__, SCHEDULE_COLUMNS))
+def _csv_cells(values: tuple) -> list:
+    """A step's CSV cells: the writer turns dates into ISO text and None into "", and the flags
+    are spelled ``true``/``false`` as in JSON."""
+    cells = list(values)
     for i in _CSV_FLAGS:
         cells[i] = "true" if cells[i] else "false"
     return cells
@@ -67,7 +72,7 @@ def render_schedule(schedule: Schedule, fmt: str = "table", colour: bool = False
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(SCHEDULE_COLUMNS)
-        writer.writerows(map(_csv_cells, map(schedule_row, schedule)))  # None is written as ""
+        writer.writerows(map(_csv_cells, map(schedule_values, schedule)))
         return out.getvalue()
     header = ("id", "start", "end", "float", "crit", "status", "late", "driving", "title")
     table: list[tuple] = [header]
