@@ -188,6 +188,18 @@ class _Bad(Exception):
         self.code = code
 
 
+def _split_value_hint(mapping: Mapping, key: str) -> str | None:
+    """For a key with no value right after a text value (``{venue: UN Headquarters, New York}``):
+    the comma ended the value, and quoting it is the fix."""
+    keys = list(mapping)
+    position = keys.index(key)
+    before = keys[position - 1] if position else None
+    if mapping[key] is not None or before is None or not isinstance(mapping[before], str):
+        return None
+    return (f"a comma ends a value inside {{...}}: if '{shown(key)}' is the rest of {before}, quote the value: "
+            f"{before}: \"{shown(mapping[before])}, {shown(key)}\"")
+
+
 def _closest(word: str, choices) -> str | None:
     import difflib  # only to suggest a name for a mistyped one
 
@@ -222,7 +234,8 @@ class _Reader:
         for key in mapping:
             if key not in fields:
                 guess = _closest(key, fields)
-                hint = f"did you mean '{guess}'?" if guess else f"valid keys: {', '.join(fields)}"
+                hint = f"did you mean '{guess}'?" if guess else _split_value_hint(mapping, key) or \
+                    f"valid keys: {', '.join(fields)}"
                 self.error("unknown-key", f"unknown key '{key}' in {where}", mapping.key_lines.get(key, mapping.line), hint)
         for key, field in fields.items():
             if field.required and (key not in mapping or mapping[key] in (None, "")):

@@ -49,6 +49,16 @@ def test_bad_files_get_a_located_error_and_exit_2(runner, tmp_path, content, cod
     assert first.startswith(str(path)) and f"error[{code}]" in first, first
 
 
+def test_a_comma_inside_a_flow_value_is_explained_with_the_quoted_fix(runner, tmp_path):
+    path = tmp_path / "venue.yaml"
+    path.write_text("roadmap: {id: x, title: y}\nmilestones:\n"
+                    "  - {id: s, title: Session, start: 2027-07-12, venue: UN Headquarters, New York}\n")
+    result = _validate(runner, path)
+    assert result.exit_code == 2
+    assert f"{path}:3: error[unknown-key]: unknown key 'New York'" in result.stderr
+    assert 'quote the value: venue: "UN Headquarters, New York"' in result.stderr
+
+
 def test_alias_bomb_is_refused_not_expanded(runner, tmp_path):
     lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
     for i in range(1, 10):
