@@ -309,6 +309,7 @@ def render_whatif(result, fmt: str = "table") -> str:
                                  for i, d, b, a in result.deadlines_missed],
             "infeasible_sessions": result.infeasible_sessions,
             "sessions_missed": [{"id": i, "missed": list(missed), "now_in": now} for i, missed, now in result.sessions_missed],
+            "sessions_regained": [{"id": i, "now_in": now} for i, now in result.sessions_regained],
             "critical_path": result.critical_path, "critical_path_before": result.critical_path_before,
         }, indent=2) + "\n"
     md = fmt == "markdown"
@@ -327,6 +328,10 @@ def render_whatif(result, fmt: str = "table") -> str:
         out.append(f"{'- ' if md else '  '}{mid} misses {', '.join(missed)}; "
                    + (f"now at {now}" if now else "no later session in its 'during' list"))
     out.append("")
+    if result.sessions_regained:
+        out.append(("## " if md else "") + f"Steps that make their session again ({len(result.sessions_regained)})")
+        out += [f"{'- ' if md else '  '}{mid} now at {now}" for mid, now in result.sessions_regained]
+        out.append("")
     changed = result.critical_path != result.critical_path_before
     out.append(("## " if md else "") + "Critical path" + (" (changed)" if changed else " (unchanged)"))
     out.append(("" if md else "  ") + " -> ".join(result.critical_path))

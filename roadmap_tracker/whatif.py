@@ -28,6 +28,7 @@ class WhatIf:
     deadlines_missed: list[tuple[str, date, int, int]] = field(default_factory=list)  # id, deadline, before, after
     infeasible_sessions: list[str] = field(default_factory=list)
     sessions_missed: list[tuple[str, tuple[str, ...], str | None]] = field(default_factory=list)  # id, missed, now in
+    sessions_regained: list[tuple[str, str | None]] = field(default_factory=list)  # id, the session it now makes
     critical_path: list[str] = field(default_factory=list)
     critical_path_before: list[str] = field(default_factory=list)
 
@@ -109,9 +110,12 @@ def what_if(schedule: Schedule, slips: dict[str, int] | None = None, finishes: d
     result.infeasible_sessions = [d.milestone for d in after.diagnostics
                                   if d.code == "fixed-date-infeasible" and d.milestone not in infeasible_before]
     for entry in after:
-        newly = tuple(s for s in entry.missed_sessions if s not in schedule[entry.id].missed_sessions)
+        before = schedule[entry.id]
+        newly = tuple(s for s in entry.missed_sessions if s not in before.missed_sessions)
         if newly:
             result.sessions_missed.append((entry.id, newly, entry.session))
+        elif before.missed_sessions and entry.session is not None and entry.session in before.missed_sessions:
+            result.sessions_regained.append((entry.id, entry.session))
     result.critical_path = [e.id for e in after.driving_chain(after.targets[0])]
     result.critical_path_before = [e.id for e in schedule.driving_chain(schedule.targets[0])]
     return result

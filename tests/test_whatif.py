@@ -43,3 +43,12 @@ def test_a_slip_past_every_session_says_there_is_none_left():
 
 def test_a_slip_within_the_float_misses_no_session():
     assert what_if(_schedule(), {"draft": 7}).sessions_missed == []
+
+
+def test_an_earlier_finish_that_brings_a_decision_back_into_its_session_says_so():
+    late = compute_schedule(parse_roadmap_bytes(TWO_SESSIONS.replace("duration: 6w", "duration: 20w").encode(),
+                                                "wi.yaml")[0], AS_OF)
+    assert late["adopt"].session == "session-2"
+    result = what_if(late, finishes={"draft": date(2025, 3, 14)})
+    assert result.sessions_regained == [("adopt", "session-1")] and result.sessions_missed == []
+    assert "adopt now at session-1" in render_whatif(result)
