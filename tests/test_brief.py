@@ -256,3 +256,16 @@ def test_the_same_briefing_gives_the_same_docx_bytes_an_hour_later(monkeypatch):
     now = time.time()
     monkeypatch.setattr(time, "time", lambda: now + 3600)
     assert render_docx(brief, one_pixel) == first
+
+
+def test_an_open_condition_whose_window_passed_is_not_listed_as_due():
+    text = """\
+roadmap: {id: due, title: Due or waiting, target: decision}
+milestones:
+  - {id: side, title: Side event, not_before: 2024-01-08, duration: 5d, condition: if a host is found}
+  - {id: soon, title: Due soon, not_before: 2024-03-04, duration: 5d}
+  - {id: decision, title: The decision, kind: decision, start: 2024-06-10, after: [soon]}
+"""
+    brief = build_brief(_schedule(text, MONDAY), _schedule(text, LAST_MONDAY))
+    assert [row[0] for row in brief.sections["due_soon"]] == ["soon"]
+    assert [row[0] for row in brief.sections["open_conditions"]] == ["side"]

@@ -102,6 +102,7 @@ def build_brief(schedule: Schedule, previous: Schedule, compared_with: str = "la
     listed = {item.entry.id for name in ("overdue", "late_to_start") for item in report.sections.get(name, ())}
     brief.sections["due_soon"] = [row(e, f"due {e.end.isoformat()}") for e in schedule
                                   if e.state not in ("done", "cancelled") and e.id not in listed
+                                  and e.lateness != "window_passed"  # waits under open conditions
                                   and as_of <= e.end <= horizon]
     for name in ("overdue", "late_to_start", "at_risk", "blocked", "in_progress", "open_conditions"):
         if name in report.sections:
