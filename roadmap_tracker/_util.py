@@ -9,48 +9,37 @@ import stat
 from pathlib import Path
 
 
-def without_gc(func):
+def without_gc(func=None, *, keep: bool = False):
     """Run ``func`` with the cyclic garbage collector paused.
 
     Loading and scheduling allocate many small objects and no reference cycles; the collector's
     repeated full scans of them cost a third to a half of the time on large roadmaps. Reference
     counting still frees everything as usual.
-    """
 
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            if was_enabled:
-                gc.enable()
-
-    return wrapper
-
-
-def without_gc_kept(func):
-    """:func:`without_gc` for a function whose result lives on (a loaded roadmap): what it made
-    goes straight to the collector's oldest generation, as if it had survived the collections it
+    ``keep=True`` is for a function whose result lives on (a loaded roadmap): what it made goes
+    straight to the collector's oldest generation, as if it had survived the collections it
     skipped. Otherwise the first collection after it walks every object made at once (a third of
     the time of a roadmap read from the parse cache), and the next full collection soon again.
-    Skipped when something is frozen already (``gc.freeze``): thawing it is not ours to do."""
+    Skipped when something is frozen already (``gc.freeze``): thawing it is not ours to do.
+    """
 
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            if was_enabled:
-                if not gc.get_freeze_count():
-                    gc.freeze()
-                    gc.unfreeze()
-                gc.enable()
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            was_enabled = gc.isenabled()
+            gc.disable()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                if was_enabled:
+                    if keep and not gc.get_freeze_count():
+                        gc.freeze()
+                        gc.unfreeze()
+                    gc.enable()
 
-    return wrapper
+        return wrapper
+
+    return decorate(func) if func is not None else decorate
 
 
 PRIVATE_FOLDER = ".roadmap"  # the tool's own folder beside a roadmap: links inside it are never followed

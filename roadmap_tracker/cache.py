@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
-from ._util import without_gc_kept
+from ._util import without_gc
 
 MAGIC = b"roadmap-tracker parse cache 2\n"
 MAX_ENTRIES = 32
@@ -150,7 +150,7 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not part of a cached roadmap")
 
 
-@without_gc_kept
+@without_gc(keep=True)
 def _unpickle(handle):
     """The entry's roadmap, streamed (no second copy of the entry in memory), with the collector
     paused: it would otherwise walk the growing heap again and again as objects are made, five

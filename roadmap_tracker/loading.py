@@ -24,7 +24,7 @@ from . import spec
 from .dates import (WEEKDAY_NAMES, ZERO, DateWindow, Duration, WorkCalendar, parse_date_window, parse_day,
                     parse_duration)
 from .errors import Diagnostic, RoadmapInvalid, RoadmapNotFound
-from ._util import without_gc_kept
+from ._util import without_gc
 from .model import KINDS, LINK_TYPES, STATUSES, Dependency, Milestone, Roadmap, Track
 from .yamlsource import Mapping, Sequence, YamlProblem, parse_yaml, portability_problem
 
@@ -79,7 +79,7 @@ def load_roadmap(path: str | os.PathLike, cache: bool = False) -> Roadmap:
     return roadmap
 
 
-@without_gc_kept
+@without_gc(keep=True)
 def read_roadmap(path: str | os.PathLike) -> tuple[Roadmap | None, list[Diagnostic]]:
     """Load a roadmap file, returning it (``None`` if it cannot be built) with all diagnostics."""
     name = str(path)

@@ -82,6 +82,18 @@ _NO_KEY = object()
 _STR = "tag:yaml.org,2002:str"
 
 
+def _duplicate_key(key: str, line: int) -> YamlProblem:
+    return YamlProblem(f"key '{key}' appears twice in the same mapping; keep one", line, "duplicate-key")
+
+
+def _new_key(value: object, mapping: dict, line: int) -> str:
+    """A mapping's next key, as text, once (the event loop inlines this for plain scalar keys)."""
+    key = sys.intern(str(value)) if value is not None else ""
+    if key in mapping:
+        raise _duplicate_key(key, line)
+    return key
+
+
 def portability_problem(text: str) -> YamlProblem | None:
     """Why PyYAML's pure-Python parser cannot read ``text``, which libyaml read (None when it can).
 
@@ -200,8 +212,7 @@ class _Builder:
                                               "unsupported-yaml")
                         key = intern(str(value)) if value is not None else ""
                         if key in container:
-                            raise YamlProblem(f"key '{key}' appears twice in the same mapping; keep one", line,
-                                              "duplicate-key")
+                            raise _duplicate_key(key, line)
                         key_line = line
                     else:
                         container[key] = value
@@ -271,10 +282,7 @@ class _Builder:
             elif key is _NO_KEY:  # an alias or a collection as a key (a scalar key was taken above)
                 if isinstance(value, (Mapping, Sequence)):
                     raise YamlProblem("a key must be a plain word, not a list or mapping", line, "wrong-type")
-                key = intern(str(value)) if value is not None else ""
-                if key in container:
-                    raise YamlProblem(f"key '{key}' appears twice in the same mapping; keep one", line,
-                                      "duplicate-key")
+                key = _new_key(value, container, line)
                 key_line = line
             else:
                 container[key] = value

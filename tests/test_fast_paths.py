@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from roadmap_tracker.loading import parse_roadmap_bytes
 from roadmap_tracker.scheduling import dependency_graph, topological_order
 from roadmap_tracker.toposort import file_order_topological
-from roadmap_tracker.yamlsource import parse_yaml
+from roadmap_tracker.yamlsource import YamlProblem, parse_yaml
 
 from .conftest import SHIPPED
 
@@ -230,3 +230,9 @@ def test_any_dumped_document_reads_as_the_composed_graph(document, flow):
     assert ours == reference
     assert _lines(ours) == _lines(reference)
 
+
+
+def test_an_alias_as_a_key_reads_as_the_text_it_names_and_counts_for_duplicates():
+    assert parse_yaml("a: &k name\n*k : 1\n") == {"a": "name", "name": 1}
+    with pytest.raises(YamlProblem, match="key 'name' appears twice"):
+        parse_yaml("a: &k name\nname: 2\n*k : 1\n")
