@@ -145,14 +145,18 @@ def _missed(e: ScheduleEntry, schedule: Schedule) -> str:
 
 
 def lateness_text(e: ScheduleEntry, schedule: Schedule) -> str | None:
-    """The step's lateness on the as-of day in the words `roadmap status` gives it, for views that
-    show one step at a time (calendar descriptions); None when it is not late."""
+    """The step's lateness on the as-of day (overdue, late to start, a window passed, a session
+    missed) in the words `roadmap status` gives it, for views that show one step at a time
+    (calendar descriptions); None when it is not late."""
+    missed = _missed(e, schedule)
     if e.lateness == "overdue":
-        return "Overdue: " + _overdue(e, schedule.as_of)
+        return "Overdue: " + missed + _overdue(e, schedule.as_of)
     if e.lateness == "late_to_start":
-        return "Late to start: " + _late_to_start(e, schedule)
+        return "Late to start: " + missed + _late_to_start(e, schedule)
     if e.lateness == "window_passed":
         return f"Open condition, window passed {_days(e.late_days)} ago: confirm, reschedule or cancel"
+    if missed:  # not late yet, but it no longer fits the session it was meant for
+        return "Late: " + missed.removesuffix("; ")
     return None
 
 

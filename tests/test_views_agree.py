@@ -47,3 +47,26 @@ def test_the_calendar_says_overdue_with_the_days_status_counts(cli, write_roadma
     assert f"Overdue: expected to end 2024-01-17, {late_days['draft']} days ago; now forecast" in draft
     side = next(text for uid, text in described.items() if "side-event" in uid)
     assert "window passed 52 days ago" in side and "Overdue" not in side
+
+
+def test_the_calendar_says_which_session_a_late_step_misses_as_status_does(cli, write_roadmap, tmp_path):
+    from icalendar import Calendar
+
+    path = write_roadmap("""\
+roadmap: {id: missed, title: Missed sessions, target: adopt}
+milestones:
+  - {id: s1, title: Session 1, kind: session, start: 2024-04-15, end: 2024-04-19}
+  - {id: s2, title: Session 2, kind: session, start: 2024-06-10, end: 2024-06-14}
+  - {id: draft, title: Draft, not_before: 2024-01-08, duration: 30w}
+  - {id: adopt, title: Adoption, kind: decision, during: [s1, s2], after: [draft]}
+""")
+    args = ("--file", str(path))
+    status = json.loads(cli(*args, "status", "--as-of", "2024-07-15", "--format", "json").stdout)
+    why = next(i["why"] for section in status.values() if isinstance(section, list)
+               for i in section if isinstance(i, dict) and i.get("id") == "adopt")
+    feed = tmp_path / "missed.ics"
+    assert cli(*args, "export", "ics", "--as-of", "2024-07-15", "-o", str(feed)).exit_code == 0
+    adopt = next(str(e["DESCRIPTION"]) for e in Calendar.from_ical(feed.read_bytes()).walk("VEVENT")
+                 if "Adoption" in str(e["SUMMARY"]))
+    missed = why.split("; ")[0]  # status: "misses its session s1 (...), s2 (...); no later session ..."
+    assert missed.startswith("misses its session s1 (2024-04-15..2024-04-19), s2") and missed in adopt
