@@ -536,8 +536,10 @@ class _Reader:
 
     def check_references(self, roadmap: Roadmap, header: Mapping) -> None:
         seen: dict[str, Milestone] = {}
+        duplicated: set[str] = set()
         for m in roadmap.milestones:
             if m.id in seen:
+                duplicated.add(m.id)
                 self.error("duplicate-id", f"milestone id '{m.id}' is used twice (first at line {seen[m.id].line})",
                            m.line_of("id"), "give each milestone its own id")
             else:
@@ -581,13 +583,17 @@ class _Reader:
             self.error("unknown-target", f"the target '{roadmap.target}' is not a milestone",
                        header.key_lines.get("target"), f"did you mean '{guess}'?" if guess else "check the id")
         if backward:
-            self.check_cycles(roadmap, seen)
+            self.check_cycles(roadmap, seen, duplicated)
 
-    def check_cycles(self, roadmap: Roadmap, known: dict[str, Milestone]) -> None:
-        """Loops among links, some of which point backward in the file (see check_references)."""
+    def check_cycles(self, roadmap: Roadmap, known: dict[str, Milestone], duplicated: set[str]) -> None:
+        """Loops among links, some of which point backward in the file (see check_references).
+
+        Links to or from an id used twice are left out: which of the two they mean is unknown,
+        and a loop through them would only be an echo of the duplicate, reported already.
+        """
         index = {m.id: m.index for m in known.values()}
         edges = [(p, m.id) for m in roadmap.milestones for p in (*m.predecessors, *m.during)
-                 if p in known and p != m.id]
+                 if p in known and p != m.id and p not in duplicated and m.id not in duplicated]
         if all(index[p] < index[s] for p, s in edges):
             return  # every link points forward in the file: no loop is possible
         from .toposort import file_order_topological

@@ -59,6 +59,16 @@ def test_a_comma_inside_a_flow_value_is_explained_with_the_quoted_fix(runner, tm
     assert 'quote the value: venue: "UN Headquarters, New York"' in result.stderr
 
 
+def test_a_duplicate_id_is_reported_alone_not_as_a_cycle_through_it(runner, tmp_path):
+    path = tmp_path / "twice.yaml"
+    path.write_text("roadmap: {id: x, title: y}\nmilestones:\n  - {id: a, title: A}\n  - {id: b, title: B, after: [a]}\n"
+                    "  - {id: a, title: A again, after: [b]}\n")
+    result = _validate(runner, path)
+    assert result.exit_code == 2
+    assert "error[duplicate-id]: milestone id 'a' is used twice (first at line 3)" in result.stderr
+    assert "dependency-cycle" not in result.stderr
+
+
 def test_alias_bomb_is_refused_not_expanded(runner, tmp_path):
     lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
     for i in range(1, 10):
