@@ -87,6 +87,7 @@ class ScheduleEntry:
     required_start: date | None = None
     session: str | None = None
     missed_sessions: tuple[str, ...] = ()
+    progress_reported: bool = False  # under way with a per cent reported (else ``progress`` 0 means unknown)
 
     @property
     def blocked(self) -> bool:
@@ -765,6 +766,7 @@ def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCal
         expected_start=exp_start, expected_end=exp_end, late_days=late_days, lateness=lateness,
         required_start=to_date(step.required) if step.required is not None and step.fixed else None,
         session=step.session, missed_sessions=tuple(step.missed) if state == "planned" else (),
+        progress_reported=state == "in_progress" and facts.progress is not None and facts.status in (None, "in_progress"),
     )
 
 

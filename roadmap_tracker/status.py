@@ -125,7 +125,7 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7,
             add("blocked", e, blocked)
             continue
         if e.state == "in_progress":
-            done_share = f"{e.progress}% done" if e.reported_status == "in_progress" else "under way"
+            done_share = f"{e.progress}% done" if e.progress_reported else "under way"
             add("in_progress", e, f"{done_share}, forecast to finish {e.end}")
         elif e.start <= ahead and e.end >= as_of:
             add("upcoming", e, "under way" if e.start <= as_of else f"starts in {_days((e.start - as_of).days)}")

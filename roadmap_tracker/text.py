@@ -220,7 +220,7 @@ def show_fields(schedule: Schedule, milestone_id: str) -> list[tuple[str, str]]:
 
     field("kind", m.kind)
     field("track", roadmap.track_title(m.track) if m.track else None)
-    field("status", e.status + (f" ({e.progress}%)" if e.state == "in_progress" else ""))
+    field("status", e.status + (f" ({e.progress}%)" if e.progress_reported else ""))
     if e.lateness == "window_passed":  # an open condition is never overdue
         field("window ended", f"{e.late_days} days ago; condition open: confirm, reschedule or cancel")
     elif e.lateness == "overdue":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from roadmap_tracker.loading import parse_roadmap_bytes
@@ -74,3 +75,21 @@ def test_the_headline_is_about_the_target():
     report = _report()
     assert report.target.id == "session" and report.target_deadline == date(2024, 4, 26)
     assert report.counts["at_risk"] == 5
+
+
+def test_a_step_started_without_a_per_cent_is_under_way_not_0_per_cent_done(cli, write_roadmap, tmp_path):
+    path = write_roadmap("""\
+roadmap: {id: p, title: Progress, target: b}
+milestones:
+  - {id: a, title: Started, duration: 30d, status: in_progress, actual: {start: 2024-03-04}}
+  - {id: c, title: Counted, duration: 30d, status: in_progress, progress: 40, actual: {start: 2024-03-04}}
+  - {id: b, title: Then, duration: 5d, after: [a, c]}
+""")
+    args = ("--file", str(path))
+    status = cli(*args, "status", "--as-of", "2024-03-11").stdout
+    assert "under way, forecast to finish" in status and "40% done" in status
+    assert not re.search(r"(?<!\d)0% done", status)
+    assert "in_progress (0%)" not in cli(*args, "show", "a", "--as-of", "2024-03-11").stdout
+    assert "in_progress (40%)" in cli(*args, "show", "c", "--as-of", "2024-03-11").stdout
+    feed = cli(*args, "export", "ics", "--as-of", "2024-03-11", "-o", "-").stdout
+    assert "in progress (40%)" in feed and "in progress (0%)" not in feed

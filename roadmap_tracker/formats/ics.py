@@ -419,8 +419,7 @@ def _status(entry: ScheduleEntry) -> str:
 def _description(schedule: Schedule, entry: ScheduleEntry, revision: dict) -> str:
     m = entry.milestone
     lines = [f"{m.kind.capitalize()} - {entry.status.replace('_', ' ')}"
-             + (f" ({entry.progress}%)" if entry.state == "in_progress" and entry.reported_status == "in_progress"
-                else "")]
+             + (f" ({entry.progress}%)" if entry.progress_reported else "")]
     late = lateness_text(entry, schedule)
     if late:
         lines.append(late)
