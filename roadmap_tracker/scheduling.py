@@ -289,9 +289,8 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
 
         phase = "latest dates"
         project_end = max((s.E for s in steps.values() if s.state != "cancelled"), default=today)
-        horizon = max([project_end] + [s.deadline for s in steps.values() if s.deadline is not None])
         for node in reversed(topo):
-            _backward(steps[node], succs[node], steps, project_end, horizon, calendar)
+            _backward(steps[node], succs[node], steps, project_end, calendar)
 
         phase = "float"
         entries = {}
@@ -301,18 +300,18 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
     except (DateOutOfRange, OverflowError) as exc:
         raise _out_of_range(roadmap, steps[node].m, phase, exc) from None
 
-    sinks = [m.id for m in milestones if not succs[m.id]]
     targets: tuple[str, ...]
     if roadmap.target:
         targets = (roadmap.target,)
     else:
+        sinks = [m.id for m in milestones if not succs[m.id]]
         ranked = sorted(sinks, key=lambda n: (-steps[n].E, order[n]))
         targets = tuple(ranked) if ranked else tuple(roadmap.ids[:1])
 
     if targets:  # a roadmap without steps has none
         _mark_critical(entries, targets[0], preds, risk_float)
     schedule = Schedule(roadmap, as_of, entries, targets, diagnostics,
-                        {n: tuple(s for s, _ in succs[n]) for n in topo})
+                        {n: tuple([s for s, _ in succs[n]]) for n in topo})
     _post_checks(schedule, steps, preds)
     return schedule
 
@@ -594,8 +593,7 @@ def _fit_window(step: _Step, S: int, steps: dict[str, _Step], calendar: WorkCale
 
 # -- backward pass ---------------------------------------------------------------------------------
 
-def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, horizon: int,
-              calendar: WorkCalendar) -> None:
+def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, calendar: WorkCalendar) -> None:
     """Late dates from successors alone; an end point is bounded by its deadline, else the plan's end.
 
     FS and FF successors bound the late finish, SS and SF successors the late start; a deadline
