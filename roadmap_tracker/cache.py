@@ -1,4 +1,5 @@
-"""A cache of validated roadmaps, so that a large file is read and checked once per change.
+"""A cache of validated roadmaps, so that a large file is read and checked once per change, and of
+the last schedule of a large roadmap (see :func:`schedule`).
 
 An entry holds the :class:`~roadmap_tracker.model.Roadmap` built from one file, keyed by the
 SHA-256 of the file's bytes, its resolved path (and the name it was given as), the package
@@ -45,6 +46,10 @@ _ALLOWED = {
     ("builtins", "frozenset"), ("builtins", "set"),
 }
 _MODEL_MODULES = ("roadmap_tracker.model", "roadmap_tracker.dates")
+# a schedule entry holds the computed entries and warnings: plain value classes, nothing that acts when made
+_SCHEDULE_MODULES = _MODEL_MODULES + ("roadmap_tracker.scheduling", "roadmap_tracker.errors")
+_SCHEDULE_CODE = _READER_MODULES + ("scheduling.py",)
+SCHEDULE_MIN_STEPS = 1000  # below this, scheduling is quicker than reading an entry
 _pending: list[int] = []
 
 
@@ -86,11 +91,11 @@ def _private_folder() -> Path | None:
     return folder
 
 
-def _code_stamp() -> str:
+def _code_stamp(modules: tuple[str, ...] = _READER_MODULES) -> str:
     """What the cached objects depend on besides the file: versions and the reading code."""
     here = Path(__file__).parent
     parts = [__version__, f"{sys.version_info[0]}.{sys.version_info[1]}"]
-    for name in _READER_MODULES:
+    for name in modules:
         try:
             info = os.stat(here / name)
             parts.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
@@ -127,6 +132,52 @@ def load(path: str | os.PathLike, loader: Callable):
     return roadmap
 
 
+def schedule(roadmap, as_of, facts: dict, risk_float: int, compute: Callable):
+    """The schedule of a large roadmap on ``as_of`` with these facts: from the cache when exactly
+    this plan (its bytes and path), day, facts, risk setting and scheduling code were scheduled
+    before, else ``compute()``, recorded for next time. One entry per roadmap file (the next day
+    or update replaces it); it refers to the roadmap's milestones instead of holding copies, so
+    reading it costs a third of scheduling. Small roadmaps are scheduled afresh: that is quicker."""
+    if not enabled() or len(roadmap.milestones) < SCHEDULE_MIN_STEPS or not roadmap.content_hash:
+        return compute()
+    resolved = str(Path(roadmap.path).resolve())
+    facts_text = repr(sorted(facts.items())).encode("utf-8", "surrogateescape")
+    key = "\0".join(["schedule", roadmap.content_hash, resolved, str(roadmap.path), as_of.isoformat(),
+                     str(risk_float), hashlib.sha256(facts_text).hexdigest(), _code_stamp(_SCHEDULE_CODE)])
+    name = hashlib.sha256(f"schedule\0{resolved}\0{roadmap.path}".encode("utf-8", "surrogateescape")).hexdigest()
+    name = name[:32] + ".pickle"
+    from .scheduling import Schedule
+
+    found = _read_entry(name, key, lambda handle: _ScheduleUnpickler(handle, roadmap).load())
+    if isinstance(found, Schedule):
+        return found
+    computed = compute()
+    _record(name, key, lambda: _dump_schedule(computed))
+    return computed
+
+
+def _dump_schedule(schedule) -> bytes:
+    """The schedule's pickle, its roadmap and milestones written as references (see _ScheduleUnpickler)."""
+    import io
+
+    from .model import Milestone
+
+    roadmap = schedule.roadmap
+    milestones = roadmap.milestones
+
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            if obj is roadmap:
+                return "roadmap"
+            if type(obj) is Milestone and milestones[obj.index] is obj:
+                return obj.index
+            return None
+
+    buffer = io.BytesIO()
+    Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(schedule)
+    return buffer.getvalue()
+
+
 def _read_regular_file(path: str | os.PathLike) -> bytes | None:
     """The file's bytes, or None for anything but a regular file within the size limit (a FIFO is
     never opened for a blocking read: the loader's own guard says what is wrong)."""
@@ -142,28 +193,55 @@ class _Unpickler(pickle.Unpickler):
     """Rebuilds the model's value classes, dates and zones, and nothing else: no function, and no
     class of ours that does something when made (a store, a server)."""
 
+    modules: tuple[str, ...] = _MODEL_MODULES
+
     def find_class(self, module: str, name: str):
-        if (module, name) in _ALLOWED or (module in _MODEL_MODULES and "." not in name):
+        if (module, name) in _ALLOWED or (module in self.modules and "." not in name):
             found = super().find_class(module, name)
             if (module, name) in _ALLOWED or (isinstance(found, type) and found.__module__ == module):
                 return found
         raise pickle.UnpicklingError(f"{module}.{name} is not part of a cached roadmap")
 
 
+class _ScheduleUnpickler(_Unpickler):
+    """A schedule's entries and warnings too; its roadmap and milestones are the loaded ones."""
+
+    modules = _SCHEDULE_MODULES
+
+    def __init__(self, handle, roadmap):
+        super().__init__(handle)
+        self.roadmap = roadmap
+
+    def persistent_load(self, pid):
+        if pid == "roadmap":
+            return self.roadmap
+        if type(pid) is int and 0 <= pid < len(self.roadmap.milestones):
+            return self.roadmap.milestones[pid]
+        raise pickle.UnpicklingError("a reference to no milestone of this roadmap")
+
+
 @without_gc(keep=True)
-def _unpickle(handle):
-    """The entry's roadmap, streamed (no second copy of the entry in memory), with the collector
+def _unpickle(handle, read: Callable | None = None):
+    """The entry's content, streamed (no second copy of the entry in memory), with the collector
     paused: it would otherwise walk the growing heap again and again as objects are made, five
     times the cost of the unpickling itself at 20,000 steps."""
-    return _Unpickler(handle).load()
+    return read(handle) if read is not None else _Unpickler(handle).load()
 
 
 def lookup(digest: str, path: str | os.PathLike):
     """The cached roadmap for the file at ``path`` whose bytes have this SHA-256, or None."""
+    from .model import Roadmap
+
+    roadmap = _read_entry(*entry_key(digest, path))
+    return roadmap if isinstance(roadmap, Roadmap) else None
+
+
+def _read_entry(name: str, key: str, read: Callable | None = None):
+    """What the entry ``name`` holds if it carries exactly ``key`` (read by ``read(handle)``, else
+    as a roadmap), or None."""
     folder = _private_folder()
     if folder is None:
         return None
-    name, key = entry_key(digest, path)
     entry = folder / name
     try:
         with open(entry, "rb") as handle:
@@ -176,29 +254,30 @@ def lookup(digest: str, path: str | os.PathLike):
             (size,) = struct.unpack(">I", header[len(MAGIC):])
             if size != len(expected) or handle.read(size) != expected:
                 return None
-            roadmap = _unpickle(handle)
+            content = _unpickle(handle, read)
     except FileNotFoundError:
         return None
     except Exception:  # corrupt, truncated or foreign: a miss; the entry is rewritten
-        return None
-    from .model import Roadmap
-
-    if not isinstance(roadmap, Roadmap):
         return None
     try:
         os.utime(entry)  # recently used: pruned last
     except OSError:
         pass
-    return roadmap
+    return content
 
 
 def store(digest: str, path: str | os.PathLike, roadmap, background: bool = True) -> None:
     """Record ``roadmap`` as what the file at ``path`` with this SHA-256 reads as (written by a
     child process where possible)."""
+    _record(*entry_key(digest, path), lambda: pickle.dumps(roadmap, protocol=pickle.HIGHEST_PROTOCOL), background)
+
+
+def _record(name: str, key: str, dump: Callable[[], bytes], background: bool = True) -> None:
+    """Write the entry ``name`` with ``key`` and the bytes ``dump()`` makes (by a child process
+    where possible: the pickling is the slow part)."""
     folder = _private_folder()
     if folder is None:
         return
-    name, key = entry_key(digest, path)
     if background and hasattr(os, "fork"):
         reap()
         sys.stdout.flush()
@@ -219,7 +298,7 @@ def store(digest: str, path: str | os.PathLike, roadmap, background: bool = True
                     os.nice(19)
                 except OSError:
                     pass
-                _write(folder, name, key, roadmap)
+                _write(folder, name, key, dump())
             except BaseException:
                 code = 1
             finally:
@@ -228,7 +307,7 @@ def store(digest: str, path: str | os.PathLike, roadmap, background: bool = True
             _pending.append(pid)
             return
     try:
-        _write(folder, name, key, roadmap)
+        _write(folder, name, key, dump())
     except OSError:
         pass  # a cache that cannot be written is no cache, not an error
 
@@ -244,9 +323,8 @@ def reap(wait: bool = False) -> None:
             _pending.remove(pid)
 
 
-def _write(folder: Path, name: str, key: str, roadmap) -> None:
+def _write(folder: Path, name: str, key: str, payload: bytes) -> None:
     encoded = key.encode("utf-8", "surrogateescape")
-    payload = pickle.dumps(roadmap, protocol=pickle.HIGHEST_PROTOCOL)
     import tempfile  # only when an entry is written
 
     fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)  # mode 0600

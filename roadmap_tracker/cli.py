@@ -278,7 +278,17 @@ class Session:
         """The schedule on ``as_of`` from the merged facts; its diagnostics include fact conflicts."""
         from .scheduling import compute_schedule
 
-        schedule = compute_schedule(self.roadmap(), as_of or date.today(), self.facts(), risk_float=risk_float)
+        roadmap, day, facts = self.roadmap(), as_of or date.today(), self.facts()
+
+        def compute():
+            return compute_schedule(roadmap, day, facts, risk_float=risk_float)
+
+        if self.cache:  # a large plan scheduled before for the same day and facts is read back
+            from . import cache
+
+            schedule = cache.schedule(roadmap, day, facts, risk_float, compute)
+        else:
+            schedule = compute()
         schedule.diagnostics[:0] = self._fact_warnings
         if schedule.diagnostics and not quiet:
             count = len(schedule.diagnostics)
@@ -352,7 +362,7 @@ def _check_id(schedule, milestone_id: str) -> None:
               help="Tracking database (env ROADMAP_DATABASE_URL), e.g. postgresql+psycopg://user@host/db. "
                    "Default: .roadmap/tracking.sqlite beside the roadmap file.")
 @click.option("--no-cache", "no_cache", is_flag=True,
-              help="Read the roadmap file afresh, without the parse cache (env ROADMAP_NO_CACHE=1).")
+              help="Read the roadmap file and schedule it afresh, without the cache (env ROADMAP_NO_CACHE=1).")
 @click.version_option(__version__, prog_name="roadmap")
 @click.pass_context
 def main(ctx: click.Context, file: str | None, db: str | None, no_cache: bool = False) -> None:

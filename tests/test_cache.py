@@ -204,3 +204,88 @@ def test_the_cache_folder_is_where_platformdirs_puts_it(monkeypatch, xdg):
     else:
         monkeypatch.setenv("XDG_CACHE_HOME", xdg)
     assert cache.cache_folder() == Path(user_cache_dir("roadmap-tracker", appauthor=False))
+
+
+# -- schedules of large roadmaps -------------------------------------------------------------------
+
+@pytest.fixture
+def large_plan(tmp_path, monkeypatch):
+    """A roadmap that counts as large (the threshold lowered, so that tests stay quick)."""
+    monkeypatch.setattr(cache, "SCHEDULE_MIN_STEPS", 50)
+    path = tmp_path / "large" / "milestones.yaml"
+    path.parent.mkdir()
+    path.write_text(synthetic_yaml(80, seed=4))
+    return path
+
+
+def _schedule_once(path, day="2024-02-01", facts=None, risk_float=7):
+    from datetime import date
+
+    from roadmap_tracker.scheduling import compute_schedule
+
+    roadmap = load_roadmap(path, cache=True)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return compute_schedule(roadmap, date.fromisoformat(day), facts or {}, risk_float=risk_float)
+
+    result = cache.schedule(roadmap, date.fromisoformat(day), facts or {}, risk_float, compute)
+    cache.reap(wait=True)
+    assert result.roadmap is roadmap
+    return result, bool(calls)
+
+
+def test_a_large_plan_scheduled_again_the_same_day_is_read_back_equal(large_plan, own_cache):
+    first, computed = _schedule_once(large_plan)
+    again, computed_again = _schedule_once(large_plan)
+    assert computed and not computed_again
+    assert list(again) == list(first) and again.targets == first.targets
+    assert again.diagnostics == first.diagnostics and again.successors == first.successors
+    # the entries refer to the loaded roadmap's milestones (checked in _schedule_once), not to copies
+    assert all(e.milestone is again.roadmap.milestones[e.milestone.index] for e in again)
+
+
+@pytest.mark.parametrize("change", ["day", "facts", "risk_float", "file"])
+def test_another_day_facts_setting_or_file_is_scheduled_afresh(large_plan, own_cache, change):
+    from datetime import date
+
+    from roadmap_tracker.model import Facts
+
+    _schedule_once(large_plan)
+    if change == "file":
+        large_plan.write_text(large_plan.read_text().replace("duration: 5d", "duration: 6d", 1))
+    changed = {"day": {"day": "2024-02-02"}, "facts": {"facts": {"m3": Facts("in_progress", 40, date(2024, 1, 20))}},
+               "risk_float": {"risk_float": 14}, "file": {}}[change]
+    _, computed = _schedule_once(large_plan, **changed)
+    assert computed
+
+
+def test_a_small_plan_is_scheduled_afresh_and_never_written(roadmap_file, own_cache):
+    load_roadmap(roadmap_file, cache=True)
+    before = _entries(own_cache)
+    _, computed = _schedule_once(roadmap_file)
+    _, computed_again = _schedule_once(roadmap_file)
+    assert computed and computed_again and _entries(own_cache) == before
+
+
+def test_a_schedule_entry_naming_a_class_outside_the_schedule_is_refused(large_plan, own_cache, tmp_path,
+                                                                         monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _schedule_once(large_plan)
+    entry = max(_entries(own_cache), key=lambda p: p.stat().st_size)  # the schedule is the larger one
+    data = entry.read_bytes()
+    head = len(cache.MAGIC)
+    (size,) = struct.unpack(">I", data[head:head + 4])
+    entry.write_bytes(data[: head + 4 + size] + pickle.dumps(_Planted()))
+    _, computed = _schedule_once(large_plan)
+    assert computed and not (tmp_path / "planted-code-ran").exists()
+
+
+def test_cli_views_of_a_large_plan_are_the_same_from_the_schedule_cache(cli, large_plan, own_cache):
+    args = ("--file", str(large_plan), "schedule", "--format", "json", "--as-of", "2024-02-01")
+    fresh = cli("--no-cache", *args).stdout
+    first = cli(*args).stdout
+    cache.reap(wait=True)
+    again = cli(*args).stdout
+    assert fresh == first == again
