@@ -32,13 +32,14 @@ def paint(text: str, colour: str | None, enabled: bool) -> str:
 
 # -- schedule -------------------------------------------------------------------------------------
 
-def schedule_values(entry: ScheduleEntry) -> tuple:
-    """One step's values in :data:`SCHEDULE_COLUMNS` order: dates as dates, None where unset."""
+def schedule_values(entry: ScheduleEntry, flags: tuple = (False, True)) -> tuple:
+    """One step's values in :data:`SCHEDULE_COLUMNS` order: dates as dates, None where unset, the
+    yes/no columns as ``flags[False]``/``flags[True]`` (CSV spells them as JSON does)."""
     m = entry.milestone
     return (entry.id, m.title, m.kind, m.track, entry.start, entry.end, entry.early_start, entry.early_finish,
-            entry.late_start, entry.late_finish, entry.total_float, entry.free_float, entry.critical, entry.fixed,
-            entry.status, entry.driving, entry.near_critical, entry.expected_start, entry.expected_end,
-            entry.late_days)
+            entry.late_start, entry.late_finish, entry.total_float, entry.free_float, flags[entry.critical],
+            flags[entry.fixed], entry.status, entry.driving, flags[entry.near_critical], entry.expected_start,
+            entry.expected_end, entry.late_days)
 
 
 _DATE_COLUMNS = ("start", "end", "early_start", "early_finish", "late_start", "late_finish", "expected_start",
@@ -53,26 +54,15 @@ def schedule_row(entry: ScheduleEntry) -> dict:
     return row
 
 
-_CSV_FLAGS = tuple(SCHEDULE_COLUMNS.index(name) for name in ("critical", "fixed", "near_critical"))
-
-
-def _csv_cells(values: tuple) -> list:
-    """A step's CSV cells: the writer turns dates into ISO text and None into "", and the flags
-    are spelled ``true``/``false`` as in JSON."""
-    cells = list(values)
-    for i in _CSV_FLAGS:
-        cells[i] = "true" if cells[i] else "false"
-    return cells
-
-
 def render_schedule(schedule: Schedule, fmt: str = "table", colour: bool = False) -> str:
     if fmt == "json":
         return json.dumps([schedule_row(e) for e in schedule], indent=2, ensure_ascii=False) + "\n"
-    if fmt == "csv":  # row by row: a large plan's rows are never all held at once
+    if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(SCHEDULE_COLUMNS)
-        writer.writerows(map(_csv_cells, map(schedule_values, schedule)))
+        # row by row (a large plan's rows are never all held); dates and None are the writer's to format
+        writer.writerows(schedule_values(e, ("false", "true")) for e in schedule)
         return out.getvalue()
     header = ("id", "start", "end", "float", "crit", "status", "late", "driving", "title")
     table: list[tuple] = [header]
