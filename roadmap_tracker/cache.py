@@ -18,8 +18,8 @@ entry is read only when the folder is the user's own with mode 0700 (it is creat
 cache is skipped if not) and the file is owned by the user, and the reader rebuilds only the
 classes of this package, dates and time zones: a file planted by someone else is refused, not run.
 
-The first run is not made slower: the entry is written by a forked child process while the
-command goes on (written in place where ``fork`` is missing).
+The first run is not made slower: the entry is written by a forked child process once the
+command's work is done (see :func:`flush`; written in place where ``fork`` is missing).
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ _SCHEDULE_MODULES = _MODEL_MODULES + ("roadmap_tracker.scheduling", "roadmap_tra
 _SCHEDULE_CODE = _READER_MODULES + ("scheduling.py",)
 SCHEDULE_MIN_STEPS = 1000  # below this, scheduling is quicker than reading an entry
 _pending: list[int] = []
+_deferred: list[tuple[Path, str, str, Callable[[], bytes]]] = []  # entries to write when the command is done
 
 
 def enabled() -> bool:
@@ -273,47 +274,77 @@ def store(digest: str, path: str | os.PathLike, roadmap, background: bool = True
 
 
 def _record(name: str, key: str, dump: Callable[[], bytes], background: bool = True) -> None:
-    """Write the entry ``name`` with ``key`` and the bytes ``dump()`` makes (by a child process
-    where possible: the pickling is the slow part)."""
+    """Write the entry ``name`` with ``key`` and the bytes ``dump()`` makes: with ``background``,
+    by a child process once the command is done (see :func:`flush`), else now."""
     folder = _private_folder()
     if folder is None:
         return
     if background and hasattr(os, "fork"):
-        reap()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        try:
-            pid = os.fork()
-        except OSError:
-            pid = None
-        if pid == 0:  # the child: write, and leave without running anything of the parent's
-            code = 0
-            try:
-                # let go of the terminal and pipes at once: a reader of our output (a pipe, a
-                # `subprocess.run`) must see its end when the command is done, not when we are
-                null = os.open(os.devnull, os.O_RDWR)
-                for fd in (0, 1, 2):
-                    os.dup2(null, fd)
-                try:  # on a busy machine, the command goes first: the entry is only for next time
-                    os.nice(19)
-                except OSError:
-                    pass
-                _write(folder, name, key, dump())
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)
-        if pid is not None:
-            _pending.append(pid)
-            return
+        if not _deferred:
+            import atexit
+
+            atexit.register(flush)  # the latest moment; `roadmap` flushes when its command ends
+        _deferred.append((folder, name, key, dump))
+        return
     try:
         _write(folder, name, key, dump())
     except OSError:
         pass  # a cache that cannot be written is no cache, not an error
 
 
+def flush() -> None:
+    """Write the entries recorded so far, by one child process, while this one goes on (or ends).
+
+    Forking only once the command's work is done keeps the two processes from copying each
+    other's memory pages while both still change them (which made a first run 5% slower), and
+    the child runs at the lowest priority: the entries are only for next time.
+    """
+    if not _deferred:
+        return
+    import atexit
+
+    atexit.unregister(flush)
+    entries = list(_deferred)
+    _deferred.clear()
+    reap()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        pid = os.fork()
+    except OSError:
+        pid = None
+    if pid == 0:  # the child: write, and leave without running anything of the parent's
+        code = 0
+        try:
+            # let go of the terminal and pipes at once: a reader of our output (a pipe, a
+            # `subprocess.run`) must see its end when the command is done, not when we are
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            try:
+                os.nice(19)
+            except OSError:
+                pass
+            for folder, name, key, dump in entries:
+                _write(folder, name, key, dump())
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    if pid is not None:
+        _pending.append(pid)
+        return
+    for folder, name, key, dump in entries:  # no fork: written here
+        try:
+            _write(folder, name, key, dump())
+        except OSError:
+            pass
+
+
 def reap(wait: bool = False) -> None:
-    """Collect finished cache writers (all of them, waiting, with ``wait``)."""
+    """Collect finished cache writers (with ``wait``: write what is recorded, and wait for all)."""
+    if wait:
+        flush()
     for pid in list(_pending):
         try:
             done, _ = os.waitpid(pid, 0 if wait else os.WNOHANG)

@@ -184,6 +184,11 @@ class Session:
         if self._roadmap is None:
             self._roadmap = load_roadmap(self.path(), cache=self.cache)
             _freeze_for_command()
+            ctx = click.get_current_context(silent=True)
+            if self.cache and ctx is not None:
+                from . import cache
+
+                ctx.call_on_close(cache.flush)  # new cache entries are written once the command is done
         return self._roadmap
 
     def database_url(self) -> str:

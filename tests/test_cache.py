@@ -289,3 +289,15 @@ def test_cli_views_of_a_large_plan_are_the_same_from_the_schedule_cache(cli, lar
     cache.reap(wait=True)
     again = cli(*args).stdout
     assert fresh == first == again
+
+
+def test_a_command_writes_its_new_entry_once_it_is_done(cli, roadmap_file, own_cache):
+    """By a child process started when the command ends (not left for the process's exit)."""
+    import time
+
+    assert cli("--file", str(roadmap_file), "status", *AS_OF).exit_code == 0
+    deadline = time.monotonic() + 20
+    while not list(own_cache.glob("*.pickle")) and time.monotonic() < deadline:
+        cache.reap()  # collects finished writers only: nothing is written by this test itself
+        time.sleep(0.05)
+    assert len(list(own_cache.glob("*.pickle"))) == 1
