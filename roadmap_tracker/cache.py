@@ -341,6 +341,11 @@ def flush() -> None:
             pass
 
 
+def writing() -> bool:
+    """Whether a cache writer forked by this process may still be running."""
+    return bool(_pending)
+
+
 def reap(wait: bool = False) -> None:
     """Collect finished cache writers (with ``wait``: write what is recorded, and wait for all)."""
     if wait:

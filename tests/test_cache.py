@@ -301,3 +301,37 @@ def test_a_command_writes_its_new_entry_once_it_is_done(cli, roadmap_file, own_c
         cache.reap()  # collects finished writers only: nothing is written by this test itself
         time.sleep(0.05)
     assert len(list(own_cache.glob("*.pickle"))) == 1
+
+
+def _run_program(roadmap_file: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """`roadmap ARGS` as the console script runs it, with an exit handler that leaves a mark."""
+    mark = tmp_path / "exit-handler-ran"
+    probe = ("import atexit, pathlib, sys\n"
+             f"atexit.register(pathlib.Path({str(mark)!r}).write_text, 'ran')\n"
+             "from roadmap_tracker.cli import run\n"
+             f"sys.argv = ['roadmap', '--file', {str(roadmap_file)!r}, *{list(args)!r}]\n"
+             "run()\n")
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env={**os.environ})
+
+
+def test_a_first_run_ends_with_all_its_output_its_exit_handlers_and_its_entry(roadmap_file, own_cache, tmp_path):
+    """The program ends without the interpreter's teardown once a cache writer is forked: nothing
+    of the output, the exit handlers or the entry may be lost by that."""
+    import time
+
+    first = _run_program(roadmap_file, tmp_path, "status", *AS_OF)
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / "exit-handler-ran").read_text() == "ran"
+    deadline = time.monotonic() + 20
+    while not list(own_cache.glob("*.pickle")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(list(own_cache.glob("*.pickle"))) == 1
+    again = _run_program(roadmap_file, tmp_path, "status", *AS_OF)  # from the entry: the usual end
+    assert (again.returncode, again.stdout) == (0, first.stdout)
+
+
+def test_a_first_run_that_fails_after_loading_keeps_its_exit_code_and_message(roadmap_file, tmp_path):
+    result = _run_program(roadmap_file, tmp_path, "show", "no-such-step")
+    assert result.returncode == 2
+    assert "no-such-step" in result.stderr and "Traceback" not in result.stderr
+    assert (tmp_path / "exit-handler-ran").read_text() == "ran"
