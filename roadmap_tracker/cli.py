@@ -170,6 +170,7 @@ class Session:
         self.cache = cache
         self._roadmap = None
         self._facts: dict | None = None
+        self._facts_day: date | None = None
         self._fact_warnings: list[Diagnostic] = []
         self.shared_store = False  # a long-running process keeps one database engine (roadmap serve)
 
@@ -208,26 +209,32 @@ class Session:
 
         return Store.open(self.database_url(), self.roadmap().id, source=self.source(), readonly=readonly)
 
-    def facts(self) -> dict:
-        """Effective facts: the store's latest updates over what the file says.
+    def facts(self, as_of: date | None = None) -> dict:
+        """Effective facts on ``as_of`` (default today): the store's updates known that day (see
+        docs/format.md) over what the file says.
 
         The embedded SQLite store is read with the standard library, so this stays quick; a
         missing store simply means nothing was reported yet.
         """
         from .store import Store, read_sqlite_facts, sqlite_path
 
-        if self._facts is not None:
+        day = as_of or date.today()
+        if self._facts is not None and self._facts_day == day:
             return self._facts  # one read per command: the schedule and its caller share it
         roadmap = self.roadmap()
         url = self.database_url()
         path = sqlite_path(url)
         source = self.source()
-        stored = read_sqlite_facts(path, roadmap.id, source) if path is not None else None
+        stored = read_sqlite_facts(path, roadmap.id, source, day) if path is not None else None
         if stored is None:
+            from .model import Facts
+
+            seeds = {m.id: Facts.from_milestone(m) for m in roadmap.milestones}
             with Store.open(url, roadmap.id, shared=self.shared_store, source=source, readonly=True) as store:
-                stored = store.facts()
+                stored = store.facts(day, seeds)
+        self._facts_day = day
         if not stored:  # nothing reported yet: the file's facts stand
-            self._facts = {}
+            self._facts, self._fact_warnings = {}, []
             return self._facts
         from .store.rules import fact_conflicts, merge_all
 
@@ -274,7 +281,8 @@ class Session:
         found = baseline_roadmap(spec, self.path())
         if found is not None:
             roadmap, label = found
-            return compute_schedule(roadmap, as_of or date.today(), self.facts()), label, None
+            day = as_of or date.today()
+            return compute_schedule(roadmap, day, self.facts(day)), label, None
         with self.store(readonly=True) as store:
             schedule, row = baseline_schedule(store, spec)
         return schedule, f"baseline '{spec}'", row["created_at"]
@@ -283,7 +291,8 @@ class Session:
         """The schedule on ``as_of`` from the merged facts; its diagnostics include fact conflicts."""
         from .scheduling import compute_schedule
 
-        roadmap, day, facts = self.roadmap(), as_of or date.today(), self.facts()
+        roadmap, day = self.roadmap(), as_of or date.today()
+        facts = self.facts(day)
 
         def compute():
             return compute_schedule(roadmap, day, facts, risk_float=risk_float)
@@ -660,7 +669,8 @@ def _known_id(roadmap, milestone_id: str) -> None:
 @click.option("--reopen", is_flag=True, help="Allow marking a done step as not done.")
 @click.option("--force", is_flag=True, help="Allow dates in the future, or 'done' before the planned end.")
 @click.option("--as-of", type=DAY, default=None, metavar="DATE",
-              help="The day this update describes: the default for --started and --finished. Default: today.")
+              help="The day this update describes: the default for --started and --finished; views of earlier "
+                   "days leave the update out. Default: the last of --started/--finished, else today.")
 @click.pass_obj
 def update(session: Session, milestone_id, status, progress, started, finished, documents, note, author, reopen,
            force, as_of) -> None:
@@ -671,22 +681,23 @@ def update(session: Session, milestone_id, status, progress, started, finished, 
     Example: roadmap update synthesis-draft --status in_progress --progress 40 --note "Chapters 1-3" --by anna
     """
     from .model import Facts
-    from .store.rules import UpdateRequest, decide_update
+    from .store.rules import UpdateRequest, decide_update, described_day
     from .text import render_updates
 
     roadmap = session.roadmap()
     _known_id(roadmap, milestone_id)
     today = date.today()
-    as_of = as_of or today
     request = UpdateRequest(status, progress, started, finished,
                             tuple(d.strip() for d in (documents or "").split(",") if d.strip()), reopen, force)
+    day = described_day(request, as_of, today)
+    as_of = as_of or today
     milestone = roadmap.get(milestone_id)
     before = session.schedule(as_of, quiet=True)
     planned_end = before[milestone_id].end
     with session.store() as store:
         record = store.record_update(
             milestone_id, lambda current: decide_update(milestone, current, request, today, as_of, planned_end),
-            author or _default_author(), note, seed=Facts.from_milestone(milestone))
+            author or _default_author(), note, seed=Facts.from_milestone(milestone), effective_on=day)
     if record is None:
         click.echo(f"{milestone_id}: nothing changed; no update recorded", err=True)
         return
@@ -754,7 +765,7 @@ def baseline_save(session: Session, name, note, author, as_of) -> None:
     plan = session.path().read_bytes()
     with session.store() as store:
         store.save_baseline(name, note, author or _default_author(), plan, schedule.roadmap.content_hash,
-                            schedule.as_of, facts_to_json(session.facts()), [schedule_row(e) for e in schedule])
+                            schedule.as_of, facts_to_json(session.facts(schedule.as_of)), [schedule_row(e) for e in schedule])
     click.echo(f"saved baseline '{name}' ({len(schedule.entries)} milestones as of {schedule.as_of})", err=True)
 
 
@@ -921,7 +932,7 @@ def whatif(session: Session, milestone_id, slips, finish, fmt, as_of) -> None:
         target, days = _parse_slip(text, milestone_id)
         _check_id(schedule, target)
         slip_days[target] = slip_days.get(target, 0) + days
-    result = what_if(schedule, slip_days, {milestone_id: finish} if finish else None, session.facts())
+    result = what_if(schedule, slip_days, {milestone_id: finish} if finish else None, session.facts(schedule.as_of))
     click.echo(render_whatif(result, fmt), nl=False)
 
 
@@ -1018,9 +1029,9 @@ def serve(session: Session, host, port, state_file, as_of, allow_updates) -> Non
 
     session.shared_store = True
 
-    def facts(roadmap):
+    def facts(roadmap, day):
         session._roadmap, session._facts = roadmap, None  # the freshly loaded file, facts read anew
-        return session.facts()
+        return session.facts(day)
 
     def week_moves(schedule):
         from datetime import timedelta

@@ -57,8 +57,9 @@ class FeedSource:
 
     def __init__(self, roadmap_path: Path, state_path: Path | None = None, today=date.today,
                  facts=None, facts_stamp=None):
-        """``facts(roadmap)`` gives the tracking store's facts; ``facts_stamp()`` changes when they do."""
-        self.facts: Callable[[Any], dict] = facts or (lambda roadmap: {})
+        """``facts(roadmap, day)`` gives the tracking store's facts known on ``day``; ``facts_stamp()``
+        changes when they do."""
+        self.facts: Callable[[Any, date], dict] = facts or (lambda roadmap, day: {})
         self.facts_stamp = facts_stamp or (lambda: None)
         self.path = Path(roadmap_path)
         self.state_path = state_path
@@ -116,8 +117,8 @@ class FeedSource:
             self.stamp = stamp
             try:
                 roadmap = load_roadmap(self.path)
-                facts = self.facts(roadmap)
-                schedule = compute_schedule(roadmap, self.today(), facts)
+                day = self.today()
+                schedule = compute_schedule(roadmap, day, self.facts(roadmap, day))
             except RoadmapInvalid as exc:
                 self.problem = "\n".join(str(d) for d in exc.diagnostics if d.is_error)
                 return

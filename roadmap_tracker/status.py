@@ -128,7 +128,7 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7,
             done_share = f"{e.progress}% done" if e.progress_reported else "under way"
             add("in_progress", e, f"{done_share}, forecast to finish {e.end}")
         elif e.start <= ahead and e.end >= as_of:
-            add("upcoming", e, "under way" if e.start <= as_of else f"starts in {_days((e.start - as_of).days)}")
+            add("upcoming", e, "starts today" if e.start <= as_of else f"starts in {_days((e.start - as_of).days)}")
     report.verdict, report.reasons = _verdict(report)
     return report
 

@@ -375,16 +375,17 @@ def render_risk(result, fmt: str = "table", titles: dict | None = None) -> str:
 def update_dict(record) -> dict:
     """The documented JSON shape of one recorded update."""
     return {"id": record.id, "milestone": record.milestone_id, "recorded_at": record.recorded_at.isoformat(),
-            "author": record.author, "note": record.note, "changes": record.changes}
+            "as_of": record.effective_on.isoformat(), "author": record.author, "note": record.note,
+            "changes": record.changes}
 
 
 def render_updates(records, fmt: str = "table") -> str:
     """Recorded updates (``roadmap history``, and the reply of ``roadmap update``) as a table or JSON."""
     if fmt == "json":
         return json.dumps([update_dict(r) for r in records], indent=2, ensure_ascii=False) + "\n"
-    rows = [("#", "recorded (UTC)", "by", "milestone", "changes", "note")]
-    rows += [(str(r.id), r.recorded_at.strftime("%Y-%m-%d %H:%M"), r.author, r.milestone_id, changes_text(r.changes),
-              r.note or "") for r in records]
+    rows = [("#", "recorded (UTC)", "as of", "by", "milestone", "changes", "note")]
+    rows += [(str(r.id), r.recorded_at.strftime("%Y-%m-%d %H:%M"), r.effective_on.isoformat(), r.author, r.milestone_id,
+              changes_text(r.changes), r.note or "") for r in records]
     return _table(rows, False)
 
 

@@ -61,6 +61,7 @@ def test_reasons_are_in_words():
     assert why["risky"] == "forecast 2024-03-30 is 8 days past its deadline 2024-03-22"
     assert why["going"] == "50% done, forecast to finish 2024-03-16"
     assert why["soon"] == "starts in 14 days"
+    assert why["roomy"] == "starts today"  # planned, not under way: nothing says it started
     assert why["funded"] == "if funding arrives"
 
 

@@ -26,7 +26,7 @@ def site(tmp_path, write_roadmap):
     path = write_roadmap(SMALL_FEED_ROADMAP)
     url = f"sqlite:///{tmp_path / 'tracking.sqlite'}"
     store = Store(url, "small")
-    source = FeedSource(path, today=lambda: AS_OF, facts=lambda roadmap: merge_all(roadmap, store.facts()),
+    source = FeedSource(path, today=lambda: AS_OF, facts=lambda roadmap, day: merge_all(roadmap, store.facts(day)),
                         facts_stamp=lambda: store_stamp(url))
     app = create_app(source, WebOptions(accounts=BrowserUpdates(store, today=lambda: AS_OF)))
     yield SimpleNamespace(app=app, store=store, accounts=Accounts(store), source=source, db=tmp_path / "tracking.sqlite")
@@ -95,6 +95,13 @@ def test_an_editor_reports_progress_and_the_history_says_who(site):
     [record] = site.store.history("draft")
     assert record.author == "anna" and record.note == "Chapters 1-3"
     assert record.changes["progress"] == [None, 40] and record.changes["status"] == [None, "in_progress"]
+
+
+def test_a_report_describes_its_start_day_else_the_servers_day(site):
+    client = signed_in(site, "anna", "editor")
+    report(client)  # started 2024-02-26
+    report(client, started="", progress="50", note="Half")
+    assert [r.effective_on for r in site.store.history("draft")] == [date(2024, 2, 26), AS_OF]
 
 
 def test_a_report_shows_at_once_on_the_pages_and_in_the_feeds(site):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import RoadmapError
 
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 MAX_NAME = 200  # authors, baseline names: the width of their columns
 ENV_URL = "ROADMAP_DATABASE_URL"
 FACT_FIELDS = ("status", "progress", "actual_start", "actual_end", "documents")
@@ -42,6 +42,7 @@ class UpdateRecord:
     author: str
     note: str | None
     changes: dict  # field -> [old, new] (dates as ISO strings)
+    effective_on: date  # the day it describes (`roadmap update --as-of`)
 
 
 def default_database_path(roadmap_path: Path) -> Path:
@@ -91,11 +92,13 @@ def _readonly_uri(path: Path) -> str:
     return f"file:{quote(str(path))}?mode=ro{immutable}"
 
 
-def read_sqlite_facts(path: Path, roadmap_id: str, source: str | None = None) -> dict | None:
-    """Current facts per milestone from an embedded SQLite store, with the standard library only.
+def read_sqlite_facts(path: Path, roadmap_id: str, source: str | None = None, day: date | None = None) -> dict | None:
+    """Current facts per milestone from an embedded SQLite store, with the standard library only
+    (with ``day``: when no update describes a later day).
 
-    Returns None when there is no store yet, or when its schema is not this version's (the caller
-    then opens it properly, which upgrades or refuses it).
+    Returns ``{}`` when there is no store yet, and None when its schema is not this version's or
+    ``day``'s facts must be replayed from the history: the caller then opens it properly, which
+    upgrades or refuses it, and replays.
     """
     if not path.is_file():
         return {}
@@ -113,6 +116,10 @@ def read_sqlite_facts(path: Path, roadmap_id: str, source: str | None = None) ->
             owner = connection.execute("SELECT source FROM roadmaps WHERE roadmap_id = ?", (roadmap_id,)).fetchone()
             if owner and owner[0] != source:
                 return None  # another file's: the caller opens the store properly, which says so
+        if day is not None and connection.execute(
+                "SELECT 1 FROM updates WHERE roadmap_id = ? AND effective_on > ? LIMIT 1",
+                (roadmap_id, day.isoformat())).fetchone():
+            return None
         rows = connection.execute(
             "SELECT milestone_id, status, progress, actual_start, actual_end, documents FROM milestone_state "
             "WHERE roadmap_id = ? AND last_update_id IS NOT NULL", (roadmap_id,)).fetchall()
@@ -463,8 +470,9 @@ class Store:
                 raise self._connect_error(exc) from None
 
     def record_update(self, milestone_id: str, decide, author: str, note: str | None, seed=None,
-                      now: datetime | None = None) -> UpdateRecord | None:
-        """Apply an update in one transaction.
+                      now: datetime | None = None, effective_on: date | None = None) -> UpdateRecord | None:
+        """Apply an update in one transaction; it describes the day ``effective_on`` (default: the
+        day of ``now``, UTC).
 
         ``decide(current_facts) -> dict`` returns the new values of the fields that change (it may
         raise to refuse); the state row is locked while it runs. ``seed`` holds the facts the roadmap
@@ -478,6 +486,7 @@ class Store:
         from .models import milestone_state, updates
 
         now = now or datetime.now(timezone.utc)
+        effective_on = effective_on or now.astimezone(timezone.utc).date()
         seed = seed or Facts()
         _check_name("the author (--by)", author)
 
@@ -506,7 +515,7 @@ class Store:
                 return None  # nothing to say: no row (a note alone is worth recording)
             result = connection.execute(insert(updates).values(
                 roadmap_id=self.roadmap_id, milestone_id=milestone_id, recorded_at=now, author=author,
-                note=note, changes=json.dumps(changes, sort_keys=True)))
+                note=note, changes=json.dumps(changes, sort_keys=True), effective_on=effective_on))
             update_id = result.inserted_primary_key[0]
             values = dict(new, updated_at=now, last_update_id=update_id)
             if row is None:
@@ -514,21 +523,28 @@ class Store:
                     roadmap_id=self.roadmap_id, milestone_id=milestone_id, **values))
             else:
                 connection.execute(update(milestone_state).where(key).values(**values))
-            return UpdateRecord(update_id, milestone_id, now, author, note, changes)
+            return UpdateRecord(update_id, milestone_id, now, author, note, changes, effective_on)
 
         return self._write(work)
 
-    def facts(self) -> dict:
-        """The current facts of every milestone that has been reported on."""
+    def facts(self, day: date | None = None, seeds: dict | None = None) -> dict:
+        """The facts of every milestone that has been reported on: the current ones, or with
+        ``day`` those known on that day (the updates describing it or an earlier day, replayed in
+        the order recorded from ``seeds``, the file's facts; see :meth:`facts_at`)."""
         from sqlalchemy import select
 
-        from .models import milestone_state
+        from .models import milestone_state, updates
 
+        mine = updates.c.roadmap_id == self.roadmap_id
         with self._reading(), self.engine.connect() as connection:
-            rows = connection.execute(select(milestone_state).where(
-                (milestone_state.c.roadmap_id == self.roadmap_id) & milestone_state.c.last_update_id.isnot(None))
-            ).mappings().all()
-        return {r["milestone_id"]: _decode_facts(*(r[f] for f in FACT_FIELDS)) for r in rows}
+            later = day is not None and connection.execute(
+                select(updates.c.id).where(mine & (updates.c.effective_on > day)).limit(1)).first() is not None
+            if not later:  # the state rows hold every update's outcome
+                rows = connection.execute(select(milestone_state).where(
+                    (milestone_state.c.roadmap_id == self.roadmap_id) & milestone_state.c.last_update_id.isnot(None))
+                ).mappings().all()
+                return {r["milestone_id"]: _decode_facts(*(r[f] for f in FACT_FIELDS)) for r in rows}
+        return self._replay(self.history(), seeds, lambda record: record.effective_on <= day)
 
     def history(self, milestone_id: str | None = None, since: datetime | None = None,
                 until: datetime | None = None) -> list[UpdateRecord]:
@@ -547,18 +563,27 @@ class Store:
         with self._reading(), self.engine.connect() as connection:
             rows = connection.execute(query.order_by(updates.c.id)).mappings().all()
         return [UpdateRecord(r["id"], r["milestone_id"], _aware(r["recorded_at"]), r["author"], r["note"],
-                             json.loads(r["changes"])) for r in rows]
+                             json.loads(r["changes"]), r["effective_on"]) for r in rows]
 
     def facts_at(self, moment: datetime, seeds: dict | None = None) -> dict:
-        """The facts as they stood at ``moment``, replayed from the history.
+        """The facts as they stood at ``moment``: the updates recorded before it (and describing
+        its day or an earlier one), replayed.
 
         ``seeds`` maps milestone ids to the file's facts, where each milestone's history starts.
         """
+        day = moment.astimezone(timezone.utc).date()
+        return self._replay(self.history(until=moment), seeds, lambda record: record.effective_on <= day)
+
+    @staticmethod
+    def _replay(records: list[UpdateRecord], seeds: dict | None, applies=None) -> dict:
+        """The facts ``records`` (those that ``applies``) lead to, each milestone from its seed."""
         from ..model import Facts
 
         seeds = seeds or {}
         state: dict[str, dict] = {}
-        for record in self.history(until=moment):
+        for record in records:
+            if applies is not None and not applies(record):
+                continue
             seed = seeds.get(record.milestone_id) or Facts()
             fields = state.setdefault(record.milestone_id, {f: _plain(f, _encode(f, getattr(seed, f)))
                                                             for f in FACT_FIELDS})

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from typing import cast
 
-from sqlalchemy import DateTime, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -27,6 +27,7 @@ class Update(Base):
     author: Mapped[str] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
     changes: Mapped[str] = mapped_column(Text)  # JSON: {field: [old, new]}
+    effective_on: Mapped[date | None] = mapped_column(Date)  # the day it describes (`update --as-of`)
 
 
 class MilestoneState(Base):

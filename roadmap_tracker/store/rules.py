@@ -32,6 +32,15 @@ class UpdateRequest:
     force: bool = False
 
 
+def described_day(request: UpdateRequest, as_of: date | None, today: date) -> date:
+    """The day an update describes (docs/format.md): ``as_of`` when given, else the last start or
+    finish day it reports, else ``today``. Views of an earlier day leave the update out."""
+    if as_of is not None:
+        return as_of
+    reported = [day for day in (request.started, request.finished) if day is not None]
+    return max(reported) if reported else today
+
+
 def effective_facts(milestone: Milestone, stored: Facts | None) -> Facts:
     """The facts in force: the store's state once anything was reported (it started from the
     file's facts), else what the file says. Document symbols from both are kept."""

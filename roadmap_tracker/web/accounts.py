@@ -177,7 +177,7 @@ class BrowserUpdates:
         @web.post("/m/<milestone_id>/report")
         def report(milestone_id: str):
             from ..model import Facts
-            from ..store.rules import decide_update
+            from ..store.rules import decide_update, described_day
 
             user = self.current_user()
             if user is None:
@@ -204,7 +204,8 @@ class BrowserUpdates:
                 record = self.store.record_update(
                     milestone_id, lambda facts: decide_update(milestone, facts, update, self.today(), schedule.as_of,
                                                               schedule[milestone_id].end),
-                    user.name, note, seed=Facts.from_milestone(milestone))
+                    user.name, note, seed=Facts.from_milestone(milestone),
+                    effective_on=described_day(update, None, schedule.as_of))
             except RoadmapError as exc:
                 pages = page_set(schedule, problem)
                 context = milestone_context(pages, milestone_id, self.store.history(milestone_id), True, form, None,

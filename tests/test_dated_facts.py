@@ -1,0 +1,159 @@
+"""An update describes a day; a view of an earlier day leaves it out (docs/format.md), on the
+embedded SQLite store and on PostgreSQL alike."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from roadmap_tracker.loading import parse_roadmap_bytes
+from roadmap_tracker.model import Facts
+from roadmap_tracker.store import SCHEMA_HEAD, Store, read_sqlite_facts, roadmap_source
+from roadmap_tracker.store.rules import UpdateRequest, described_day
+
+PLAN = """\
+roadmap: {id: dated-facts, title: Dated facts}
+milestones:
+  - {id: draft, title: Draft, not_before: 2024-03-01, duration: 20d}
+  - {id: review, title: Review, duration: 5d, after: [draft]}
+  - {id: session, title: Session, kind: session, start: 2024-05-13, end: 2024-05-17, after: [review]}
+"""
+
+
+@pytest.fixture
+def plan(tmp_path):
+    path = tmp_path / "milestones.yaml"
+    path.write_text(PLAN)
+    return path
+
+
+def _statuses(cli, plan, db_url, day: str) -> dict[str, str]:
+    """Each step's status word on ``day``, as `roadmap schedule` gives it."""
+    result = cli("--file", str(plan), "--db", db_url, "schedule", "--as-of", day, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return {e["id"]: e["status"] for e in json.loads(result.stdout)}
+
+
+def _status(cli, plan, db_url, day: str) -> dict:
+    result = cli("--file", str(plan), "--db", db_url, "status", "--as-of", day, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_an_update_is_left_out_of_the_views_of_days_before_the_one_it_describes(cli, plan, db_url):
+    reported = cli("--file", str(plan), "--db", db_url, "update", "draft", "--status", "in_progress",
+                   "--progress", "40", "--as-of", "2024-03-11")
+    assert reported.exit_code == 0, reported.output
+    assert [i["id"] for i in _status(cli, plan, db_url, "2024-03-08")["in_progress"]] == []
+    assert [i["id"] for i in _status(cli, plan, db_url, "2024-03-11")["in_progress"]] == ["draft"]
+
+
+def test_a_block_shows_from_the_day_it_was_reported_for(cli, plan, db_url):
+    assert cli("--file", str(plan), "--db", db_url, "update", "review", "--status", "blocked",
+               "--as-of", "2024-04-01").exit_code == 0
+    assert _statuses(cli, plan, db_url, "2024-03-29")["review"] == "planned"
+    assert _statuses(cli, plan, db_url, "2024-04-01")["review"] == "blocked"
+
+
+def test_a_late_report_of_a_finish_counts_from_the_finish_day(cli, plan, db_url):
+    """Reported today, without --as-of: it describes the day it says the work finished."""
+    assert cli("--file", str(plan), "--db", db_url, "update", "draft", "--status", "done",
+               "--started", "2024-03-01", "--finished", "2024-03-22").exit_code == 0
+    history = json.loads(cli("--file", str(plan), "--db", db_url, "history", "--format", "json").stdout)
+    assert history[0]["as_of"] == "2024-03-22"
+    assert _statuses(cli, plan, db_url, "2024-03-21")["draft"] != "done"
+    assert _statuses(cli, plan, db_url, "2024-03-25")["draft"] == "done"
+
+
+def test_on_days_after_every_update_the_last_recorded_report_stands(cli, plan, db_url):
+    """Updates are applied in the order they were recorded, whatever days they describe: today's
+    views always agree with the store's current facts."""
+    for args in (("--progress", "60", "--as-of", "2024-03-15"), ("--progress", "30", "--as-of", "2024-03-08")):
+        assert cli("--file", str(plan), "--db", db_url, "update", "draft", "--status", "in_progress",
+                   *args).exit_code == 0
+    [draft] = _status(cli, plan, db_url, "2024-03-20")["in_progress"]
+    assert draft["why"].startswith("30% done")
+
+
+def test_the_quick_reader_hands_over_when_an_update_describes_a_later_day(plan, tmp_path):
+    roadmap = parse_roadmap_bytes(PLAN.encode(), str(plan))[0]
+    path = tmp_path / "tracking.sqlite"
+    with Store.open(f"sqlite:///{path}", roadmap.id, source=roadmap_source(plan)) as store:
+        store.record_update("draft", lambda current: {"status": "blocked"}, "anna", None,
+                            effective_on=date(2024, 4, 1))
+        current = store.facts()
+    assert read_sqlite_facts(path, roadmap.id, roadmap_source(plan), date(2024, 4, 1)) == current
+    assert read_sqlite_facts(path, roadmap.id, roadmap_source(plan), date(2024, 3, 31)) is None
+
+
+def test_an_older_store_is_upgraded_and_its_updates_describe_the_day_they_were_recorded(db_url):
+    from sqlalchemy import create_engine, text
+
+    from roadmap_tracker.store.migrations import upgrade
+
+    engine = create_engine(db_url)
+    upgrade(engine, "0004")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO updates (roadmap_id, milestone_id, recorded_at, author, note, changes) VALUES "
+            "('dated-facts', 'draft', :t, 'anna', NULL, '{\"progress\": [null, 30]}')"),
+            {"t": datetime(2024, 3, 5, 23, 30, tzinfo=timezone.utc)})
+    engine.dispose()
+    with Store.open(db_url, "dated-facts") as store:
+        assert store.schema_version() == SCHEMA_HEAD
+        [record] = store.history()
+        assert record.effective_on == date(2024, 3, 5)
+
+
+@pytest.mark.parametrize("request_fields, as_of, expected", [
+    ({}, None, date(2024, 6, 3)),
+    ({"started": date(2024, 5, 1)}, None, date(2024, 5, 1)),
+    ({"started": date(2024, 5, 1), "finished": date(2024, 5, 20)}, None, date(2024, 5, 20)),
+    ({"finished": date(2024, 5, 20)}, date(2024, 5, 27), date(2024, 5, 27)),
+])
+def test_the_day_an_update_describes(request_fields, as_of, expected):
+    assert described_day(UpdateRequest(**request_fields), as_of, date(2024, 6, 3)) == expected
+
+
+_updates = st.lists(st.tuples(st.sampled_from(["draft", "review"]),
+                              st.sampled_from(["planned", "in_progress", "blocked", "cancelled"]),
+                              st.integers(0, 100), st.integers(0, 40)), min_size=1, max_size=12)
+
+
+@pytest.fixture(scope="module")
+def empty_store(tmp_path_factory):
+    """A migrated, empty embedded store, copied for each example (migrating is the slow part)."""
+    path = tmp_path_factory.mktemp("template") / "empty.sqlite"
+    Store.open(f"sqlite:///{path}", "dated").close()
+    return path
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(updates=_updates)
+def test_reported_as_they_happen_every_day_sees_the_facts_recorded_for_it(tmp_path_factory, empty_store, updates):
+    """Updates recorded in the order of the days they describe (reporting as work goes): a view of
+    any day shows the store's facts as they stood once that day's last update was recorded;
+    before the first, nothing."""
+    import shutil
+
+    path = tmp_path_factory.mktemp("store") / "tracking.sqlite"
+    shutil.copy(empty_store, path)
+    start = date(2024, 3, 1)
+    dated = sorted(((start + timedelta(days=offset), mid, status, progress)
+                    for mid, status, progress, offset in updates), key=lambda u: u[0])
+    seeds = {mid: Facts() for mid in ("draft", "review")}
+    with Store.open(f"sqlite:///{path}", "dated") as store:
+        stood: dict[date, dict] = {}
+        for day, mid, status, progress in dated:
+            store.record_update(mid, lambda current, s=status, p=progress: {"status": s, "progress": p}, "anna",
+                                None, effective_on=day)
+            stood[day] = store.facts()
+        assert store.facts(start - timedelta(days=1), seeds) == {}
+        for offset in range(0, 42):
+            day = start + timedelta(days=offset)
+            last = max((d for d in stood if d <= day), default=None)
+            assert store.facts(day, seeds) == (stood[last] if last else {}), day
