@@ -7,7 +7,7 @@ when its forecast breaks a deadline or its float against a deadline or fixed dat
 when reported so, or when it should have started and something it waits for is not done. Each
 step appears in at most one of overdue, late to start, at risk, blocked, in progress and upcoming;
 a step whose condition is still open is never overdue or late to start: it stays under open
-conditions, with how long ago its window passed.
+conditions, with the date that passed and how long ago.
 """
 
 from __future__ import annotations
@@ -96,9 +96,7 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7,
         live = e.state not in ("done", "cancelled")
         conditional = bool(e.milestone.condition) and live
         if conditional:
-            passed = "" if not e.lateness else \
-                f"; window passed {_days(e.late_days)} ago: confirm, reschedule or cancel" if e.state == "planned" else \
-                f"; expected to end {e.expected_end}, {_days(e.late_days)} ago: confirm, reschedule or cancel"
+            passed = f"; {condition_passed(e, as_of)}" if e.lateness else ""
             add("open_conditions", e, e.milestone.condition + passed)
         if e.state == "done":
             finished = e.actual_end or e.end
@@ -154,10 +152,21 @@ def lateness_text(e: ScheduleEntry, schedule: Schedule) -> str | None:
     if e.lateness == "late_to_start":
         return "Late to start: " + missed + _late_to_start(e, schedule)
     if e.lateness == "window_passed":
-        return f"Open condition, window passed {_days(e.late_days)} ago: confirm, reschedule or cancel"
+        return "Open condition: " + condition_passed(e, schedule.as_of)
     if missed:  # not late yet, but it no longer fits the session it was meant for
         return "Late: " + missed.removesuffix("; ")
     return None
+
+
+def condition_passed(e: ScheduleEntry, as_of: date, aside: str = "") -> str:
+    """For an open condition whose time passed (lateness ``window_passed``): which of its dates
+    passed, and how long ago (the date ``late_days`` counts from: its expected end, its deadline,
+    else its expected start), e.g. ``expected to end 2026-11-11, 18 days ago: confirm, ...``."""
+    passed = [(phrase, day) for phrase, day in (("expected to end", e.expected_end), ("was due", e.deadline),
+                                                ("expected to start", e.expected_start))
+              if day is not None and (as_of - day).days == e.late_days]
+    phrase, day = passed[0] if passed else ("expected to end", e.expected_end)
+    return f"{phrase} {day}, {_days(e.late_days)} ago{aside}: confirm, reschedule or cancel"
 
 
 def _overdue(e: ScheduleEntry, as_of: date) -> str:

@@ -11,7 +11,7 @@ import io
 import json
 
 from .scheduling import Schedule, ScheduleEntry, window_text
-from .status import SECTION_TITLES, SECTIONS, StatusReport
+from .status import SECTION_TITLES, SECTIONS, StatusReport, condition_passed
 from .wording import DRIVING_REASONS, changes_text, float_text, headline, iso, markdown_cell, shorten, span_text
 
 SCHEDULE_COLUMNS = ("id", "title", "kind", "track", "start", "end", "early_start", "early_finish",
@@ -83,7 +83,7 @@ def _late_text(e: ScheduleEntry) -> str:
     if e.lateness == "late_to_start":
         return f"start -{e.late_days}d"
     if e.lateness == "window_passed":
-        return f"window passed {e.late_days}d"
+        return f"open cond. {e.late_days}d"
     return ""
 
 
@@ -212,7 +212,7 @@ def show_fields(schedule: Schedule, milestone_id: str) -> list[tuple[str, str]]:
     field("track", roadmap.track_title(m.track) if m.track else None)
     field("status", e.status + (f" ({e.progress}%)" if e.progress_reported else ""))
     if e.lateness == "window_passed":  # an open condition is never overdue
-        field("window ended", f"{e.late_days} days ago; condition open: confirm, reschedule or cancel")
+        field("time passed", condition_passed(e, schedule.as_of, "; its condition is open"))
     elif e.lateness == "overdue":
         field("overdue", f"by {e.late_days} days (expected to end {iso(e.expected_end)})")
     elif e.lateness == "late_to_start":

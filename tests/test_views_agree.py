@@ -24,9 +24,11 @@ def test_an_open_condition_is_window_passed_in_every_view_never_overdue(cli, wri
     table = cli(*args, "schedule", "--as-of", "2024-03-01").stdout
     assert [i["id"] for i in status["overdue"]] == ["draft", "decision"]
     assert [i["id"] for i in status["open_conditions"]] == ["side-event"]
-    assert "window passed" in next(line for line in table.splitlines() if line.startswith("side-event"))
+    assert "open cond. 52d" in next(line for line in table.splitlines() if line.startswith("side-event"))
     assert "overdue" in next(line for line in table.splitlines() if line.startswith("draft "))
-    assert "window ended" in show and "overdue" not in show
+    assert "expected to end 2024-01-09, 52 days ago" in show and "overdue" not in show
+    assert [i["why"] for i in status["open_conditions"]] == [
+        "if a host is found; expected to end 2024-01-09, 52 days ago: confirm, reschedule or cancel"]
     assert schedule["side-event"]["late_days"] == 52  # its expected end, 2024-01-09, passed 52 days ago
 
 
@@ -46,7 +48,7 @@ def test_the_calendar_says_overdue_with_the_days_status_counts(cli, write_roadma
     assert [i["id"] for i in status["overdue"]][0] == "draft"
     assert f"Overdue: expected to end 2024-01-17, {late_days['draft']} days ago; now forecast" in draft
     side = next(text for uid, text in described.items() if "side-event" in uid)
-    assert "window passed 52 days ago" in side and "Overdue" not in side
+    assert "Open condition: expected to end 2024-01-09, 52 days ago" in side and "Overdue" not in side
 
 
 def test_the_calendar_says_which_session_a_late_step_misses_as_status_does(cli, write_roadmap, tmp_path):

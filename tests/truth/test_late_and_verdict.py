@@ -59,11 +59,26 @@ def test_a_step_not_started_after_its_expected_start_is_late_to_start():
     assert report.schedule["draft"].late_days == 11
 
 
-def test_an_open_condition_is_never_overdue_and_says_how_long_ago_its_window_passed():
+def test_an_open_condition_is_never_overdue_and_names_the_date_that_passed():
     report = report_of(BEHIND, date(2025, 4, 15))
     assert "side" not in ids(report, "overdue") + ids(report, "late_to_start")
     why = {item.entry.id: item.why for item in report.sections["open_conditions"]}
-    assert why["side"] == "if funded; window passed 714 days ago: confirm, reschedule or cancel"
+    assert why["side"] == "if funded; expected to end 2023-05-02, 714 days ago: confirm, reschedule or cancel"
+
+
+def test_an_open_condition_names_its_deadline_or_its_expected_start_when_that_is_what_passed():
+    """The days are counted from one date; the words name that date (its window, say 2026-Q4,
+    may well still be open)."""
+    report = report_of("""\
+roadmap: {id: conditions, title: Conditions}
+milestones:
+  - {id: due, title: Due before its end, not_before: 2024-01-08, duration: 30d, deadline: 2024-01-20,
+     condition: if agreed}
+  - {id: long, title: Not ended yet, start: 2024-Q1, duration: 90d, condition: if agreed}
+""", date(2024, 3, 1))
+    why = {item.entry.id: item.why for item in report.sections["open_conditions"]}
+    assert why == {"due": "if agreed; was due 2024-01-20, 41 days ago: confirm, reschedule or cancel",
+                   "long": "if agreed; expected to start 2024-01-01, 60 days ago: confirm, reschedule or cancel"}
 
 
 def test_status_json_items_carry_expected_dates_and_days_late():
