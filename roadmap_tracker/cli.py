@@ -76,7 +76,9 @@ class DayType(click.ParamType):
 
         try:
             return parse_day(value)
-        except ValueError:
+        except ValueError as exc:
+            if "out of range" in str(exc) or "not a real date" in str(exc):  # says which year or day, and why
+                self.fail(f"{str(exc)[:120]}; write a day as YYYY-MM-DD, e.g. 2027-02-15 (or 'today')", param, ctx)
             self.fail(f"'{str(value)[:40]}' is not a day; write it as YYYY-MM-DD, e.g. 2027-02-15 (or 'today')",
                       param, ctx)
 
@@ -585,10 +587,15 @@ class WeekType(click.ParamType):
     def convert(self, value, param, ctx):
         from .dates import parse_iso_week
 
+        from .dates import FIRST_DAY, LAST_DAY
+
         try:
-            return parse_iso_week(str(value))[0]
+            monday = parse_iso_week(str(value))[0]
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
+        if not FIRST_DAY <= monday <= LAST_DAY:
+            self.fail(f"'{value}' is out of range: weeks from 1900-W01 to 2999-W52", param, ctx)
+        return monday
 
 
 @main.command()
@@ -670,7 +677,7 @@ def _known_id(roadmap, milestone_id: str) -> None:
 @click.option("--force", is_flag=True, help="Allow dates in the future, or 'done' before the planned end.")
 @click.option("--as-of", type=DAY, default=None, metavar="DATE",
               help="The day this update describes: the default for --started and --finished; views of earlier "
-                   "days leave the update out. Default: the last of --started/--finished, else today.")
+                   "days leave the update out. Default: the first of --started/--finished, else today.")
 @click.pass_obj
 def update(session: Session, milestone_id, status, progress, started, finished, documents, note, author, reopen,
            force, as_of) -> None:

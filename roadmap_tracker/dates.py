@@ -87,7 +87,7 @@ def parse_date_window(value: object) -> DateWindow:
     if not isinstance(value, str):
         raise ValueError(f"expected a date such as 2024-04-15 or 2024-Q2, got {_describe(value)}")
     text = value.strip()
-    if "T" in text or " " in text:
+    if re.match(r"\d{4}-\d{1,2}-\d{1,2}[T ]", text):  # a day with a time ("15 Feb 2027" is no moment)
         return _parse_moment(text)
     match = _FUZZY.match(text)
     if not match:

@@ -66,11 +66,11 @@ def compare_schedules(before: Schedule, after: Schedule) -> list[Move]:
         old = before.entries.get(entry.id)
         if old is None:
             moves.append(Move(entry.id, entry.title, None, None, entry.start, entry.end, None, None, None, None,
-                              entry.state, "new", "added to the plan"))
+                              entry.status, "new", "added to the plan"))
             continue
         start_days = (entry.start - old.start).days
         end_days = (entry.end - old.end).days
-        if not start_days and not end_days and old.state == entry.state:
+        if not start_days and not end_days and old.status == entry.status:
             continue
         float_change = (entry.total_float - old.total_float
                         if entry.total_float is not None and old.total_float is not None else None)
@@ -89,17 +89,17 @@ def compare_schedules(before: Schedule, after: Schedule) -> list[Move]:
             if knock_on:
                 reason = f"knock-on: its driving predecessor {entry.driving} moved; " + reason
         elif facts:
-            cause, reason = "reported", f"reported: {', '.join(facts)} ({entry.state.replace('_', ' ')})"
+            cause, reason = "reported", f"reported: {', '.join(facts)} ({entry.status.replace('_', ' ')})"
         elif entry.driving and entry.driving in moved_ids:
             cause, reason = "knock-on", f"knock-on: its driving predecessor {entry.driving} moved"
         elif not start_days and not end_days:
-            cause, reason = "time", f"status is now {entry.state.replace('_', ' ')}"
+            cause, reason = "time", f"status is now {entry.status.replace('_', ' ')}"
         elif entry.state == "in_progress":
             cause, reason = "time", "under way past its planned end, so its forecast end moves with the as-of date"
         else:
             cause, reason = "time", "not started by the as-of date, so it slides with time"
         moves.append(Move(entry.id, entry.title, old.start, old.end, entry.start, entry.end, start_days, end_days,
-                          float_change, old.state, entry.state, cause, reason))
+                          float_change, old.status, entry.status, cause, reason))
     return moves
 
 

@@ -97,7 +97,7 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7,
         conditional = bool(e.milestone.condition) and live
         if conditional:
             passed = f"; {condition_passed(e, as_of)}" if e.lateness else ""
-            add("open_conditions", e, e.milestone.condition + passed)
+            add("open_conditions", e, ("reported blocked; " if e.blocked else "") + e.milestone.condition + passed)
         if e.state == "done":
             finished = e.actual_end or e.end
             if behind <= finished <= as_of:
@@ -105,7 +105,9 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7,
             continue
         if not live:
             continue
-        if conditional and e.lateness:  # its window passed: it waits under open conditions, nowhere else
+        if conditional and e.lateness:  # its time passed: it waits under open conditions, and is blocked if reported so
+            if e.blocked:
+                add("blocked", e, "reported blocked; " + condition_passed(e, as_of))
             continue
         reported = "reported blocked; " if e.blocked else ""
         if e.lateness == "overdue":
@@ -158,25 +160,34 @@ def lateness_text(e: ScheduleEntry, schedule: Schedule) -> str | None:
     return None
 
 
+def counted_from(e: ScheduleEntry, as_of: date) -> tuple[str, date | None]:
+    """The date a late step's ``late_days`` count from, with the words for it: its expected end
+    (``expected to end``), its deadline (``was due``) or its expected start (``expected to
+    start``); a fixed step's own date (``its date``). Every view names this one date."""
+    candidates: list[tuple[str, date | None]] = [("its date", e.end)] if e.fixed else []
+    candidates += [("expected to end", e.expected_end), ("was due", e.deadline), ("expected to start", e.expected_start)]
+    for phrase, day in candidates:
+        if day is not None and (as_of - day).days == e.late_days:
+            return phrase, day
+    return "expected to end", e.expected_end
+
+
 def condition_passed(e: ScheduleEntry, as_of: date, aside: str = "") -> str:
     """For an open condition whose time passed (lateness ``window_passed``): which of its dates
-    passed, and how long ago (the date ``late_days`` counts from: its expected end, its deadline,
-    else its expected start), e.g. ``expected to end 2026-11-11, 18 days ago: confirm, ...``."""
-    passed = [(phrase, day) for phrase, day in (("expected to end", e.expected_end), ("was due", e.deadline),
-                                                ("expected to start", e.expected_start))
-              if day is not None and (as_of - day).days == e.late_days]
-    phrase, day = passed[0] if passed else ("expected to end", e.expected_end)
+    passed, and how long ago, e.g. ``expected to end 2026-11-11, 18 days ago: confirm, ...``."""
+    phrase, day = counted_from(e, as_of)
     return f"{phrase} {day}, {_days(e.late_days)} ago{aside}: confirm, reschedule or cancel"
 
 
 def _overdue(e: ScheduleEntry, as_of: date) -> str:
+    """``expected to end X, N days ago; was due D; now forecast F``: the days count from the date
+    named first (see :func:`counted_from`); the other date that passed follows without a count."""
     if e.fixed:
         return f"its date {e.end} has passed ({_days(e.late_days)} ago) and it is not recorded as done"
-    due = f"was due {e.deadline}" if e.deadline is not None and e.deadline < as_of else ""
-    if e.expected_end is not None and e.expected_end < as_of:
-        return f"expected to end {e.expected_end}, {_days((as_of - e.expected_end).days)} ago" + \
-            (f"; {due}" if due else "") + f"; now forecast {e.end}"
-    return f"{due}, {_days(e.late_days)} ago; now forecast {e.end}"
+    phrase, day = counted_from(e, as_of)
+    also = [f"{other} {date_}" for other, date_ in (("expected to end", e.expected_end), ("was due", e.deadline))
+            if other != phrase and date_ is not None and date_ < as_of]
+    return "; ".join([f"{phrase} {day}, {_days(e.late_days)} ago", *also, f"now forecast {e.end}"])
 
 
 def _late_to_start(e: ScheduleEntry, schedule: Schedule) -> str:

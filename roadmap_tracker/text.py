@@ -11,7 +11,7 @@ import io
 import json
 
 from .scheduling import Schedule, ScheduleEntry, window_text
-from .status import SECTION_TITLES, SECTIONS, StatusReport, condition_passed
+from .status import SECTION_TITLES, SECTIONS, StatusReport, condition_passed, counted_from
 from .wording import DRIVING_REASONS, changes_text, float_text, headline, iso, markdown_cell, shorten, span_text
 
 SCHEDULE_COLUMNS = ("id", "title", "kind", "track", "start", "end", "early_start", "early_finish",
@@ -214,7 +214,8 @@ def show_fields(schedule: Schedule, milestone_id: str) -> list[tuple[str, str]]:
     if e.lateness == "window_passed":  # an open condition is never overdue
         field("time passed", condition_passed(e, schedule.as_of, "; its condition is open"))
     elif e.lateness == "overdue":
-        field("overdue", f"by {e.late_days} days (expected to end {iso(e.expected_end)})")
+        phrase, day = counted_from(e, schedule.as_of)
+        field("overdue", f"by {e.late_days} days ({phrase} {iso(day)})")
     elif e.lateness == "late_to_start":
         field("late to start", f"by {e.late_days} days (expected to start {iso(e.expected_start)})")
     field("dates", span_text(e) + (" (fixed)" if e.fixed else ""))
@@ -238,7 +239,7 @@ def show_fields(schedule: Schedule, milestone_id: str) -> list[tuple[str, str]]:
     field("venue", (m.venue or "") + (f" ({m.timezone})" if m.timezone else "") if m.venue else None)
     field("condition", m.condition)
     waits = [f"{d.predecessor} ({d.type}{'' if d.lag.is_zero else ' ' + str(d.lag)}, "
-             f"{schedule[d.predecessor].state})" for d in m.dependencies]
+             f"{schedule[d.predecessor].status})" for d in m.dependencies]
     field("waits for", "; ".join(waits))
     field("waited on by", ", ".join(schedule.successors.get(m.id, ())))
     field("during", ", ".join(m.during))

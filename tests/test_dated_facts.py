@@ -59,14 +59,14 @@ def test_a_block_shows_from_the_day_it_was_reported_for(cli, plan, db_url):
     assert _statuses(cli, plan, db_url, "2024-04-01")["review"] == "blocked"
 
 
-def test_a_late_report_of_a_finish_counts_from_the_finish_day(cli, plan, db_url):
-    """Reported today, without --as-of: it describes the day it says the work finished."""
+def test_a_late_report_of_work_done_shows_it_under_way_from_its_start_and_done_after_its_finish(cli, plan, db_url):
+    """Reported today, without --as-of: it describes the day the work started."""
     assert cli("--file", str(plan), "--db", db_url, "update", "draft", "--status", "done",
-               "--started", "2024-03-01", "--finished", "2024-03-22").exit_code == 0
+               "--started", "2024-03-04", "--finished", "2024-03-22").exit_code == 0
     history = json.loads(cli("--file", str(plan), "--db", db_url, "history", "--format", "json").stdout)
-    assert history[0]["as_of"] == "2024-03-22"
-    assert _statuses(cli, plan, db_url, "2024-03-21")["draft"] != "done"
-    assert _statuses(cli, plan, db_url, "2024-03-25")["draft"] == "done"
+    assert history[0]["as_of"] == "2024-03-04"
+    days = ("2024-03-01", "2024-03-10", "2024-03-25")
+    assert [_statuses(cli, plan, db_url, day)["draft"] for day in days] == ["planned", "in_progress", "done"]
 
 
 def test_on_days_after_every_update_the_last_recorded_report_stands(cli, plan, db_url):
@@ -112,7 +112,7 @@ def test_an_older_store_is_upgraded_and_its_updates_describe_the_day_they_were_r
 @pytest.mark.parametrize("request_fields, as_of, expected", [
     ({}, None, date(2024, 6, 3)),
     ({"started": date(2024, 5, 1)}, None, date(2024, 5, 1)),
-    ({"started": date(2024, 5, 1), "finished": date(2024, 5, 20)}, None, date(2024, 5, 20)),
+    ({"started": date(2024, 5, 1), "finished": date(2024, 5, 20)}, None, date(2024, 5, 1)),
     ({"finished": date(2024, 5, 20)}, date(2024, 5, 27), date(2024, 5, 27)),
 ])
 def test_the_day_an_update_describes(request_fields, as_of, expected):

@@ -435,7 +435,7 @@ def _description(schedule: Schedule, entry: ScheduleEntry, revision: dict) -> st
     if m.partners:
         lines.append(f"Partners: {', '.join(m.partners)}")
     if entry.deadline:
-        lines.append(f"Deadline: {entry.deadline.isoformat()}" + (f" (late by {entry.late_by} days)"
+        lines.append(f"Deadline: {entry.deadline.isoformat()}" + (f" (forecast {entry.late_by} days past it)"
                                                                   if entry.late_by else ""))
     if entry.total_float is not None:
         lines.append(f"Float: {float_text(entry.total_float)}" + (" - on the critical path" if entry.critical

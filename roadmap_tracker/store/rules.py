@@ -33,12 +33,14 @@ class UpdateRequest:
 
 
 def described_day(request: UpdateRequest, as_of: date | None, today: date) -> date:
-    """The day an update describes (docs/format.md): ``as_of`` when given, else the last start or
-    finish day it reports, else ``today``. Views of an earlier day leave the update out."""
+    """The day an update describes (docs/format.md): ``as_of`` when given, else the first start or
+    finish day it reports, else ``today``. Views of an earlier day leave the update out; from the
+    start day on, a step reported done with its dates shows under way until its finish day (the
+    schedule leaves out actual dates after the as-of day)."""
     if as_of is not None:
         return as_of
     reported = [day for day in (request.started, request.finished) if day is not None]
-    return max(reported) if reported else today
+    return min(reported) if reported else today
 
 
 def effective_facts(milestone: Milestone, stored: Facts | None) -> Facts:

@@ -81,6 +81,27 @@ milestones:
                    "long": "if agreed; expected to start 2024-01-01, 60 days ago: confirm, reschedule or cancel"}
 
 
+def test_a_blocked_open_condition_whose_time_passed_is_listed_as_blocked_too():
+    report = report_of(BEHIND.replace("condition: if funded}", "condition: if funded, status: blocked}"),
+                       date(2025, 4, 15))
+    assert ids(report, "blocked") == ["side"] and ids(report, "open_conditions") == ["side"]
+    assert report.sections["blocked"][0].why.startswith("reported blocked; expected to end 2023-05-02, 714 days ago")
+    assert report.sections["open_conditions"][0].why.startswith("reported blocked; if funded; expected to end")
+
+
+def test_overdue_counts_from_the_deadline_when_it_passed_first_and_names_it():
+    report = report_of("""\
+roadmap: {id: due, title: Due first}
+milestones:
+  - {id: paper, title: Paper, not_before: 2026-11-02, duration: 28d, deadline: 2026-11-13}
+""", date(2026, 11, 30))
+    paper = report.schedule["paper"]
+    assert (paper.lateness, paper.late_days, paper.expected_end) == ("overdue", 17, date(2026, 11, 29))
+    assert report.sections["overdue"][0].why == \
+        "was due 2026-11-13, 17 days ago; expected to end 2026-11-29; now forecast 2026-12-27"
+    assert "overdue:      by 17 days (was due 2026-11-13)" in render_show(report.schedule, "paper")
+
+
 def test_status_json_items_carry_expected_dates_and_days_late():
     data = status_dict(report_of(BEHIND, date(2025, 4, 15)))
     draft = data["overdue"][0]
