@@ -16,7 +16,7 @@ from .wording import DRIVING_REASONS, changes_text, float_text, headline, iso, m
 
 SCHEDULE_COLUMNS = ("id", "title", "kind", "track", "start", "end", "early_start", "early_finish",
                     "late_start", "late_finish", "total_float", "free_float", "critical", "fixed",
-                    "status", "driving", "near_critical", "expected_start", "expected_end", "late_days")
+                    "status", "driving", "near_critical", "expected_start", "expected_end", "late_days", "lateness")
 
 _ANSI = {"red": "31", "yellow": "33", "green": "32", "cyan": "36", "bold": "1", "dim": "2", "magenta": "35"}
 _SECTION_COLOURS = {"overdue": "red", "late_to_start": "red", "at_risk": "yellow", "blocked": "magenta", "in_progress": "cyan",
@@ -39,7 +39,7 @@ def schedule_values(entry: ScheduleEntry, flags: tuple = (False, True)) -> tuple
     return (entry.id, m.title, m.kind, m.track, entry.start, entry.end, entry.early_start, entry.early_finish,
             entry.late_start, entry.late_finish, entry.total_float, entry.free_float, flags[entry.critical],
             flags[entry.fixed], entry.status, entry.driving, flags[entry.near_critical], entry.expected_start,
-            entry.expected_end, entry.late_days)
+            entry.expected_end, entry.late_days, entry.lateness)
 
 
 _DATE_COLUMNS = ("start", "end", "early_start", "early_finish", "late_start", "late_finish", "expected_start",
@@ -105,7 +105,7 @@ def _item_dict(report: StatusReport, entry: ScheduleEntry, why: str) -> dict:
         "deadline": iso(entry.deadline), "critical": entry.critical, "near_critical": entry.near_critical,
         "why": why, "window": window_text(entry),
         "expected_start": iso(entry.expected_start), "expected_end": iso(entry.expected_end),
-        "late_days": entry.late_days,
+        "late_days": entry.late_days, "lateness": entry.lateness,
     }
     if report.baseline is not None:
         start, end, variance = report.variance(entry)

@@ -30,6 +30,8 @@ def test_an_open_condition_is_window_passed_in_every_view_never_overdue(cli, wri
     assert [i["why"] for i in status["open_conditions"]] == [
         "if a host is found; expected to end 2024-01-09, 52 days ago: confirm, reschedule or cancel"]
     assert schedule["side-event"]["late_days"] == 52  # its expected end, 2024-01-09, passed 52 days ago
+    assert (schedule["side-event"]["lateness"], schedule["draft"]["lateness"]) == ("window_passed", "overdue")
+    assert [i["lateness"] for i in status["open_conditions"]] == ["window_passed"]
 
 
 def test_the_calendar_says_overdue_with_the_days_status_counts(cli, write_roadmap, tmp_path):

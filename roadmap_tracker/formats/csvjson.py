@@ -117,6 +117,8 @@ def export_json_schema() -> dict:
             "status": {"enum": ["planned", "in_progress", "done", "cancelled", "blocked"]},
             "near_critical": {"type": "boolean"}, "expected_start": date, "expected_end": date,
             "late_days": {"type": "integer"},
+            "lateness": {"enum": ["overdue", "late_to_start", "window_passed", None],
+                         "description": "what late_days counts: null when neither late nor an open condition whose time passed"},
             "driving": {"type": ["string", "null"]}, "deadline": date, "lead": {"type": ["string", "null"]},
             "venue": {"type": ["string", "null"]}, "condition": {"type": ["string", "null"]},
             "progress": {"type": "integer"}, "actual_start": date, "actual_end": date, "point": {"type": "boolean"},
