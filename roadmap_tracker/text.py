@@ -233,7 +233,10 @@ def show_fields(schedule: Schedule, milestone_id: str) -> list[tuple[str, str]]:
     field("float", f"total {float_text(e.total_float)}, free {float_text(e.free_float)}"
           + (", critical (drives the target)" if e.critical else ", near-critical" if e.near_critical else ""))
     reason = DRIVING_REASONS.get(e.driving_reason, "")
-    field("driven by", (f"{e.driving} ({reason})" if e.driving else reason) or None)
+    if e.driving and not e.driven:  # its own date or facts set it; the predecessor is only its latest input
+        field("driven by", f"{reason or 'its own dates'} (latest input: {e.driving})")
+    else:
+        field("driven by", (f"{e.driving} ({reason})" if e.driving else reason) or None)
     field("lead", m.lead)
     field("partners", ", ".join(m.partners))
     field("venue", (m.venue or "") + (f" ({m.timezone})" if m.timezone else "") if m.venue else None)

@@ -102,6 +102,12 @@ milestones:
     assert "overdue:      by 17 days (was due 2026-11-13)" in render_show(report.schedule, "paper")
 
 
+def test_show_says_a_started_step_is_set_by_its_own_dates_not_by_its_unfinished_predecessor():
+    report = report_of(BEHIND.replace("after: [draft]}", "after: [draft], status: in_progress, "
+                                      "actual: {start: 2025-04-01}}"), date(2025, 4, 15))
+    assert "driven by:    actual dates (latest input: draft)" in render_show(report.schedule, "review")
+
+
 def test_status_json_items_carry_expected_dates_and_days_late():
     data = status_dict(report_of(BEHIND, date(2025, 4, 15)))
     draft = data["overdue"][0]
