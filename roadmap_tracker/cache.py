@@ -307,8 +307,9 @@ def flush() -> None:
     entries = list(_deferred)
     _deferred.clear()
     reap()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):  # None when the command was started with it closed
+        if stream is not None:
+            stream.flush()
     try:
         pid = os.fork()
     except OSError:

@@ -138,7 +138,7 @@ SINCE = SinceType()
 
 def _colour(stream) -> bool:
     """Colours for a terminal, unless NO_COLOR is set (https://no-color.org); plain text when piped."""
-    return stream.isatty() and not os.environ.get("NO_COLOR")
+    return stream is not None and stream.isatty() and not os.environ.get("NO_COLOR")
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic], summary_for: str | None = None) -> None:
@@ -966,7 +966,7 @@ def risk(session: Session, runs, seed, all_steps, plot, tornado, fmt, as_of) -> 
 
     schedule = session.schedule(as_of)
     _needs_milestones(schedule, "there is nothing to simulate")
-    show_bar = sys.stderr.isatty() and runs >= 20000
+    show_bar = sys.stderr is not None and sys.stderr.isatty() and runs >= 20000
     with click.progressbar(length=runs, label="simulating", file=sys.stderr) if show_bar else _NoBar() as bar:
         done = [0]
 
@@ -1399,8 +1399,9 @@ def run() -> None:
             raise
         run_exit_handlers()
         try:
-            sys.stdout.flush()
-            sys.stderr.flush()
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:
+                    stream.flush()
         except Exception:  # a closed pipe: the interpreter's own end says so
             raise done from None
         os._exit(code or 0)

@@ -69,14 +69,61 @@ def test_a_late_report_of_work_done_shows_it_under_way_from_its_start_and_done_a
     assert [_statuses(cli, plan, db_url, day)["draft"] for day in days] == ["planned", "in_progress", "done"]
 
 
-def test_on_days_after_every_update_the_last_recorded_report_stands(cli, plan, db_url):
-    """Updates are applied in the order they were recorded, whatever days they describe: today's
-    views always agree with the store's current facts."""
+def test_a_late_report_for_an_earlier_day_shows_on_that_day_and_the_last_recorded_stands_after(cli, plan, db_url):
+    """Each report is decided against what was known on its own day; after every reported day,
+    the last one recorded stands (today's views always agree with the store's current facts)."""
     for args in (("--progress", "60", "--as-of", "2024-03-15"), ("--progress", "30", "--as-of", "2024-03-08")):
         assert cli("--file", str(plan), "--db", db_url, "update", "draft", "--status", "in_progress",
                    *args).exit_code == 0
-    [draft] = _status(cli, plan, db_url, "2024-03-20")["in_progress"]
-    assert draft["why"].startswith("30% done")
+    for day in ("2024-03-10", "2024-03-20"):
+        [draft] = _status(cli, plan, db_url, day)["in_progress"]
+        assert (draft["why"][:8], draft["start"]) == ("30% done", "2024-03-08"), day
+
+
+def test_a_start_reported_late_for_an_earlier_day_is_recorded_not_nothing_changed(cli, plan, db_url):
+    args = ("--file", str(plan), "--db", db_url, "update", "draft", "--status", "in_progress")
+    assert cli(*args, "--as-of", "2024-03-15").exit_code == 0
+    earlier = cli(*args, "--as-of", "2024-03-08")
+    assert earlier.exit_code == 0 and "nothing changed" not in earlier.stderr
+    assert _statuses(cli, plan, db_url, "2024-03-10")["draft"] == "in_progress"
+
+
+def test_documents_show_from_the_day_they_were_reported_for_and_none_is_lost(plan, tmp_path):
+    roadmap = parse_roadmap_bytes(PLAN.encode(), str(plan))[0]
+    seeds = {m.id: Facts.from_milestone(m) for m in roadmap.milestones}
+    with Store.open(f"sqlite:///{tmp_path / 'tracking.sqlite'}", roadmap.id) as store:
+        for symbol, day in (("LATER", date(2024, 3, 15)), ("EARLY", date(2024, 3, 5))):
+            store.record_update("draft", lambda current, s=symbol: {"documents": (*current.documents, s)}, "anna",
+                                None, seed=seeds["draft"], effective_on=day)
+        assert store.facts(date(2024, 3, 6), seeds)["draft"].documents == ("EARLY",)
+        assert set(store.facts()["draft"].documents) == set(store.facts(date(2024, 3, 15), seeds)["draft"].documents) \
+            == {"EARLY", "LATER"}
+
+
+def test_an_update_for_a_later_day_changes_no_other_steps_facts(plan, tmp_path):
+    """Only the steps with updates for later days are replayed; the others keep their state, even
+    where the file now says otherwise."""
+    with Store.open(f"sqlite:///{tmp_path / 'tracking.sqlite'}", "dated-facts") as store:
+        store.record_update("draft", lambda current: {"status": "in_progress", "progress": 20}, "anna", None,
+                            effective_on=date(2024, 3, 4))
+        store.record_update("review", lambda current: {"status": "blocked"}, "anna", None,
+                            effective_on=date(2024, 3, 20))
+        seeds = {"draft": Facts("in_progress", 70), "review": Facts()}
+        assert store.facts(date(2024, 3, 10), seeds)["draft"] == store.facts()["draft"]
+        assert "review" not in store.facts(date(2024, 3, 10), seeds)
+
+
+def test_a_history_row_without_its_day_describes_the_day_it_was_recorded(db_url):
+    from sqlalchemy import text
+
+    with Store.open(db_url, "dated-facts") as store:
+        with store.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO updates (roadmap_id, milestone_id, recorded_at, author, note, changes) VALUES "
+                "('dated-facts', 'draft', :t, 'anna', NULL, '{\"progress\": [null, 30]}')"),
+                {"t": datetime(2024, 3, 5, 12, 0, tzinfo=timezone.utc)})
+        [record] = store.history()
+        assert record.effective_on == datetime(2024, 3, 5, 12, 0, tzinfo=timezone.utc).astimezone().date()
 
 
 def test_the_quick_reader_hands_over_when_an_update_describes_a_later_day(plan, tmp_path):
@@ -90,7 +137,7 @@ def test_the_quick_reader_hands_over_when_an_update_describes_a_later_day(plan, 
     assert read_sqlite_facts(path, roadmap.id, roadmap_source(plan), date(2024, 3, 31)) is None
 
 
-def test_an_older_store_is_upgraded_and_its_updates_describe_the_day_they_were_recorded(db_url):
+def test_an_older_store_is_upgraded_and_its_updates_describe_the_local_day_they_were_recorded(db_url):
     from sqlalchemy import create_engine, text
 
     from roadmap_tracker.store.migrations import upgrade
@@ -106,7 +153,7 @@ def test_an_older_store_is_upgraded_and_its_updates_describe_the_day_they_were_r
     with Store.open(db_url, "dated-facts") as store:
         assert store.schema_version() == SCHEMA_HEAD
         [record] = store.history()
-        assert record.effective_on == date(2024, 3, 5)
+        assert record.effective_on == datetime(2024, 3, 5, 23, 30, tzinfo=timezone.utc).astimezone().date()
 
 
 @pytest.mark.parametrize("request_fields, as_of, expected", [

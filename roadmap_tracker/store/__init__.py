@@ -472,7 +472,7 @@ class Store:
     def record_update(self, milestone_id: str, decide, author: str, note: str | None, seed=None,
                       now: datetime | None = None, effective_on: date | None = None) -> UpdateRecord | None:
         """Apply an update in one transaction; it describes the day ``effective_on`` (default: the
-        day of ``now``, UTC).
+        local day of ``now``) and is decided against the facts known on that day.
 
         ``decide(current_facts) -> dict`` returns the new values of the fields that change (it may
         raise to refuse); the state row is locked while it runs. ``seed`` holds the facts the roadmap
@@ -486,7 +486,7 @@ class Store:
         from .models import milestone_state, updates
 
         now = now or datetime.now(timezone.utc)
-        effective_on = effective_on or now.astimezone(timezone.utc).date()
+        effective_on = effective_on or now.astimezone().date()  # the local day, as views' "today"
         seed = seed or Facts()
         _check_name("the author (--by)", author)
 
@@ -507,12 +507,29 @@ class Store:
                 old = {f: _encode(f, getattr(seed, f)) for f in FACT_FIELDS}
             else:
                 old = {f: row[f] for f in FACT_FIELDS}
-            wanted = decide(_decode_facts(*(old[f] for f in FACT_FIELDS)))
-            new = dict(old)
-            new.update({field: _encode(field, value) for field, value in wanted.items()})
-            changes = {f: [_plain(f, old[f]), _plain(f, new[f])] for f in FACT_FIELDS if new[f] != old[f]}
+            # decided against what was known on its day: the current facts, unless an update of
+            # this step describes a later day (a late report for an earlier day)
+            later = connection.execute(select(updates.c.id).where(
+                (updates.c.roadmap_id == self.roadmap_id) & (updates.c.milestone_id == milestone_id)
+                & (updates.c.effective_on > effective_on)).limit(1)).first()
+            if later is None:
+                known = old
+            else:
+                records = self._records(connection, milestone_id)
+                known = {f: _encode(f, getattr(self._replay(records, {milestone_id: seed},
+                                                            lambda r: r.effective_on <= effective_on)
+                                               .get(milestone_id, seed), f)) for f in FACT_FIELDS}
+            wanted = {field: _encode(field, value)
+                      for field, value in decide(_decode_facts(*(known[f] for f in FACT_FIELDS))).items()}
+            asserted = dict(known, **wanted)
+            changes = {f: [_plain(f, known[f]), _plain(f, asserted[f])] for f in FACT_FIELDS
+                       if asserted[f] != known[f]}
             if not changes and not note:
                 return None  # nothing to say: no row (a note alone is worth recording)
+            new = dict(old, **{f: asserted[f] for f in changes})
+            if "documents" in changes:  # symbols are only ever added: keep those reported for later days
+                new["documents"] = _encode("documents", _union(_plain("documents", old["documents"]),
+                                                               _plain("documents", asserted["documents"])))
             result = connection.execute(insert(updates).values(
                 roadmap_id=self.roadmap_id, milestone_id=milestone_id, recorded_at=now, author=author,
                 note=note, changes=json.dumps(changes, sort_keys=True), effective_on=effective_on))
@@ -537,14 +554,20 @@ class Store:
 
         mine = updates.c.roadmap_id == self.roadmap_id
         with self._reading(), self.engine.connect() as connection:
-            later = day is not None and connection.execute(
-                select(updates.c.id).where(mine & (updates.c.effective_on > day)).limit(1)).first() is not None
+            rows = connection.execute(select(milestone_state).where(
+                (milestone_state.c.roadmap_id == self.roadmap_id) & milestone_state.c.last_update_id.isnot(None))
+            ).mappings().all()
+            current = {r["milestone_id"]: _decode_facts(*(r[f] for f in FACT_FIELDS)) for r in rows}
+            if day is None:
+                return current
+            later = {mid for (mid,) in connection.execute(select(updates.c.milestone_id).distinct().where(
+                mine & (updates.c.effective_on > day)))}
             if not later:  # the state rows hold every update's outcome
-                rows = connection.execute(select(milestone_state).where(
-                    (milestone_state.c.roadmap_id == self.roadmap_id) & milestone_state.c.last_update_id.isnot(None))
-                ).mappings().all()
-                return {r["milestone_id"]: _decode_facts(*(r[f] for f in FACT_FIELDS)) for r in rows}
-        return self._replay(self.history(), seeds, lambda record: record.effective_on <= day)
+                return current
+            records = [r for r in self._records(connection) if r.milestone_id in later]
+        # the steps with updates for later days, replayed; the others as they stand
+        replayed = self._replay(records, seeds, lambda record: record.effective_on <= day)
+        return {**{mid: f for mid, f in current.items() if mid not in later}, **replayed}
 
     def history(self, milestone_id: str | None = None, since: datetime | None = None,
                 until: datetime | None = None) -> list[UpdateRecord]:
@@ -562,8 +585,18 @@ class Store:
             query = query.where(updates.c.recorded_at < until)
         with self._reading(), self.engine.connect() as connection:
             rows = connection.execute(query.order_by(updates.c.id)).mappings().all()
-        return [UpdateRecord(r["id"], r["milestone_id"], _aware(r["recorded_at"]), r["author"], r["note"],
-                             json.loads(r["changes"]), r["effective_on"]) for r in rows]
+        return [_record(r) for r in rows]
+
+    def _records(self, connection, milestone_id: str | None = None) -> list[UpdateRecord]:
+        """The history, read on an open connection (inside a write's transaction)."""
+        from sqlalchemy import select
+
+        from .models import updates
+
+        query = select(updates).where(updates.c.roadmap_id == self.roadmap_id)
+        if milestone_id:
+            query = query.where(updates.c.milestone_id == milestone_id)
+        return [_record(r) for r in connection.execute(query.order_by(updates.c.id)).mappings().all()]
 
     def facts_at(self, moment: datetime, seeds: dict | None = None) -> dict:
         """The facts as they stood at ``moment``: the updates recorded before it (and describing
@@ -588,7 +621,7 @@ class Store:
             fields = state.setdefault(record.milestone_id, {f: _plain(f, _encode(f, getattr(seed, f)))
                                                             for f in FACT_FIELDS})
             for field, (_old, new) in record.changes.items():
-                fields[field] = new
+                fields[field] = _union(fields[field], new) if field == "documents" else new
         return {mid: _decode_facts(f["status"], f["progress"], f["actual_start"], f["actual_end"],
                                    json.dumps(f["documents"]) if f["documents"] else None)
                 for mid, f in state.items()}
@@ -663,6 +696,19 @@ def _plain(field: str, stored):
     if field == "documents" and stored:
         return json.loads(stored)
     return stored
+
+
+def _union(first, second) -> list | None:
+    """Document symbols of both, in order, each once (None when there are none)."""
+    merged = list(dict.fromkeys([*(first or ()), *(second or ())]))
+    return merged or None
+
+
+def _record(row) -> UpdateRecord:
+    """A history row; one without its day (written by hand) describes the day it was recorded."""
+    recorded_at = _aware(row["recorded_at"])
+    return UpdateRecord(row["id"], row["milestone_id"], recorded_at, row["author"], row["note"],
+                        json.loads(row["changes"]), row["effective_on"] or recorded_at.astimezone().date())
 
 
 def _aware(moment: datetime) -> datetime:

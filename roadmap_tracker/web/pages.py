@@ -173,7 +173,7 @@ def milestone_context(pages: PageSet, milestone_id: str, history=(), can_report:
              for d in m.dependencies]
     waited_on = [schedule[s] for s in schedule.successors.get(m.id, ())]
     records = [{"when": r.recorded_at.strftime("%Y-%m-%d %H:%M UTC") + (
-                    "" if r.effective_on == r.recorded_at.date() else f", as of {r.effective_on.isoformat()}"),
+                    "" if r.effective_on == r.recorded_at.astimezone().date() else f", as of {r.effective_on.isoformat()}"),
                 "author": r.author, "note": r.note,
                 "changes": [(f, value_text(old), value_text(new)) for f, (old, new) in sorted(r.changes.items())]}
                for r in history]

@@ -1,6 +1,6 @@
 """The day each update describes (`roadmap update --as-of`), so that an earlier day's views leave
-out what was reported for the days after it. Updates recorded before describe the day they were
-recorded (UTC).
+out what was reported for the days after it. Updates recorded before describe the (local) day they
+were recorded.
 
 Revision ID: 0005
 Revises: 0004
@@ -21,11 +21,16 @@ def upgrade() -> None:
     updates = sa.table("updates", sa.column("id", sa.Integer()), sa.column("recorded_at", sa.DateTime(timezone=True)),
                        sa.column("effective_on", sa.Date()))
     connection = op.get_bind()
+    days = []
     for update_id, recorded_at in connection.execute(sa.select(updates.c.id, updates.c.recorded_at)).all():
         assert isinstance(recorded_at, datetime)
-        if recorded_at.tzinfo is not None:
-            recorded_at = recorded_at.astimezone(timezone.utc)
-        connection.execute(updates.update().where(updates.c.id == update_id).values(effective_on=recorded_at.date()))
+        if recorded_at.tzinfo is None:  # SQLite keeps the UTC time without its zone
+            recorded_at = recorded_at.replace(tzinfo=timezone.utc)
+        # the local day, as `roadmap update` without --as-of would have said (views use the local today)
+        days.append({"update_id": update_id, "day": recorded_at.astimezone().date()})
+    if days:  # one statement for all rows (executemany), not a round trip per row
+        connection.execute(updates.update().where(updates.c.id == sa.bindparam("update_id"))
+                           .values(effective_on=sa.bindparam("day")), days)
 
 
 def downgrade() -> None:
