@@ -699,8 +699,14 @@ def update(session: Session, milestone_id, status, progress, started, finished, 
     day = described_day(request, as_of, today)
     as_of = as_of or today
     milestone = roadmap.get(milestone_id)
-    before = session.schedule(as_of, quiet=True)
-    planned_end = before[milestone_id].end
+    try:
+        before = session.schedule(as_of, quiet=True)
+    except RoadmapInvalid as exc:  # facts in force that break the schedule: an update must still fix them
+        _print_diagnostics(exc.diagnostics)
+        click.echo("warning: the plan cannot be scheduled with the facts in force; recording the update anyway",
+                   err=True)
+        before = None
+    planned_end = before[milestone_id].end if before is not None else None
     with session.store() as store:
         record = store.record_update(
             milestone_id, lambda current: decide_update(milestone, current, request, today, as_of, planned_end),
@@ -709,7 +715,7 @@ def update(session: Session, milestone_id, status, progress, started, finished, 
         click.echo(f"{milestone_id}: nothing changed; no update recorded", err=True)
         return
     click.echo(render_updates([record]), nl=False)
-    if (record.changes.get("status") or [None, None])[1] == "done":
+    if before is not None and (record.changes.get("status") or [None, None])[1] == "done":
         undone = [d.predecessor for d in milestone.dependencies
                   if before[d.predecessor].state not in ("done", "cancelled")]
         if undone:

@@ -332,7 +332,8 @@ def _out_of_range(roadmap: Roadmap, m: Milestone, phase: str, exc: Exception) ->
     return RoadmapInvalid([Diagnostic(
         "error", "date-out-of-range", f"milestone '{m.id}': computing its {phase}, {message}",
         roadmap.path, line or m.line,
-        "roadmaps span 1900-01-01 to 2999-12-31; shorten the durations or lags on this chain")])
+        "roadmaps span 1900-01-01 to 2999-12-31; shorten the durations or lags on this chain, or correct a "
+        "reported date ('roadmap history'; 'roadmap update ID --reopen')")])
 
 
 def dependency_graph(roadmap: Roadmap):
