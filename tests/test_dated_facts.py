@@ -149,11 +149,16 @@ def test_an_older_store_is_upgraded_and_its_updates_describe_the_local_day_they_
             "INSERT INTO updates (roadmap_id, milestone_id, recorded_at, author, note, changes) VALUES "
             "('dated-facts', 'draft', :t, 'anna', NULL, '{\"progress\": [null, 30]}')"),
             {"t": datetime(2024, 3, 5, 23, 30, tzinfo=timezone.utc)})
+        connection.execute(text(
+            "INSERT INTO milestone_state (roadmap_id, milestone_id, progress, updated_at, last_update_id) VALUES "
+            "('dated-facts', 'draft', 30, :t, 1)"), {"t": datetime(2024, 3, 5, 23, 30, tzinfo=timezone.utc)})
     engine.dispose()
     with Store.open(db_url, "dated-facts") as store:
         assert store.schema_version() == SCHEMA_HEAD
         [record] = store.history()
         assert record.effective_on == datetime(2024, 3, 5, 23, 30, tzinfo=timezone.utc).astimezone().date()
+        assert store.facts(record.effective_on)["draft"].progress == 30
+        assert store.facts(record.effective_on - timedelta(days=1)) == {}  # the step's latest day is kept too
 
 
 @pytest.mark.parametrize("request_fields, as_of, expected", [

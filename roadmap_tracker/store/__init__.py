@@ -117,7 +117,7 @@ def read_sqlite_facts(path: Path, roadmap_id: str, source: str | None = None, da
             if owner and owner[0] != source:
                 return None  # another file's: the caller opens the store properly, which says so
         if day is not None and connection.execute(
-                "SELECT 1 FROM updates WHERE roadmap_id = ? AND effective_on > ? LIMIT 1",
+                "SELECT 1 FROM milestone_state WHERE roadmap_id = ? AND described_until > ? LIMIT 1",
                 (roadmap_id, day.isoformat())).fetchone():
             return None
         rows = connection.execute(
@@ -509,10 +509,8 @@ class Store:
                 old = {f: row[f] for f in FACT_FIELDS}
             # decided against what was known on its day: the current facts, unless an update of
             # this step describes a later day (a late report for an earlier day)
-            later = connection.execute(select(updates.c.id).where(
-                (updates.c.roadmap_id == self.roadmap_id) & (updates.c.milestone_id == milestone_id)
-                & (updates.c.effective_on > effective_on)).limit(1)).first()
-            if later is None:
+            until = row["described_until"] if row is not None and row["last_update_id"] is not None else None
+            if until is None or until <= effective_on:
                 known = old
             else:
                 records = self._records(connection, milestone_id)
@@ -534,7 +532,8 @@ class Store:
                 roadmap_id=self.roadmap_id, milestone_id=milestone_id, recorded_at=now, author=author,
                 note=note, changes=json.dumps(changes, sort_keys=True), effective_on=effective_on))
             update_id = result.inserted_primary_key[0]
-            values = dict(new, updated_at=now, last_update_id=update_id)
+            values = dict(new, updated_at=now, last_update_id=update_id,
+                          described_until=max(until, effective_on) if until is not None else effective_on)
             if row is None:
                 connection.execute(insert(milestone_state).values(
                     roadmap_id=self.roadmap_id, milestone_id=milestone_id, **values))
@@ -550,18 +549,15 @@ class Store:
         the order recorded from ``seeds``, the file's facts; see :meth:`facts_at`)."""
         from sqlalchemy import select
 
-        from .models import milestone_state, updates
+        from .models import milestone_state
 
-        mine = updates.c.roadmap_id == self.roadmap_id
         with self._reading(), self.engine.connect() as connection:
             rows = connection.execute(select(milestone_state).where(
                 (milestone_state.c.roadmap_id == self.roadmap_id) & milestone_state.c.last_update_id.isnot(None))
             ).mappings().all()
             current = {r["milestone_id"]: _decode_facts(*(r[f] for f in FACT_FIELDS)) for r in rows}
-            if day is None:
-                return current
-            later = {mid for (mid,) in connection.execute(select(updates.c.milestone_id).distinct().where(
-                mine & (updates.c.effective_on > day)))}
+            later = {r["milestone_id"] for r in rows if day is not None and r["described_until"] is not None
+                     and r["described_until"] > day}
             if not later:  # the state rows hold every update's outcome
                 return current
             records = [r for r in self._records(connection) if r.milestone_id in later]

@@ -44,6 +44,8 @@ class MilestoneState(Base):
     documents: Mapped[str | None] = mapped_column(Text)  # JSON list
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_update_id: Mapped[int | None] = mapped_column(Integer)
+    # the latest day its updates describe: a view of an earlier day replays this step's history
+    described_until: Mapped[date | None] = mapped_column(Date)
 
 
 class Baseline(Base):

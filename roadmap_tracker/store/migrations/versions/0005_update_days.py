@@ -1,6 +1,7 @@
 """The day each update describes (`roadmap update --as-of`), so that an earlier day's views leave
 out what was reported for the days after it. Updates recorded before describe the (local) day they
-were recorded.
+were recorded. Each step's state row keeps the latest day its updates describe, so that only a
+view of an earlier day pays for replaying its history.
 
 Revision ID: 0005
 Revises: 0004
@@ -31,8 +32,14 @@ def upgrade() -> None:
     if days:  # one statement for all rows (executemany), not a round trip per row
         connection.execute(updates.update().where(updates.c.id == sa.bindparam("update_id"))
                            .values(effective_on=sa.bindparam("day")), days)
+    op.add_column("milestone_state", sa.Column("described_until", sa.Date(), nullable=True))
+    connection.execute(sa.text(
+        "UPDATE milestone_state SET described_until = (SELECT max(u.effective_on) FROM updates u "
+        "WHERE u.roadmap_id = milestone_state.roadmap_id AND u.milestone_id = milestone_state.milestone_id)"))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("milestone_state") as batch:
+        batch.drop_column("described_until")
     with op.batch_alter_table("updates") as batch:
         batch.drop_column("effective_on")
