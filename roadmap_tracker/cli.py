@@ -238,8 +238,9 @@ class Session:
         if not stored:  # nothing reported yet: the file's facts stand
             self._facts, self._fact_warnings = {}, []
             return self._facts
-        from .store.rules import fact_conflicts, merge_all
+        from .store.rules import fact_conflicts, known_on, merge_all
 
+        stored = {mid: known_on(f, day) for mid, f in stored.items()}
         self._facts = merge_all(roadmap, stored)
         self._fact_warnings = fact_conflicts(roadmap, stored)
         return self._facts

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from roadmap_tracker.loading import parse_roadmap_bytes
 from roadmap_tracker.model import Facts
 from roadmap_tracker.store import SCHEMA_HEAD, Store, read_sqlite_facts, roadmap_source
-from roadmap_tracker.store.rules import UpdateRequest, described_day
+from roadmap_tracker.store.rules import UpdateRequest, described_day, known_on
 
 PLAN = """\
 roadmap: {id: dated-facts, title: Dated facts}
@@ -124,6 +124,30 @@ def test_a_history_row_without_its_day_describes_the_day_it_was_recorded(db_url)
                 {"t": datetime(2024, 3, 5, 12, 0, tzinfo=timezone.utc)})
         [record] = store.history()
         assert record.effective_on == datetime(2024, 3, 5, 12, 0, tzinfo=timezone.utc).astimezone().date()
+
+
+def test_a_report_for_a_day_between_a_recorded_start_and_finish_needs_no_reopen_and_keeps_the_finish(
+        cli, plan, db_url):
+    args = ("--file", str(plan), "--db", db_url)
+    assert cli(*args, "update", "draft", "--started", "2024-03-04", "--finished", "2024-03-22").exit_code == 0
+    midway = cli(*args, "update", "draft", "--progress", "50", "--as-of", "2024-03-11")
+    assert midway.exit_code == 0, midway.output
+    assert "in_progress (50%)" in cli(*args, "show", "draft", "--as-of", "2024-03-12").stdout
+    today = cli(*args, "show", "draft").stdout
+    assert "status:       done" in today and "2024-03-04..2024-03-22" in today
+
+
+@pytest.mark.parametrize("facts, day, expected", [
+    (Facts("done", 100, date(2024, 3, 4), date(2024, 3, 22)), date(2024, 3, 10),
+     Facts("in_progress", None, date(2024, 3, 4), None)),
+    (Facts("done", 60, date(2024, 3, 4), date(2024, 3, 22)), date(2024, 3, 1), Facts(None, 60, None, None)),
+    (Facts("in_progress", 40, date(2024, 3, 4)), date(2024, 3, 1), Facts(None, 40, None, None)),
+    (Facts("done", 100, date(2024, 3, 4), date(2024, 3, 22)), date(2024, 3, 22),
+     Facts("done", 100, date(2024, 3, 4), date(2024, 3, 22))),
+    (Facts("blocked", None, date(2024, 3, 4)), date(2024, 3, 1), Facts("blocked", None, None, None)),
+])
+def test_facts_as_known_on_a_day_leave_out_a_later_start_or_finish(facts, day, expected):
+    assert known_on(facts, day) == expected
 
 
 def test_the_quick_reader_hands_over_when_an_update_describes_a_later_day(plan, tmp_path):

@@ -517,6 +517,10 @@ class Store:
                 known = {f: _encode(f, getattr(self._replay(records, {milestone_id: seed},
                                                             lambda r: r.effective_on <= effective_on)
                                                .get(milestone_id, seed), f)) for f in FACT_FIELDS}
+            from .rules import known_on
+
+            known = {f: _encode(f, getattr(known_on(_decode_facts(*(known[f] for f in FACT_FIELDS)), effective_on), f))
+                     for f in FACT_FIELDS}
             wanted = {field: _encode(field, value)
                       for field, value in decide(_decode_facts(*(known[f] for f in FACT_FIELDS))).items()}
             asserted = dict(known, **wanted)

@@ -32,6 +32,25 @@ class UpdateRequest:
     force: bool = False
 
 
+def known_on(facts: Facts, day: date) -> Facts:
+    """``facts`` as they stood on ``day``: a start or finish recorded for a later day had not
+    happened yet, so a step finished later was under way (or planned) then. Views of a day and
+    reports for a day both weigh these (the scheduler would read the same from the dates)."""
+    start, end, status, progress = facts.actual_start, facts.actual_end, facts.status, facts.progress
+    if end is None and (start is None or start <= day):
+        return facts
+    if end is not None and end > day:
+        end = None
+        if status == "done":
+            status = "in_progress" if start is not None and start <= day else None
+            progress = None if progress == 100 else progress  # the 100 came with "done"
+    if start is not None and start > day:
+        start = None
+        if status == "in_progress":
+            status = None
+    return replace(facts, status=status, progress=progress, actual_start=start, actual_end=end)
+
+
 def described_day(request: UpdateRequest, as_of: date | None, today: date) -> date:
     """The day an update describes (docs/format.md): ``as_of`` when given, else the first start or
     finish day it reports, else ``today``. Views of an earlier day leave the update out; from the
