@@ -16,6 +16,8 @@ from roadmap_tracker.model import Facts
 from roadmap_tracker.store import SCHEMA_HEAD, Store, StoreError
 from roadmap_tracker.store.rules import UpdateRefused, UpdateRequest, decide_update
 
+from .conftest import PG_URL
+
 
 PLAN = """\
 roadmap: {id: store-test, title: Store test}
@@ -314,3 +316,43 @@ def test_store_closes_its_connections_when_the_block_ends(tmp_path):
             assert pool.checkedout() == 1
     assert pool.checkedout() == 0
     assert store.engine.pool is not pool  # dispose() replaced the pool: the old connections are closed
+
+
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL half skipped: set ROADMAP_TEST_POSTGRES_URL (.ci/run does)")
+def test_first_writers_at_once_all_record_on_postgresql(roadmap, tmp_path):
+    """The first writes record which roadmap file the store belongs to: two at once must not fail
+    on the second one's identical row (SQLite serialises its writers; PostgreSQL does not)."""
+    import threading
+
+    from sqlalchemy import create_engine, text
+
+    from roadmap_tracker.store.migrations import upgrade
+
+    db_url = PG_URL
+
+    failures = []
+    for _ in range(10):
+        engine = create_engine(db_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        upgrade(engine)
+        engine.dispose()
+        start = threading.Barrier(4)
+
+        def report(progress: int) -> None:
+            store = Store(db_url, roadmap.id, source=str(tmp_path / "milestones.yaml"))
+            try:
+                start.wait()
+                _update(store, roadmap, "draft", progress=progress)
+            except Exception as exc:  # noqa: BLE001 - any failure is the finding
+                failures.append(exc)
+            finally:
+                store.close()
+
+        threads = [threading.Thread(target=report, args=(10 + k,)) for k in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []

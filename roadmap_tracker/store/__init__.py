@@ -349,10 +349,16 @@ class Store:
         key = roadmaps.c.roadmap_id == self.roadmap_id
         owner = connection.execute(select(roadmaps.c.source).where(key)).scalar()
         now = datetime.now(timezone.utc)
-        if owner is None:
+        if owner is None and self.is_sqlite:  # writes are serial there (BEGIN IMMEDIATE)
             connection.execute(insert(roadmaps).values(roadmap_id=self.roadmap_id, source=self.source,
                                                        recorded_at=now))
-        elif owner != self.source:
+        elif owner is None:  # two first writers at once: one row wins, the other checks against it
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            connection.execute(pg_insert(roadmaps).values(roadmap_id=self.roadmap_id, source=self.source,
+                                                          recorded_at=now).on_conflict_do_nothing())
+            owner = connection.execute(select(roadmaps.c.source).where(key)).scalar()
+        if owner is not None and owner != self.source:
             if not replace:
                 raise self._identity_error(owner)
             connection.execute(update(roadmaps).where(key).values(source=self.source, recorded_at=now))
