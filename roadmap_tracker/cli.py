@@ -229,11 +229,8 @@ class Session:
         source = self.source()
         stored = read_sqlite_facts(path, roadmap.id, source, day) if path is not None else None
         if stored is None:
-            from .model import Facts
-
-            seeds = {m.id: Facts.from_milestone(m) for m in roadmap.milestones}
             with Store.open(url, roadmap.id, shared=self.shared_store, source=source, readonly=True) as store:
-                stored = store.facts(day, seeds)
+                stored = store.facts(day)
         self._facts_day = day
         if not stored:  # nothing reported yet: the file's facts stand
             self._facts, self._fact_warnings = {}, []

@@ -95,22 +95,31 @@ def test_documents_show_from_the_day_they_were_reported_for_and_none_is_lost(pla
         for symbol, day in (("LATER", date(2024, 3, 15)), ("EARLY", date(2024, 3, 5))):
             store.record_update("draft", lambda current, s=symbol: {"documents": (*current.documents, s)}, "anna",
                                 None, seed=seeds["draft"], effective_on=day)
-        assert store.facts(date(2024, 3, 6), seeds)["draft"].documents == ("EARLY",)
-        assert set(store.facts()["draft"].documents) == set(store.facts(date(2024, 3, 15), seeds)["draft"].documents) \
+        assert store.facts(date(2024, 3, 6))["draft"].documents == ("EARLY",)
+        assert set(store.facts()["draft"].documents) == set(store.facts(date(2024, 3, 15))["draft"].documents) \
             == {"EARLY", "LATER"}
 
 
 def test_an_update_for_a_later_day_changes_no_other_steps_facts(plan, tmp_path):
-    """Only the steps with updates for later days are replayed; the others keep their state, even
-    where the file now says otherwise."""
+    """Only the steps with updates for later days are replayed; the others keep their state."""
     with Store.open(f"sqlite:///{tmp_path / 'tracking.sqlite'}", "dated-facts") as store:
         store.record_update("draft", lambda current: {"status": "in_progress", "progress": 20}, "anna", None,
                             effective_on=date(2024, 3, 4))
         store.record_update("review", lambda current: {"status": "blocked"}, "anna", None,
                             effective_on=date(2024, 3, 20))
-        seeds = {"draft": Facts("in_progress", 70), "review": Facts()}
-        assert store.facts(date(2024, 3, 10), seeds)["draft"] == store.facts()["draft"]
-        assert "review" not in store.facts(date(2024, 3, 10), seeds)
+        assert store.facts(date(2024, 3, 10))["draft"] == store.facts()["draft"]
+        assert "review" not in store.facts(date(2024, 3, 10))
+
+
+def test_an_earlier_day_replays_from_what_the_store_started_from_not_from_the_file_as_edited(cli, plan, db_url):
+    plan.write_text(PLAN.replace("duration: 20d}", "duration: 20d, status: in_progress, progress: 20, "
+                                                   "actual: {start: 2024-03-01}}"))
+    args = ("--file", str(plan), "--db", db_url)
+    for symbol, day in (("X/1", "2024-03-20"), ("Y/1", "2024-03-10")):
+        assert cli(*args, "update", "draft", "--documents", symbol, "--as-of", day).exit_code == 0
+    plan.write_text(plan.read_text().replace("progress: 20", "progress: 50"))
+    shown = [cli(*args, "show", "draft", "--as-of", day).stdout for day in ("2024-03-19", "2024-03-20")]
+    assert all("in_progress (20%)" in text for text in shown)
 
 
 def test_a_history_row_without_its_day_describes_the_day_it_was_recorded(db_url):
@@ -221,15 +230,14 @@ def test_reported_as_they_happen_every_day_sees_the_facts_recorded_for_it(tmp_pa
     start = date(2024, 3, 1)
     dated = sorted(((start + timedelta(days=offset), mid, status, progress)
                     for mid, status, progress, offset in updates), key=lambda u: u[0])
-    seeds = {mid: Facts() for mid in ("draft", "review")}
     with Store.open(f"sqlite:///{path}", "dated") as store:
         stood: dict[date, dict] = {}
         for day, mid, status, progress in dated:
             store.record_update(mid, lambda current, s=status, p=progress: {"status": s, "progress": p}, "anna",
                                 None, effective_on=day)
             stood[day] = store.facts()
-        assert store.facts(start - timedelta(days=1), seeds) == {}
+        assert store.facts(start - timedelta(days=1)) == {}
         for offset in range(0, 42):
             day = start + timedelta(days=offset)
             last = max((d for d in stood if d <= day), default=None)
-            assert store.facts(day, seeds) == (stood[last] if last else {}), day
+            assert store.facts(day) == (stood[last] if last else {}), day

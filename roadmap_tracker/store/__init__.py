@@ -20,7 +20,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from ..errors import RoadmapError
+
+if TYPE_CHECKING:
+    from ..model import Facts
 
 SCHEMA_HEAD = "0005"
 MAX_NAME = 200  # authors, baseline names: the width of their columns
@@ -520,9 +525,10 @@ class Store:
                 known = old
             else:
                 records = self._records(connection, milestone_id)
-                known = {f: _encode(f, getattr(self._replay(records, {milestone_id: seed},
+                before = _original(old, records)
+                known = {f: _encode(f, getattr(self._replay(records, {milestone_id: before},
                                                             lambda r: r.effective_on <= effective_on)
-                                               .get(milestone_id, seed), f)) for f in FACT_FIELDS}
+                                               .get(milestone_id, before), f)) for f in FACT_FIELDS}
             from .rules import known_on
 
             known = {f: _encode(f, getattr(known_on(_decode_facts(*(known[f] for f in FACT_FIELDS)), effective_on), f))
@@ -553,10 +559,10 @@ class Store:
 
         return self._write(work)
 
-    def facts(self, day: date | None = None, seeds: dict | None = None) -> dict:
+    def facts(self, day: date | None = None) -> dict:
         """The facts of every milestone that has been reported on: the current ones, or with
         ``day`` those known on that day (the updates describing it or an earlier day, replayed in
-        the order recorded from ``seeds``, the file's facts; see :meth:`facts_at`)."""
+        the order recorded from the step's facts before its first update)."""
         from sqlalchemy import select
 
         from .models import milestone_state
@@ -572,6 +578,8 @@ class Store:
                 return current
             records = [r for r in self._records(connection) if r.milestone_id in later]
         # the steps with updates for later days, replayed; the others as they stand
+        state = {r["milestone_id"]: {f: r[f] for f in FACT_FIELDS} for r in rows if r["milestone_id"] in later}
+        seeds = {mid: _original(fields, [r for r in records if r.milestone_id == mid]) for mid, fields in state.items()}
         replayed = self._replay(records, seeds, lambda record: record.effective_on <= day)
         return {**{mid: f for mid, f in current.items() if mid not in later}, **replayed}
 
@@ -702,6 +710,21 @@ def _plain(field: str, stored):
     if field == "documents" and stored:
         return json.loads(stored)
     return stored
+
+
+def _original(state: dict, records: list[UpdateRecord]) -> Facts:
+    """A step's facts before its first update: where an update changed a field, the first change's
+    old value, else its state row's (stored) value. The file may say otherwise by now; the history
+    started from this."""
+    plain = {f: _plain(f, state[f]) for f in FACT_FIELDS}
+    seen: set[str] = set()
+    for record in records:
+        for field, (old, _new) in record.changes.items():
+            if field not in seen:
+                seen.add(field)
+                plain[field] = old
+    return _decode_facts(plain["status"], plain["progress"], plain["actual_start"], plain["actual_end"],
+                         json.dumps(plain["documents"]) if plain["documents"] else None)
 
 
 def _union(first, second) -> list | None:
