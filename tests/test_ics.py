@@ -81,6 +81,15 @@ def test_status_says_how_firm_the_dates_are():
     assert "Contingent: if funding is received" in str(survey["DESCRIPTION"])
 
 
+def test_a_step_in_a_fuzzy_window_once_done_is_confirmed_not_to_be_confirmed():
+    text = SMALL_FEED_ROADMAP.replace("    condition: if funding is received\n",
+                                      "    status: done\n    actual: {start: 2024-04-08, end: 2024-04-19}\n")
+    survey = _events(build_calendar(_schedule(text, date(2024, 5, 1)), FeedOptions(dtstamp=STAMP)))[
+        event_uid("small", "survey")]
+    assert survey["STATUS"] == "CONFIRMED" and not str(survey["SUMMARY"]).startswith("TBC")
+    assert "to be confirmed" not in str(survey["DESCRIPTION"])
+
+
 def test_cancelled_steps_are_cancelled_events():
     text = SMALL_FEED_ROADMAP.replace("    condition: if funding is received\n", "    status: cancelled\n")
     assert _events(build_calendar(_schedule(text), FeedOptions(dtstamp=STAMP)))[

@@ -401,7 +401,7 @@ def _summary(entry: ScheduleEntry) -> str:
     prefix = ""
     if entry.state == "cancelled":
         prefix = "Cancelled: "
-    elif window_text(entry):
+    elif window_text(entry) and entry.state != "done":  # done: its dates are facts now
         prefix = "TBC: "
     elif m.condition and entry.state != "done":
         prefix = "If confirmed: "
@@ -423,7 +423,7 @@ def _description(schedule: Schedule, entry: ScheduleEntry, revision: dict) -> st
     late = lateness_text(entry, schedule)
     if late:
         lines.append(late)
-    window = window_text(entry)
+    window = window_text(entry) if entry.state != "done" else None
     if window:
         lines.append(f"Dates to be confirmed: window {window}; forecast {span_text(entry)}")
     elif not entry.fixed and entry.state not in ("done", "cancelled"):
