@@ -495,6 +495,7 @@ class Store:
 
         from ..model import Facts
         from .models import milestone_state, updates
+        from .rules import known_on
 
         now = now or datetime.now(timezone.utc)
         effective_on = effective_on or now.astimezone().date()  # the local day, as views' "today"
@@ -518,23 +519,18 @@ class Store:
                 old = {f: _encode(f, getattr(seed, f)) for f in FACT_FIELDS}
             else:
                 old = {f: row[f] for f in FACT_FIELDS}
-            # decided against what was known on its day: the current facts, unless an update of
-            # this step describes a later day (a late report for an earlier day)
+            # decided against the facts known on its day (rules.known_on): the state row's, or its
+            # history replayed when an update of this step describes a later day (a late report)
             until = row["described_until"] if row is not None and row["last_update_id"] is not None else None
-            if until is None or until <= effective_on:
-                known = old
-            else:
+            facts = _decode_facts(*(old[f] for f in FACT_FIELDS))
+            if until is not None and until > effective_on:
                 records = self._records(connection, milestone_id)
                 before = _original(old, records)
-                known = {f: _encode(f, getattr(self._replay(records, {milestone_id: before},
-                                                            lambda r: r.effective_on <= effective_on)
-                                               .get(milestone_id, before), f)) for f in FACT_FIELDS}
-            from .rules import known_on
-
-            known = {f: _encode(f, getattr(known_on(_decode_facts(*(known[f] for f in FACT_FIELDS)), effective_on), f))
-                     for f in FACT_FIELDS}
-            wanted = {field: _encode(field, value)
-                      for field, value in decide(_decode_facts(*(known[f] for f in FACT_FIELDS))).items()}
+                facts = self._replay(records, {milestone_id: before},
+                                     lambda r: r.effective_on <= effective_on).get(milestone_id, before)
+            day_facts = known_on(facts, effective_on)
+            known = {f: _encode(f, getattr(day_facts, f)) for f in FACT_FIELDS}
+            wanted = {field: _encode(field, value) for field, value in decide(day_facts).items()}
             asserted = dict(known, **wanted)
             changes = {f: [_plain(f, known[f]), _plain(f, asserted[f])] for f in FACT_FIELDS
                        if asserted[f] != known[f]}
