@@ -853,7 +853,9 @@ def db_upgrade(session: Session) -> None:
     from .store import SCHEMA_HEAD, Store
 
     with Store.open(session.database_url(), session.roadmap().id, upgrade=True, source=session.source()) as store:
-        click.echo(f"{store.where}: schema {store.schema_version()} (this version's is {SCHEMA_HEAD})")
+        before = store.upgraded_from
+        done = ("created" if before == "none" else f"upgraded from {before}") if before else "already up to date"
+        click.echo(f"{store.where}: schema {store.schema_version()}, {done} (this version's is {SCHEMA_HEAD})")
 
 
 @db.command("check")

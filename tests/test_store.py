@@ -209,7 +209,21 @@ def test_diff_since_names_the_update_behind_a_move(cli, plan_file, db_url):
 
 def test_db_upgrade_reports_the_schema(cli, plan_file, db_url):
     result = cli("--file", str(plan_file), "--db", db_url, "db", "upgrade")
-    assert result.exit_code == 0 and f"schema {SCHEMA_HEAD}" in result.stdout
+    assert result.exit_code == 0 and f"schema {SCHEMA_HEAD}, created" in result.stdout
+    again = cli("--file", str(plan_file), "--db", db_url, "db", "upgrade")
+    assert f"schema {SCHEMA_HEAD}, already up to date" in again.stdout
+
+
+def test_db_upgrade_says_which_schema_it_upgraded_from(cli, plan_file, db_url):
+    from sqlalchemy import create_engine
+
+    from roadmap_tracker.store.migrations import upgrade
+
+    engine = create_engine(db_url)
+    upgrade(engine, "0004")
+    engine.dispose()
+    result = cli("--file", str(plan_file), "--db", db_url, "db", "upgrade")
+    assert result.exit_code == 0 and f"schema {SCHEMA_HEAD}, upgraded from 0004" in result.stdout
 
 
 WRITER = """

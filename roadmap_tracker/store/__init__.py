@@ -238,6 +238,7 @@ class Store:
         self.url, self.roadmap_id, self.shared, self.source = url, roadmap_id, shared, source
         self.readonly = False
         self._checked = False  # PRAGMA quick_check done before this store's first write
+        self.upgraded_from: str | None = None  # the schema found when this store was opened and upgraded ("none": new)
         try:
             parsed = make_url(url)
         except ArgumentError:
@@ -428,6 +429,7 @@ class Store:
                              f"this roadmap-tracker knows (up to {SCHEMA_HEAD}); upgrade roadmap-tracker. "
                              "Nothing was changed.")
         if upgrade:
+            self.upgraded_from = version or "none"
             self.upgrade()
         else:
             raise StoreError(f"the tracking database at {self.where} needs an upgrade; run 'roadmap db upgrade'")
