@@ -255,18 +255,16 @@ class Session:
         """Effective facts as they stood at the start of ``day``, replayed from the history."""
         from datetime import datetime, timezone
 
-        from .model import Facts
         from .store import Store, sqlite_path
-        from .store.rules import merge_all
+        from .store.rules import known_on, merge_all
 
         url = self.database_url()
         path = sqlite_path(url)
         if path is not None and not path.is_file():
             return {}
         with Store.open(url, roadmap.id, source=self.source(), readonly=True) as store:
-            stored = store.facts_at(datetime(day.year, day.month, day.day, tzinfo=timezone.utc),
-                                    {m.id: Facts.from_milestone(m) for m in roadmap.milestones})
-        return merge_all(roadmap, stored)
+            stored = store.facts_at(datetime(day.year, day.month, day.day, tzinfo=timezone.utc))
+        return merge_all(roadmap, {mid: known_on(f, day) for mid, f in stored.items()})
 
     def baseline(self, spec: str, as_of: date | None):
         """``--baseline NAME|FILE|git:REV``: (its schedule, a label, the moment it was saved or None).

@@ -122,6 +122,19 @@ def test_an_earlier_day_replays_from_what_the_store_started_from_not_from_the_fi
     assert all("in_progress (20%)" in text for text in shown)
 
 
+def test_what_was_recorded_by_a_moment_replays_from_what_the_store_started_from(tmp_path):
+    """The week-before side of `brief` and `diff --since`: fields no update changed come from
+    the facts the store started from, not from the file as it reads now."""
+    utc = timezone.utc
+    with Store.open(f"sqlite:///{tmp_path / 'tracking.sqlite'}", "dated-facts") as store:
+        store.record_update("draft", lambda current: {"progress": 20}, "anna", None,
+                            seed=Facts("in_progress", 10, date(2024, 3, 1)), now=datetime(2024, 3, 5, 12, tzinfo=utc),
+                            effective_on=date(2024, 3, 5))
+        store.record_update("draft", lambda current: {"progress": 40}, "anna", None,
+                            now=datetime(2024, 3, 12, 12, tzinfo=utc), effective_on=date(2024, 3, 12))
+        assert store.facts_at(datetime(2024, 3, 8, tzinfo=utc)) == {"draft": Facts("in_progress", 20, date(2024, 3, 1))}
+
+
 def test_a_history_row_without_its_day_describes_the_day_it_was_recorded(db_url):
     from sqlalchemy import text
 

@@ -576,9 +576,7 @@ class Store:
                 return current
             records = [r for r in self._records(connection) if r.milestone_id in later]
         # the steps with updates for later days, replayed; the others as they stand
-        state = {r["milestone_id"]: {f: r[f] for f in FACT_FIELDS} for r in rows if r["milestone_id"] in later}
-        seeds = {mid: _original(fields, [r for r in records if r.milestone_id == mid]) for mid, fields in state.items()}
-        replayed = self._replay(records, seeds, lambda record: record.effective_on <= day)
+        replayed = self._replay(records, _originals(rows, records), lambda record: record.effective_on <= day)
         return {**{mid: f for mid, f in current.items() if mid not in later}, **replayed}
 
     def history(self, milestone_id: str | None = None, since: datetime | None = None,
@@ -610,14 +608,21 @@ class Store:
             query = query.where(updates.c.milestone_id == milestone_id)
         return [_record(r) for r in connection.execute(query.order_by(updates.c.id)).mappings().all()]
 
-    def facts_at(self, moment: datetime, seeds: dict | None = None) -> dict:
+    def facts_at(self, moment: datetime) -> dict:
         """The facts as they stood at ``moment``: the updates recorded before it (and describing
-        its day or an earlier one), replayed.
+        its day or an earlier one), replayed from each step's facts before its first update."""
+        from sqlalchemy import select
 
-        ``seeds`` maps milestone ids to the file's facts, where each milestone's history starts.
-        """
+        from .models import milestone_state
+
         day = moment.astimezone(timezone.utc).date()
-        return self._replay(self.history(until=moment), seeds, lambda record: record.effective_on <= day)
+        with self._reading(), self.engine.connect() as connection:
+            rows = connection.execute(select(milestone_state).where(
+                milestone_state.c.roadmap_id == self.roadmap_id)).mappings().all()
+            records = self._records(connection)
+        seeds = _originals(rows, records)
+        return self._replay([r for r in records if r.recorded_at < moment], seeds,
+                            lambda record: record.effective_on <= day)
 
     @staticmethod
     def _replay(records: list[UpdateRecord], seeds: dict | None, applies=None) -> dict:
@@ -708,6 +713,16 @@ def _plain(field: str, stored):
     if field == "documents" and stored:
         return json.loads(stored)
     return stored
+
+
+def _originals(rows, records: list[UpdateRecord]) -> dict:
+    """Each step's facts before its first update (see :func:`_original`), from its state row and
+    its history."""
+    history: dict[str, list[UpdateRecord]] = {}
+    for record in records:
+        history.setdefault(record.milestone_id, []).append(record)
+    return {r["milestone_id"]: _original({f: r[f] for f in FACT_FIELDS}, history[r["milestone_id"]])
+            for r in rows if r["milestone_id"] in history}
 
 
 def _original(state: dict, records: list[UpdateRecord]) -> Facts:
