@@ -77,7 +77,9 @@ class DayType(click.ParamType):
         try:
             return parse_day(value)
         except ValueError as exc:
-            if "out of range" in str(exc) or "not a real date" in str(exc):  # says which year or day, and why
+            import re
+
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value).strip()):  # a day's shape: the reader says why not
                 self.fail(f"{str(exc)[:120]}; write a day as YYYY-MM-DD, e.g. 2027-02-15 (or 'today')", param, ctx)
             self.fail(f"'{str(value)[:40]}' is not a day; write it as YYYY-MM-DD, e.g. 2027-02-15 (or 'today')",
                       param, ctx)
@@ -581,9 +583,7 @@ class WeekType(click.ParamType):
     name = "WEEK"
 
     def convert(self, value, param, ctx):
-        from .dates import parse_iso_week
-
-        from .dates import FIRST_DAY, LAST_DAY
+        from .dates import FIRST_DAY, LAST_DAY, parse_iso_week
 
         try:
             monday = parse_iso_week(str(value))[0]

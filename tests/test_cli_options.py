@@ -207,3 +207,16 @@ def test_an_update_as_of_a_future_day_is_refused_without_force(cli, plan):
     refused = cli("--file", str(plan), "update", "consult", "--progress", "50", "--as-of", future)
     assert refused.exit_code == 2 and f"--as-of {future} is in the future" in refused.stderr
     assert "no updates recorded" in cli("--file", str(plan), "history").stderr
+
+
+@pytest.mark.parametrize("args, says", [
+    (("status", "--as-of", "1800-01-01"), "year 1800 in '1800-01-01' is out of range (1900-2999)"),
+    (("status", "--as-of", "2024-02-30"), "'2024-02-30' is not a real date"),
+    (("status", "--as-of", "soon"), "'soon' is not a day; write it as YYYY-MM-DD"),
+    (("brief", "--week", "1800-W01", "-o", "pack"), "'1800-W01' is out of range: weeks from 1900-W01 to 2999-W52"),
+])
+def test_a_day_or_week_outside_the_calendar_is_refused_saying_why(cli, args, says):
+    from .conftest import SHIPPED
+
+    result = cli("--file", str(SHIPPED), *args)
+    assert result.exit_code == 2 and says in result.stderr and "Traceback" not in result.stderr
