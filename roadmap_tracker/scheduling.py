@@ -49,6 +49,11 @@ class ScheduleEntry:
     their dates from the calendar (fixed dates, a session's window, a fuzzy span), so thin float
     is no risk for them; negative float still is. ``bounded`` steps have a deadline or fixed date
     downstream; the float of the others is only measured against the end of the plan.
+    ``presumed`` is what is taken for granted about a step with nothing recorded whose own dates
+    (or window) have come: ``in_session`` between a fixed step's first and last day,
+    ``window_open`` once the planned dates in its window have passed but the window has not,
+    ``held`` after its dates (or after a session's window), ``closed`` when its window passed with
+    its condition open; ``closed_on`` is the day the days since then count from.
     """
 
     id: str
@@ -88,6 +93,9 @@ class ScheduleEntry:
     session: str | None = None
     missed_sessions: tuple[str, ...] = ()
     progress_reported: bool = False  # under way with a per cent reported (else ``progress`` 0 means unknown)
+    presumed: str | None = None  # in_session | window_open | held | closed (see :data:`PRESUMED`), or None
+    closed_on: date | None = None  # the last day of a closed window or of a held step's dates
+    due_by: date | None = None  # the last day it may happen: its session's (placed in one), its open window's
 
     @property
     def blocked(self) -> bool:
@@ -174,7 +182,8 @@ class _Step:
 
     __slots__ = ("m", "facts", "state", "duration", "S", "E", "pred_start", "pred_end", "LS", "LF",
                  "fixed", "offset", "driving", "reason", "deadline", "window", "not_before", "progress",
-                 "session_window", "ls_bound", "lf_bound", "bounded", "required", "session", "missed")
+                 "session_window", "ls_bound", "lf_bound", "bounded", "required", "session", "missed",
+                 "presumed", "closes", "open_until")
 
     # Declared for readers and type checkers; the slots above hold them (no per-step __dict__).
     m: Milestone
@@ -202,6 +211,9 @@ class _Step:
     required: int | None
     session: str | None
     missed: list[str] | tuple[()]  # sessions it could not fit in (a list only for steps placed in sessions)
+    presumed: str | None  # in_session | held | closed (see PRESUMED)
+    closes: int | None  # held or closed: the instant after the last day its own dates or window allowed
+    open_until: int | None  # window_open: the instant its window closes
 
     def __init__(self, m: Milestone, facts: Facts | Milestone):
         self.m = m
@@ -213,6 +225,9 @@ class _Step:
         self.required: int | None = None
         self.session: str | None = None
         self.missed = ()
+        self.presumed: str | None = None
+        self.closes: int | None = None
+        self.open_until: int | None = None
 
 
 def _chain(entries, milestone_id: str) -> list[str]:
@@ -263,17 +278,18 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
 
     node = ""  # the step being computed, for the message when a date runs out of range
     try:
-        phase = "forecast"
-        for node in topo:
-            _forward(steps[node], preds[node], steps, today, calendar)
-        # expected dates: the plan as written, work not started not moved to the as-of date. Only the
-        # steps the as-of date held back (or kept running) and what follows them can differ from the
-        # forecast; where they come out the same, the forecast stands for them (and their successors).
-        phase = "expected dates"
+        # Forecast and expected dates, step by step. Expected: the plan as written, work not started
+        # not moved to the as-of date. Only the steps the as-of date held back (or kept running) and
+        # what follows them can differ from the forecast; where they come out the same, the forecast
+        # stands for them (and their successors). A step whose own dates or window have passed with
+        # nothing recorded keeps its expected dates as its forecast (see _presume).
         expected: dict[str, _Step] = {}
         moved: set[str] = set()  # steps whose expected dates differ from the forecast
         for node in topo:
+            phase = "forecast"
             step = steps[node]
+            _forward(step, preds[node], steps, today, calendar)
+            phase = "expected dates"
             if step.reason == "as-of" or step.state == "in_progress" or step.m.during or (moved and any(
                     d.predecessor in moved for d in preds[node])):
                 m = step.m
@@ -286,6 +302,13 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
                     moved.add(node)
             else:
                 expected[node] = step
+            if step.state == "planned":
+                presumed = _presume(step, expected[node], today, calendar)
+                if presumed in ("window_open", "held", "closed") and expected[node] is not step:
+                    again = expected[node]  # its planned dates stand: successors follow from them
+                    again.presumed, again.closes, again.open_until = presumed, step.closes, step.open_until
+                    steps[node] = again
+                    moved.discard(node)
 
         phase = "latest dates"
         project_end = max((s.E for s in steps.values() if s.state != "cancelled"), default=today)
@@ -592,6 +615,51 @@ def _fit_window(step: _Step, S: int, steps: dict[str, _Step], calendar: WorkCale
     return calendar.finish(S, step.duration)
 
 
+# -- what is presumed of a step whose dates have come -------------------------------------------------
+
+PRESUMED = ("in_session", "window_open", "held", "closed")
+_MEETINGS = ("session", "meeting")
+
+
+def _presume(step: _Step, planned: _Step, today: int, calendar: WorkCalendar) -> str | None:
+    """What is taken for granted about a planned step (nothing recorded) on the as-of day, set on
+    ``step`` (``presumed``, ``closes``) and returned. A fixed-date step is ``in_session`` between
+    its first and last day and ``held`` after them: nobody can move such a date, so it is presumed to
+    take place on it until someone records otherwise. A session or meeting placed in a window is
+    ``held`` once the window has closed. A step whose condition is still open is ``closed`` once its
+    dates, its window or its deadline have passed: nobody knows whether it happened. Such steps keep
+    their planned dates (``planned``: the expected dates) and are never overdue or late to start;
+    so does such a step in a window while the window is open (``window_open``) once its planned
+    start has passed: it may happen any day until the window closes, or may have happened. A
+    step that nothing but its window or deadline places is planned to end when they close."""
+    m = step.m
+    conditional = bool(m.condition)
+    if m.fixed:
+        closes = step.E
+    elif m.start is not None or (conditional and step.deadline is not None):  # a window, or a deadline
+        if not conditional and m.kind not in _MEETINGS:
+            return None
+        if step.deadline is not None:
+            closes = step.deadline
+        elif step.window is not None:
+            closes = max(step.window[1].toordinal() + 1, planned.E)
+        else:
+            return None
+    else:
+        return None
+    blocked = step.facts.status == "blocked"
+    if m.fixed and step.S <= today < step.E and not blocked:
+        step.presumed = "in_session"
+    elif today >= closes and (conditional or not blocked):
+        step.presumed, step.closes = ("closed" if conditional else "held"), closes
+        if not m.fixed and planned.driving is None and planned.reason in ("as-of", "none"):
+            planned.S, planned.E = calendar.finish(calendar.begin(closes, planned.duration), planned.duration)
+            planned.offset = 0
+    elif not m.fixed and planned.S < today and not blocked:
+        step.presumed, step.open_until = "window_open", closes
+    return step.presumed
+
+
 # -- backward pass ---------------------------------------------------------------------------------
 
 def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, calendar: WorkCalendar) -> None:
@@ -628,7 +696,7 @@ def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, cal
     step.ls_bound, step.lf_bound = ls_bound, lf_bound
     step.bounded = step.deadline is not None or step.session_window is not None or any(
         steps[s].fixed or steps[s].bounded for s, _ in succs)
-    if step.state == "done" or (step.fixed and step.state != "in_progress"):
+    if step.state == "done" or (step.fixed and step.state != "in_progress") or step.closes is not None:
         step.LS, step.LF = step.S, step.E  # they do not move: predecessors must fit before them
         return
     if step.state == "planned":
@@ -649,8 +717,16 @@ def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, cal
 # -- finish ----------------------------------------------------------------------------------------
 
 def _total_float(step: _Step) -> int | None:
-    if step.state in ("done", "cancelled"):
+    if step.state in ("done", "cancelled") or step.closes is not None:  # done, or presumed held or closed
         return None
+    if step.fixed and (step.state == "in_progress" or step.presumed == "in_session"):
+        # under way on its own dates: its preparation is past, only what comes after it can press it
+        slack = [0, step.LF - step.E] if step.state == "in_progress" else [0]
+        if step.lf_bound is not None:
+            slack.append(step.lf_bound - step.E)
+        if step.ls_bound is not None:
+            slack.append(step.ls_bound - step.S)
+        return min(slack)
     if step.fixed and step.state != "in_progress":
         slack = [0]
         if step.lf_bound is not None:
@@ -680,9 +756,15 @@ def _lateness(step: _Step, expected: _Step, today: int, days: _Days):
     last = first if point or expected.state == "cancelled" else max(expected.E - 1, 1)
     exp_start, exp_end = days[first], days[last]
     state = step.state
-    if state != "planned" and state != "in_progress":
+    if state != "planned" and state != "in_progress" or step.presumed in ("in_session", "window_open"):
         return None, 0, exp_start, exp_end
+    if step.closes is not None:  # presumed held, or its window closed: counted from its last day
+        return "to_confirm" if step.presumed == "held" else "window_passed", today - (step.closes - 1), \
+            exp_start, exp_end
     due = step.deadline - 1 if step.deadline is not None else None  # its last day
+    if expected.session_window is not None:  # placed in a session: due by the session's last day
+        session_last = expected.session_window[1] - 1
+        last, first = max(last, session_last), max(first, session_last)
     passed = [today - day for day in (last, due) if day is not None and day < today]
     conditional = bool(step.m.condition)  # an open condition is never late: its window passed
     if passed:
@@ -767,7 +849,10 @@ def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCal
         to_date(step.required) if step.required is not None and step.fixed else None,  # required_start
         step.session, tuple(step.missed) if state == "planned" else (),  # session, missed_sessions
         state == "in_progress" and facts.progress is not None and facts.status in (None, "in_progress"),
-    )  # progress_reported
+        step.presumed, to_date(step.closes - 1) if step.closes is not None else None,  # presumed, closed_on
+        to_date(expected.session_window[1] - 1) if expected.session_window is not None else  # due_by
+        to_date(step.open_until - 1) if step.open_until is not None else None,
+    )  # progress_reported ... due_by
 
 
 def _post_checks(schedule: Schedule, steps: dict[str, _Step], preds) -> None:
@@ -775,7 +860,7 @@ def _post_checks(schedule: Schedule, steps: dict[str, _Step], preds) -> None:
     name = roadmap.path
     for m in roadmap.milestones:
         step, entry = steps[m.id], schedule.entries[m.id]
-        if m.fixed and step.state == "planned":
+        if m.fixed and step.state == "planned" and step.presumed is None:
             late = max((step.pred_start or -10**9) - step.S, (step.pred_end or -10**9) - step.E)
             if late > 0:
                 chain = " -> ".join(e.id for e in schedule.driving_chain(m.id))
@@ -796,12 +881,31 @@ def _post_checks(schedule: Schedule, steps: dict[str, _Step], preds) -> None:
                     "warning", "done-before-predecessor",
                     f"'{m.id}' is done but its predecessor(s) {', '.join(undone)} are not", name, m.line,
                     "record the predecessors' progress, or remove the dependency", m.id))
-        if entry.deadline is not None and step.state not in ("done", "cancelled") and entry.deadline < today:
+        if entry.closed_on is not None:
+            diags.append(Diagnostic(
+                "warning", "nothing-recorded", f"'{m.id}': {closed_text(entry, today)}", name,
+                m.line_of("deadline") if m.deadline and not m.fixed else m.line_of("start"),
+                f"'roadmap update {m.id}' with what happened, or give it new dates", m.id))
+        elif entry.deadline is not None and step.state not in ("done", "cancelled") and entry.deadline < today:
             diags.append(Diagnostic(
                 "warning", "deadline-missed",
                 f"'{m.id}' was due {entry.deadline} and is not done ({(today - entry.deadline).days} day(s) ago)",
                 name, m.line_of("deadline") if m.deadline else m.line,
                 "record it as done with its actual dates, or move the deadline", m.id))
+
+
+def closed_text(entry: ScheduleEntry, as_of: date, count: bool = True) -> str:
+    """What every view says of a step presumed held or whose window closed (``closed_on`` set):
+    ``window closed 2026-04-30, 222 days ago; nothing recorded: record what happened, reschedule or
+    cancel``; a fixed step "ended" rather than its window "closed"; a held one asks to confirm.
+    ``count=False`` leaves out the days since (a calendar event must not change from day to day)."""
+    assert entry.closed_on is not None
+    days = (as_of - entry.closed_on).days
+    when = f"{entry.closed_on}, {days} day{'' if days == 1 else 's'} ago" if count else str(entry.closed_on)
+    closed = f"ended {when}" if entry.fixed else f"window closed {when}" if window_text(entry) else f"was due {when}"
+    if entry.presumed == "held":
+        return f"{closed}; held as planned? record the outcome"
+    return f"{closed}; nothing recorded: record what happened, reschedule or cancel"
 
 
 def window_text(entry: ScheduleEntry) -> str | None:
@@ -813,4 +917,5 @@ def window_text(entry: ScheduleEntry) -> str | None:
     return None
 
 
-__all__ = ["Schedule", "ScheduleEntry", "compute_schedule", "topological_order", "window_text"]
+__all__ = ["PRESUMED", "Schedule", "ScheduleEntry", "closed_text", "compute_schedule", "topological_order",
+           "window_text"]

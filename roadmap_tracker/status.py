@@ -15,14 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .scheduling import Schedule, ScheduleEntry
+from .scheduling import Schedule, ScheduleEntry, closed_text
 
 SECTIONS = ("overdue", "late_to_start", "at_risk", "blocked", "in_progress", "upcoming", "recently_done",
-            "open_conditions")
+            "to_confirm", "open_conditions")
 SECTION_TITLES = {
     "overdue": "Overdue", "late_to_start": "Late to start", "at_risk": "At risk", "blocked": "Blocked",
     "in_progress": "In progress", "upcoming": "Next up", "recently_done": "Recently done",
-    "open_conditions": "Open conditions",
+    "to_confirm": "To confirm", "open_conditions": "Open conditions",
 }
 VERDICTS = ("on_track", "at_risk", "late")
 
@@ -96,7 +96,8 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7,
         live = e.state not in ("done", "cancelled")
         conditional = bool(e.milestone.condition) and live
         if conditional:
-            passed = f"; {condition_passed(e, as_of)}" if e.lateness else ""
+            passed = f"; {condition_passed(e, as_of)}" if e.lateness else \
+                f"; {window_open_text(e)}" if e.presumed == "window_open" else ""
             add("open_conditions", e, ("reported blocked; " if e.blocked else "") + e.milestone.condition + passed)
         if e.state == "done":
             finished = e.actual_end or e.end
@@ -104,6 +105,9 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7,
                 add("recently_done", e, f"finished {finished}")
             continue
         if not live:
+            continue
+        if e.presumed == "held":  # its dates passed with nothing recorded: presumed held, to confirm
+            add("to_confirm", e, ("reported blocked; " if e.blocked else "") + closed_text(e, as_of))
             continue
         if conditional and e.lateness:  # its time passed: it waits under open conditions, and is blocked if reported so
             if e.blocked:
@@ -124,11 +128,17 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7,
         if blocked:
             add("blocked", e, blocked)
             continue
-        if e.state == "in_progress":
+        if e.presumed == "in_session":
+            add("in_progress", e, f"in session until {e.end} (nothing recorded yet)")
+        elif e.presumed == "window_open":
+            if not conditional:
+                add("upcoming", e, window_open_text(e))
+        elif e.state == "in_progress":
             done_share = f"{e.progress}% done" if e.progress_reported else "under way"
             add("in_progress", e, f"{done_share}, forecast to finish {e.end}")
         elif e.start <= ahead and e.end >= as_of:
-            add("upcoming", e, "starts today" if e.start <= as_of else f"starts in {_days((e.start - as_of).days)}")
+            opens = "its window opens" if e.window is not None and e.start == e.window[0] else "starts"
+            add("upcoming", e, f"{opens} today" if e.start <= as_of else f"{opens} in {_days((e.start - as_of).days)}")
     report.verdict, report.reasons = _verdict(report)
     return report
 
@@ -144,17 +154,20 @@ def _missed(e: ScheduleEntry, schedule: Schedule) -> str:
     return f"misses its session {missed}; {now}; "
 
 
-def lateness_text(e: ScheduleEntry, schedule: Schedule) -> str | None:
-    """The step's lateness on the as-of day (overdue, late to start, a window passed, a session
-    missed) in the words `roadmap status` gives it, for views that show one step at a time
-    (calendar descriptions); None when it is not late."""
+def lateness_text(e: ScheduleEntry, schedule: Schedule, count: bool = True) -> str | None:
+    """The step's lateness on the as-of day (overdue, late to start, a window passed, dates passed
+    with nothing recorded, a session missed) in the words `roadmap status` gives it, for views that
+    show one step at a time; None when it is not late. ``count=False`` names the dates without the
+    days since them (calendar descriptions, which must read the same from one day to the next)."""
     missed = _missed(e, schedule)
     if e.lateness == "overdue":
-        return "Overdue: " + missed + _overdue(e, schedule.as_of)
+        return "Overdue: " + missed + _overdue(e, schedule.as_of, count)
     if e.lateness == "late_to_start":
-        return "Late to start: " + missed + _late_to_start(e, schedule)
+        return "Late to start: " + missed + _late_to_start(e, schedule, count)
+    if e.lateness == "to_confirm":
+        return "To confirm: " + closed_text(e, schedule.as_of, count)
     if e.lateness == "window_passed":
-        return "Open condition: " + condition_passed(e, schedule.as_of)
+        return "Open condition: " + condition_passed(e, schedule.as_of, count=count)
     if missed:  # not late yet, but it no longer fits the session it was meant for
         return "Late: " + missed.removesuffix("; ")
     return None
@@ -172,32 +185,44 @@ def counted_from(e: ScheduleEntry, as_of: date) -> tuple[str, date | None]:
     return "expected to end", e.expected_end
 
 
-def condition_passed(e: ScheduleEntry, as_of: date, aside: str = "") -> str:
+def condition_passed(e: ScheduleEntry, as_of: date, aside: str = "", count: bool = True) -> str:
     """For an open condition whose time passed (lateness ``window_passed``): which of its dates
     passed, and how long ago, e.g. ``expected to end 2026-11-11, 18 days ago: confirm, ...``."""
+    if e.closed_on is not None:
+        return closed_text(e, as_of, count)
     phrase, day = counted_from(e, as_of)
-    return f"{phrase} {day}, {_days(e.late_days)} ago{aside}: confirm, reschedule or cancel"
+    return f"{phrase} {day}{_ago(e.late_days, count)}{aside}: confirm, reschedule or cancel"
 
 
-def _overdue(e: ScheduleEntry, as_of: date) -> str:
+def window_open_text(e: ScheduleEntry) -> str:
+    """A step whose planned dates in its window passed, the window still open: not late."""
+    return f"window open until {e.due_by}; nothing recorded yet"
+
+
+def _ago(days: int, count: bool) -> str:
+    return f", {_days(days)} ago" if count else ""
+
+
+def _overdue(e: ScheduleEntry, as_of: date, count: bool = True) -> str:
     """``expected to end X, N days ago; was due D; now forecast F``: the days count from the date
     named first (see :func:`counted_from`); the other date that passed follows without a count."""
     if e.fixed:
-        return f"its date {e.end} has passed ({_days(e.late_days)} ago) and it is not recorded as done"
+        ago = f" ({_days(e.late_days)} ago)" if count else ""
+        return f"its date {e.end} has passed{ago} and it is not recorded as done"
     phrase, day = counted_from(e, as_of)
     also = [f"{other} {date_}" for other, date_ in (("expected to end", e.expected_end), ("was due", e.deadline))
             if other != phrase and date_ is not None and date_ < as_of]
-    return "; ".join([f"{phrase} {day}, {_days(e.late_days)} ago", *also, f"now forecast {e.end}"])
+    return "; ".join([f"{phrase} {day}{_ago(e.late_days, count)}", *also, f"now forecast {e.end}"])
 
 
-def _late_to_start(e: ScheduleEntry, schedule: Schedule) -> str:
+def _late_to_start(e: ScheduleEntry, schedule: Schedule, count: bool = True) -> str:
     after = ""
     done = [schedule[d.predecessor] for d in e.milestone.dependencies
             if schedule[d.predecessor].state == "done"]
     if done and not e.waiting_for:  # everything it waits for is done: name the last to finish
         p = max(done, key=lambda p: (p.actual_end or p.end, -p.milestone.index))
         after = f" (after {p.id} finished {p.actual_end or p.end})"
-    return f"expected to start {e.expected_start}{after}, {_days(e.late_days)} ago; not started"
+    return f"expected to start {e.expected_start}{after}{_ago(e.late_days, count)}; not started"
 
 
 def _risk(e: ScheduleEntry, risk_float: int) -> str | None:
@@ -213,7 +238,8 @@ def _risk(e: ScheduleEntry, risk_float: int) -> str | None:
 def cannot_be_prepared(schedule: Schedule, entry: ScheduleEntry) -> str | None:
     """Why a planned fixed-date step cannot be prepared in time (its predecessors need a later
     date than it has), naming the predecessor, or ``None``."""
-    if not entry.fixed or entry.state != "planned" or entry.required_start is None or entry.driving is None:
+    if not entry.fixed or entry.state != "planned" or entry.presumed is not None or entry.required_start is None \
+            or entry.driving is None:
         return None
     if entry.required_start <= entry.start:
         return None
@@ -258,7 +284,7 @@ def _verdict(report: StatusReport) -> tuple[str, list[str]]:
         if why:
             late = late or mid == t.id
             reasons.append(why)
-    if not reasons and not t.fixed and deadline is not None and t.total_float is not None \
+    if not reasons and not t.anchored and deadline is not None and t.total_float is not None \
             and t.total_float < report.risk_float:
         reasons.append(f"{t.id} has only {_days(t.total_float)} of float before its deadline {deadline}")
     if late:

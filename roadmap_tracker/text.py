@@ -12,7 +12,9 @@ import json
 
 from .scheduling import Schedule, ScheduleEntry, window_text
 from .status import SECTION_TITLES, SECTIONS, StatusReport, condition_passed, counted_from
-from .wording import DRIVING_REASONS, changes_text, float_text, headline, iso, markdown_cell, shorten, span_text
+from .scheduling import closed_text
+from .wording import (DRIVING_REASONS, changes_text, dates_text, float_text, headline, iso, markdown_cell,
+                      shorten, span_text, window_label)
 
 SCHEDULE_COLUMNS = ("id", "title", "kind", "track", "start", "end", "early_start", "early_finish",
                     "late_start", "late_finish", "total_float", "free_float", "critical", "fixed",
@@ -84,6 +86,10 @@ def _late_text(e: ScheduleEntry) -> str:
         return f"start -{e.late_days}d"
     if e.lateness == "window_passed":
         return f"open cond. {e.late_days}d"
+    if e.lateness == "to_confirm":
+        return f"confirm {e.late_days}d"
+    if e.presumed == "in_session":
+        return "in session"
     return ""
 
 
@@ -164,11 +170,11 @@ def render_status(report: StatusReport, fmt: str = "table", colour: bool = False
             lines.append("|---|---|---|---|---|---|")
             for item in items:
                 e = item.entry
-                cells = [e.id, e.title, span_text(e), float_text(e.total_float), e.milestone.lead or "", item.why]
+                cells = [e.id, e.title, dates_text(e), float_text(e.total_float), e.milestone.lead or "", item.why]
                 lines.append("| " + " | ".join(markdown_cell(c) for c in cells) + " |")
             continue
         lines.append(paint(heading, _SECTION_COLOURS[name], colour))
-        rows = [(e.id, shorten(e.title, 44), span_text(e), float_text(e.total_float), e.milestone.lead or "")
+        rows = [(e.id, shorten(e.title, 44), dates_text(e), float_text(e.total_float), e.milestone.lead or "")
                 for e in (item.entry for item in items)]
         widths = [max(len(r[i]) for r in rows) for i in range(5)]
         for row, item in zip(rows, items):
@@ -211,7 +217,11 @@ def show_fields(schedule: Schedule, milestone_id: str) -> list[tuple[str, str]]:
     field("kind", m.kind)
     field("track", roadmap.track_title(m.track) if m.track else None)
     field("status", e.status + (f" ({e.progress}%)" if e.progress_reported else ""))
-    if e.lateness == "window_passed":  # an open condition is never overdue
+    if e.presumed == "in_session":
+        field("in session", f"until {iso(e.end)}; nothing recorded yet")
+    elif e.lateness == "to_confirm":
+        field("to confirm", closed_text(e, schedule.as_of))
+    elif e.lateness == "window_passed":  # an open condition is never overdue
         field("time passed", condition_passed(e, schedule.as_of, "; its condition is open"))
     elif e.lateness == "overdue":
         phrase, day = counted_from(e, schedule.as_of)
@@ -219,7 +229,7 @@ def show_fields(schedule: Schedule, milestone_id: str) -> list[tuple[str, str]]:
     elif e.lateness == "late_to_start":
         field("late to start", f"by {e.late_days} days (expected to start {iso(e.expected_start)})")
     field("dates", span_text(e) + (" (fixed)" if e.fixed else ""))
-    field("window", window_text(e))
+    field("window", window_label(*e.window) if e.window is not None and window_text(e) else None)
     if e.actual_start or e.actual_end:
         field("actual", f"{iso(e.actual_start) or '?'}..{iso(e.actual_end) or ''}")
     field("deadline", iso(e.deadline))

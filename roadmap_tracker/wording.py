@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,6 +19,39 @@ def span_text(entry: ScheduleEntry) -> str:
     if entry.start == entry.end:
         return entry.start.isoformat()
     return f"{entry.start.isoformat()}..{entry.end.isoformat()}"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def window_label(first: date, last: date) -> str:
+    """A window as intergovernmental texts name it: ``Mar-Apr 2026``, ``2027-Q1``, ``2023-H2``,
+    ``2025``, ``Dec 2026-Jan 2027``; a single day as the day."""
+    if first == last:
+        return first.isoformat()
+    whole_months = first.day == 1 and (last + timedelta(days=1)).day == 1
+    if not whole_months:
+        return f"{first.isoformat()}..{last.isoformat()}"
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    if first.year == last.year:
+        if months == 12:
+            return str(first.year)
+        if months == 6 and first.month in (1, 7):
+            return f"{first.year}-H{1 if first.month == 1 else 2}"
+        if months == 3 and first.month % 3 == 1:
+            return f"{first.year}-Q{first.month // 3 + 1}"
+        if months == 1:
+            return f"{_MONTHS[first.month - 1]} {first.year}"
+        return f"{_MONTHS[first.month - 1]}-{_MONTHS[last.month - 1]} {first.year}"
+    return f"{_MONTHS[first.month - 1]} {first.year}-{_MONTHS[last.month - 1]} {last.year}"
+
+
+def dates_text(entry: ScheduleEntry) -> str:
+    """The dates a list shows for a step: its window (``Mar-Apr 2026``) while its dates are not
+    known (not done, not started, placed by a window the file gives), else :func:`span_text`."""
+    if entry.window is not None and entry.state == "planned" and not entry.fixed:
+        return window_label(*entry.window)
+    return span_text(entry)
 
 
 def float_text(value: int | None) -> str:

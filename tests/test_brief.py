@@ -144,7 +144,7 @@ def test_markdown_has_a_heading_for_each_section_with_steps():
     for heading in ("## Done last week (1)", "## Due in the next two weeks (1)", "## Overdue (1)", "## At risk (1)",
                     "## Blocked (1)", "## In progress (1)", "## Open conditions (1)", "## Critical path"):
         assert heading in text
-    assert brief.empty == ["late_to_start"] and "Nothing late to start." in text
+    assert brief.empty == ["late_to_start", "to_confirm"] and "Nothing late to start, nothing to confirm." in text
     assert "## What moved, and why (2)" in text and "## Late to start" not in text
     assert "<script>" not in text
 

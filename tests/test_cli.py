@@ -58,7 +58,7 @@ def test_status_json_has_the_documented_shape(cli, write_roadmap):
     result = cli("--file", str(path), "status", "--as-of", "2024-01-03", "--format", "json")
     data = json.loads(result.stdout)
     assert set(data) == {"roadmap", "as_of", "target", "counts", "overdue", "late_to_start", "at_risk", "blocked",
-                         "in_progress", "upcoming", "recently_done", "open_conditions"}
+                         "in_progress", "upcoming", "recently_done", "to_confirm", "open_conditions"}
     assert data["as_of"] == "2024-01-03"
     assert data["target"] == {"id": "decision", "title": "Decision", "status": "planned",
                               "forecast_end": "2024-02-05", "deadline": None, "float": 4,

@@ -16,23 +16,25 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from ..diff import Move, compare_schedules
-from ..wording import VERDICT_WORDS, float_text, headline, markdown_cell, span_text
+from ..wording import VERDICT_WORDS, dates_text, float_text, headline, markdown_cell
 from ..scheduling import Schedule, ScheduleEntry
 from ..status import build_status
 
 SECTIONS = ("moved", "done_last_week", "due_soon", "overdue", "late_to_start", "at_risk", "blocked", "in_progress",
-            "open_conditions", "critical_path")
+            "to_confirm", "open_conditions", "critical_path")
 TITLES = {
     "moved": "What moved, and why", "done_last_week": "Done last week",
     "due_soon": "Due in the next two weeks", "overdue": "Overdue", "late_to_start": "Late to start",
     "at_risk": "At risk", "blocked": "Blocked", "in_progress": "In progress",
-    "open_conditions": "Open conditions", "critical_path": "Critical path (the chain that drives the target)",
+    "to_confirm": "To confirm (dates passed, nothing recorded)", "open_conditions": "Open conditions",
+    "critical_path": "Critical path (the chain that drives the target)",
 }
 NOTHING = {
     "moved": "nothing moved", "done_last_week": "nothing done last week",
     "due_soon": "nothing due in the next two weeks", "overdue": "nothing overdue",
     "late_to_start": "nothing late to start", "at_risk": "nothing at risk", "blocked": "nothing blocked",
-    "in_progress": "nothing in progress", "open_conditions": "no open conditions", "critical_path": "no critical path",
+    "in_progress": "nothing in progress", "to_confirm": "nothing to confirm",
+    "open_conditions": "no open conditions", "critical_path": "no critical path",
 }
 
 
@@ -85,7 +87,7 @@ def build_brief(schedule: Schedule, previous: Schedule, compared_with: str = "la
                   verdict=report.verdict, reasons=list(report.reasons), as_of=as_of)
 
     def row(e: ScheduleEntry, why: str = "") -> tuple[str, ...]:
-        return (e.id, e.title, span_text(e), float_text(e.total_float), e.milestone.lead or "", why)
+        return (e.id, e.title, dates_text(e), float_text(e.total_float), e.milestone.lead or "", why)
 
     step_header = ("id", "title", "dates", "float", "lead", "note")
     moves: list[Move] = compare_schedules(previous, schedule)
@@ -102,9 +104,9 @@ def build_brief(schedule: Schedule, previous: Schedule, compared_with: str = "la
     listed = {item.entry.id for name in ("overdue", "late_to_start") for item in report.sections.get(name, ())}
     brief.sections["due_soon"] = [row(e, f"due {e.end.isoformat()}") for e in schedule
                                   if e.state not in ("done", "cancelled") and e.id not in listed
-                                  and e.lateness != "window_passed"  # waits under open conditions
+                                  and e.lateness not in ("window_passed", "to_confirm")  # listed below
                                   and as_of <= e.end <= horizon]
-    for name in ("overdue", "late_to_start", "at_risk", "blocked", "in_progress", "open_conditions"):
+    for name in ("overdue", "late_to_start", "at_risk", "blocked", "in_progress", "to_confirm", "open_conditions"):
         if name in report.sections:
             brief.sections[name] = [row(item.entry, item.why) for item in report.sections[name]]
     # a step is listed once (overdue before blocked before in progress): an empty "blocked" or "in

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ..wording import float_text, span_text
+from ..wording import float_text, span_text, window_label
 from .._util import without_gc, write_atomic
 from ..scheduling import Schedule, ScheduleEntry, window_text
 from ..status import lateness_text
@@ -191,7 +191,7 @@ def build_calendar(schedule: Schedule, options: FeedOptions = FeedOptions(),
 
 
 def _calendar_description(schedule: Schedule) -> str:
-    return f"{schedule.roadmap.title}: milestones as scheduled on {schedule.as_of.isoformat()} by roadmap-tracker"
+    return f"{schedule.roadmap.title}: milestones as scheduled by roadmap-tracker"  # no date: the same every day
 
 
 def _icalendar_head(schedule: Schedule, zones: dict[str, tuple[date, date]]) -> str:
@@ -420,12 +420,14 @@ def _description(schedule: Schedule, entry: ScheduleEntry, revision: dict) -> st
     m = entry.milestone
     lines = [f"{m.kind.capitalize()} - {entry.status.replace('_', ' ')}"
              + (f" ({entry.progress}%)" if entry.progress_reported else "")]
-    late = lateness_text(entry, schedule)
+    late = lateness_text(entry, schedule, count=False)  # dates, not "N days ago": the event reads the same tomorrow
     if late:
         lines.append(late)
-    window = window_text(entry) if entry.state != "done" else None
+    window = window_label(*entry.window) if entry.window is not None and window_text(entry) \
+        and entry.state != "done" else None
     if window:
-        lines.append(f"Dates to be confirmed: window {window}; forecast {span_text(entry)}")
+        placed = "planned" if entry.closed_on is not None else "forecast"  # a closed window is not forecast
+        lines.append(f"Dates to be confirmed: window {window}; {placed} {span_text(entry)}")
     elif not entry.fixed and entry.state not in ("done", "cancelled"):
         lines.append(f"Forecast dates: {span_text(entry)}")
     if m.condition:

@@ -20,7 +20,7 @@ from ..model import STATUSES
 from ..scheduling import Schedule
 from ..status import SECTION_TITLES, build_status
 from ..text import schedule_row, show_fields
-from ..wording import DRIVING_REASONS, float_text, headline, span_text, value_text
+from ..wording import DRIVING_REASONS, dates_text, float_text, headline, span_text, value_text
 
 if TYPE_CHECKING:
     from ..store.accounts import Account
@@ -106,7 +106,7 @@ def environment():
 
             env = Environment(loader=PackageLoader("roadmap_tracker.web", "templates"), autoescape=True,
                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-            env.globals.update(span_text=span_text, float_text=float_text, version=__version__,
+            env.globals.update(span_text=span_text, dates_text=dates_text, float_text=float_text, version=__version__,
                                document_url=document_url, safe_link=safe_link)
             _environment = env
         return _environment

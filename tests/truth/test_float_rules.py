@@ -61,10 +61,10 @@ def test_the_driving_predecessor_of_a_fixed_step_is_measured_on_its_real_span():
     s = schedule_of("""\
   - {id: a, title: A, duration: 10d}
   - {id: c, title: C, duration: 1d, not_before: 2025-01-20}
-  - {id: x, title: X, start: 2025-01-01, end: 2025-01-14, depends_on: [{id: a}, {id: c, type: SF}]}
+  - {id: x, title: X, start: 2025-01-07, end: 2025-01-20, depends_on: [{id: a}, {id: c, type: SF}]}
 """)
-    assert s["x"].driving == "a"
-    assert s["x"].total_float == -15
+    assert s["x"].driving == "a"  # c would need a start on 2025-01-19 with a one-day span, 2025-01-06 with its real one
+    assert s["x"].total_float == -9
     assert [e.id for e in s.driving_chain("x")] == ["a", "x"]
 
 
