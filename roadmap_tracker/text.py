@@ -18,7 +18,8 @@ from .wording import (DRIVING_REASONS, changes_text, dates_text, float_text, hea
 
 SCHEDULE_COLUMNS = ("id", "title", "kind", "track", "start", "end", "early_start", "early_finish",
                     "late_start", "late_finish", "total_float", "free_float", "critical", "fixed",
-                    "status", "driving", "near_critical", "expected_start", "expected_end", "late_days", "lateness")
+                    "status", "driving", "near_critical", "expected_start", "expected_end", "late_days", "lateness",
+                    "presumed", "closed_on")
 
 _ANSI = {"red": "31", "yellow": "33", "green": "32", "cyan": "36", "bold": "1", "dim": "2", "magenta": "35"}
 _SECTION_COLOURS = {"overdue": "red", "late_to_start": "red", "at_risk": "yellow", "blocked": "magenta", "in_progress": "cyan",
@@ -41,11 +42,11 @@ def schedule_values(entry: ScheduleEntry, flags: tuple = (False, True)) -> tuple
     return (entry.id, m.title, m.kind, m.track, entry.start, entry.end, entry.early_start, entry.early_finish,
             entry.late_start, entry.late_finish, entry.total_float, entry.free_float, flags[entry.critical],
             flags[entry.fixed], entry.status, entry.driving, flags[entry.near_critical], entry.expected_start,
-            entry.expected_end, entry.late_days, entry.lateness)
+            entry.expected_end, entry.late_days, entry.lateness, entry.presumed, entry.closed_on)
 
 
 _DATE_COLUMNS = ("start", "end", "early_start", "early_finish", "late_start", "late_finish", "expected_start",
-                 "expected_end")
+                 "expected_end", "closed_on")
 
 
 def schedule_row(entry: ScheduleEntry) -> dict:
@@ -111,7 +112,8 @@ def _item_dict(report: StatusReport, entry: ScheduleEntry, why: str) -> dict:
         "deadline": iso(entry.deadline), "critical": entry.critical, "near_critical": entry.near_critical,
         "why": why, "window": window_text(entry),
         "expected_start": iso(entry.expected_start), "expected_end": iso(entry.expected_end),
-        "late_days": entry.late_days, "lateness": entry.lateness,
+        "late_days": entry.late_days, "lateness": entry.lateness, "presumed": entry.presumed,
+        "closed_on": iso(entry.closed_on),
     }
     if report.baseline is not None:
         start, end, variance = report.variance(entry)
