@@ -312,8 +312,12 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
 
         phase = "latest dates"
         project_end = max((s.E for s in steps.values() if s.state != "cancelled"), default=today)
+        target = roadmap.target if roadmap.target in steps else None
         for node in reversed(topo):
-            _backward(steps[node], succs[node], steps, project_end, calendar)
+            if node == target and succs[node]:  # the target answers to its own bounds, not to what follows it
+                _backward(steps[node], (), steps, _end_before(target, succs, steps, today), calendar)
+            else:
+                _backward(steps[node], succs[node], steps, project_end, calendar)
 
         phase = "float"
         entries = {}
@@ -337,6 +341,19 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
                         {n: tuple([s for s, _ in succs[n]]) for n in topo})
     _post_checks(schedule, steps, preds)
     return schedule
+
+
+def _end_before(target: str, succs, steps: dict[str, _Step], today: int) -> int:
+    """The plan's end without what follows ``target``: what a target without a deadline or session
+    is measured against (steps after the target cannot give it float, nor take it away)."""
+    after, stack = {target}, [target]
+    while stack:
+        for succ_id, _ in succs[stack.pop()]:
+            if succ_id not in after:
+                after.add(succ_id)
+                stack.append(succ_id)
+    ends = [s.E for mid, s in steps.items() if s.state != "cancelled" and (mid == target or mid not in after)]
+    return max(ends, default=today)
 
 
 def _same_dates(a: _Step, b: _Step) -> bool:
@@ -604,8 +621,9 @@ def _fit_window(step: _Step, S: int, steps: dict[str, _Step], calendar: WorkCale
     for w_start, w_end, w_id in windows:
         s, e = calendar.finish(max(S, w_start), step.duration)
         if e <= w_end:
-            if s > S:  # the session's window sets its date; the latest input stays its driving predecessor
+            if s > S:  # the session's window sets its date: the session is its driving predecessor
                 step.reason = "window"
+                step.driving = w_id
                 step.offset = 0  # a point milestone then falls on the day the session opens, not the day before
             step.session_window = (w_start, w_end)
             step.session = w_id
@@ -831,7 +849,7 @@ def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCal
     deadline = to_date(step.deadline - 1) if step.deadline is not None else None
     lateness, late_days, exp_start, exp_end = _lateness(step, expected, today, days)
     driven = step.driving is not None and (
-        step.reason == "predecessor" or (step.fixed and state == "planned" and step.required is not None
+        step.reason == "predecessor" or step.reason == "window" or (step.fixed and state == "planned" and step.required is not None
                                          and step.required > S))
     facts = step.facts
     m = step.m

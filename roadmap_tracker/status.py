@@ -270,8 +270,12 @@ def _verdict(report: StatusReport) -> tuple[str, list[str]]:
     elif not reasons and t.total_float is not None and t.total_float < 0:
         late = True
         reasons.append(f"{t.id} forecast {t.end} is {_days(-t.total_float)} behind what its dates allow")
-    ancestors, stack = [], [t.id]
-    seen = {t.id}
+    # every step the target waits for, its hosting session included: a fixed date among them that
+    # cannot be prepared makes the target late (the meeting happens without its input, and the
+    # target cannot happen as planned); one in a session it could still move to, only at risk
+    hosts = [t.session] if t.session else []
+    ancestors, stack = [], [t.id, *hosts]
+    seen = set(stack)
     while stack:
         current = stack.pop()
         ancestors.append(current)
@@ -279,10 +283,12 @@ def _verdict(report: StatusReport) -> tuple[str, list[str]]:
             if dep.predecessor not in seen:
                 seen.add(dep.predecessor)
                 stack.append(dep.predecessor)
+    later_hosts = [w for w in t.milestone.during if w not in hosts and schedule[w].start > (
+        schedule[t.session].start if t.session else t.start) and (deadline is None or schedule[w].end <= deadline)]
     for mid in sorted(ancestors, key=lambda i: (schedule[i].start, schedule[i].milestone.index)):
         why = cannot_be_prepared(schedule, schedule[mid])
         if why:
-            late = late or mid == t.id
+            late = late or not (mid in hosts and later_hosts)
             reasons.append(why)
     if not reasons and not t.anchored and deadline is not None and t.total_float is not None \
             and t.total_float < report.risk_float:

@@ -106,7 +106,8 @@ def headline(report: StatusReport) -> str:
             text += f", deadline {iso(deadline)} (early by {gap} days)"
         else:
             text += f", deadline {iso(deadline)}"
-    text += f", float {float_text(t.total_float)}"
+    if not (report.verdict == "late" and (t.total_float or 0) >= 0):  # late for a reason its float does not show
+        text += f", float {float_text(t.total_float)}"
     others = [r for r in report.reasons if not r.startswith(f"{t.id} forecast ")]
     if others:
         text += "; " + others[0] + (f" (and {len(others) - 1} more)" if len(others) > 1 else "")

@@ -138,11 +138,11 @@ def test_a_step_reported_done_without_dates_is_done_once_its_planned_end_has_pas
     assert schedule_of(plan, as_of=date(2025, 1, 8))["a"].state == "in_progress"  # the past as it was known
 
 
-def test_a_driving_chain_stops_at_a_step_placed_in_a_sessions_window():
+def test_a_step_placed_by_a_sessions_window_is_driven_by_the_session():
     s = schedule_of("""\
   - {id: session, title: Session, kind: session, start: 2025-03-03, end: 2025-03-07}
   - {id: draft, title: Draft, duration: 5d}
   - {id: agree, title: Agreed, duration: 1d, during: [session], after: [draft]}
 """)
-    assert (s["agree"].driving, s["agree"].driving_reason) == ("draft", "window")
-    assert [e.id for e in s.driving_chain("agree")] == ["agree"]
+    assert (s["agree"].driving, s["agree"].driving_reason) == ("session", "window")
+    assert [e.id for e in s.driving_chain("agree")] == ["session", "agree"]  # a fixed date its input meets: it stops

@@ -135,14 +135,14 @@ milestones:
 """
 
 
-def test_a_fixed_date_that_cannot_be_prepared_makes_the_target_at_risk_whatever_its_float():
+def test_a_fixed_date_the_target_waits_for_that_cannot_be_prepared_makes_it_late_whatever_its_float():
     report = report_of(SUMMIT, date(2027, 1, 4))
     assert report.target.end < date(2027, 12, 31)
-    assert report.verdict == "at_risk"
+    assert report.verdict == "late"
     assert report.reasons == ["summit on 2027-06-14 cannot be prepared: nego ends 2027-07-07"]
     text = headline(report)
-    assert text.startswith("At risk: target adopt")
-    assert "early by" not in text
+    assert text.startswith("Late: target adopt")
+    assert "early by" not in text and "float" not in text
     assert text.endswith("; summit on 2027-06-14 cannot be prepared: nego ends 2027-07-07")
 
 
@@ -154,13 +154,13 @@ def test_early_by_appears_only_when_on_track():
 
 def test_status_json_target_has_verdict_and_reasons():
     target = status_dict(report_of(SUMMIT, date(2027, 1, 4)))["target"]
-    assert target["verdict"] == "at_risk"
+    assert target["verdict"] == "late"
     assert target["reasons"] == ["summit on 2027-06-14 cannot be prepared: nego ends 2027-07-07"]
 
 
 def test_the_text_status_prints_the_verdict_first():
     lines = render_status(report_of(SUMMIT, date(2027, 1, 4))).splitlines()
-    assert lines[1].startswith("At risk: ")
+    assert lines[1].startswith("Late: ")
 
 
 BLOCKED = """\
