@@ -543,7 +543,8 @@ def _forward(step: _Step, preds, steps: dict[str, _Step], today: int, calendar: 
             remaining_end = calendar.finish(today, remaining)[1]
         else:  # progress unknown: assume it runs to plan, and at least through the as-of day
             remaining_end = today + 1
-        step.E = max(planned_end, remaining_end)
+        # an FF or SF link bounds its end, under way or not
+        step.E = max(planned_end, remaining_end, end_bound) if end_bound is not None else max(planned_end, remaining_end)
         step.reason = "actual"
         _drive_by_span(step, bounds)
         return

@@ -46,6 +46,14 @@ def _shift_window(window: DateWindow, days: int) -> DateWindow:
     return DateWindow(first, last, moment.isoformat() if moment else first.isoformat(), moment)
 
 
+def _from_its_start(m: Milestone, entry) -> Milestone:
+    """``m`` kept from starting before the day it starts now (a step not started yet): a changed
+    length then moves its end, whatever link set that end."""
+    if entry.state != "planned" or (m.not_before is not None and m.not_before.first >= entry.start):
+        return m
+    return dataclasses.replace(m, not_before=DateWindow(entry.start, entry.start, entry.start.isoformat()))
+
+
 def what_if(schedule: Schedule, slips: dict[str, int] | None = None, finishes: dict[str, date] | None = None,
             facts: dict | None = None) -> WhatIf:
     """Reschedule ``schedule``'s roadmap with steps slipped by some days or finishing on given days.
@@ -67,9 +75,10 @@ def what_if(schedule: Schedule, slips: dict[str, int] | None = None, finishes: d
             assert m.start is not None  # fixed means a start date
             m = dataclasses.replace(m, start=_shift_window(m.start, days),
                                     end=_shift_window(m.end, days) if m.end else None)
-        else:
+        else:  # longer from the same start, so the end moves (an FF link cannot just start it earlier)
             span = entry.span[1] - entry.span[0]
-            m = dataclasses.replace(m, duration=Duration(max(span + days, 0), "d"), estimate=None)
+            m = _from_its_start(dataclasses.replace(m, duration=Duration(max(span + days, 0), "d"), estimate=None),
+                                entry)
         replaced[milestone_id] = m
         described.append(f"{milestone_id} slips {days:+d} days")
         notes.setdefault(milestone_id, []).append(described[-1])
@@ -83,7 +92,8 @@ def what_if(schedule: Schedule, slips: dict[str, int] | None = None, finishes: d
         if m.fixed:
             m = dataclasses.replace(m, end=DateWindow(day, day, day.isoformat()), duration=None)
         else:
-            m = dataclasses.replace(m, duration=Duration((day - entry.start).days + 1, "d"), estimate=None)
+            m = _from_its_start(dataclasses.replace(m, duration=Duration((day - entry.start).days + 1, "d"),
+                                                    estimate=None), entry)
         if entry.state == "in_progress":  # its reported progress no longer decides the end: the day given does
             facts = dict(facts or {})
             known = facts.get(milestone_id) or Facts.from_milestone(entry.milestone)

@@ -77,3 +77,33 @@ def test_the_session_that_places_the_target_is_on_its_critical_path():
     schedule = report_of(HOSTED, date(2027, 1, 4)).schedule
     assert [e.id for e in schedule.critical_path] == ["session", "decision"]
     assert schedule["session"].critical
+
+
+# -- links that set an end ------------------------------------------------------------------------------
+
+FINISH_LINKED = """\
+roadmap: {id: ff, title: FF}
+milestones:
+  - {id: workshops, title: Workshops, not_before: 2026-12-08, duration: 14d}
+  - {id: report, title: Report, duration: 4w, actual: {start: 2026-11-20},
+     depends_on: [{id: workshops, type: FF, lag: 2w}]}
+"""
+
+
+def test_a_step_under_way_still_ends_no_earlier_than_its_ff_link_allows():
+    schedule = report_of(FINISH_LINKED, date(2026, 12, 8)).schedule
+    assert schedule["report"].end == date(2027, 1, 4)  # workshops end 2026-12-21, two weeks more
+    assert schedule["workshops"].total_float == 0
+    assert schedule["report"].driving == "workshops"
+
+
+def test_whatif_slip_and_finish_move_the_end_of_a_step_whose_end_a_link_sets():
+    from roadmap_tracker.whatif import what_if
+
+    text = FINISH_LINKED.replace("actual: {start: 2026-11-20}", "not_before: 2026-11-30")
+    schedule = report_of(text, date(2026, 11, 23)).schedule
+    assert schedule["report"].end == date(2027, 1, 4)  # set by the FF link, not by its 4 weeks
+    slipped = what_if(schedule, slips={"report": 14})
+    assert {m.id: m.new_end for m in slipped.moves}["report"] == date(2027, 1, 18)
+    finished = what_if(schedule, finishes={"report": date(2027, 1, 20)})
+    assert {m.id: m.new_end for m in finished.moves}["report"] == date(2027, 1, 20)
