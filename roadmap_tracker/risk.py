@@ -189,7 +189,9 @@ def _plan(schedule: Schedule) -> _Plan:
     draws = [_estimate_points(e.milestone.estimate) if e.milestone.estimate and len(set(e.milestone.estimate)) > 1
              else None for e in entries]  # with no spread, the plan's own duration (exact months)
     return _Plan(schedule, order, index, entries, preds, _Calendar(roadmap.calendar, low, high), today,
-                 schedule.targets[0], links, draws, [list({j for j, *_ in step}) for step in links])
+                 schedule.targets[0], links, draws,
+                 [list({j for j, *_ in step} | {index[w] for w in entries[k].milestone.during})
+                  for k, step in enumerate(links)])
 
 
 def _forward(plan: _Plan, rng, n: int, samples: dict[str, list], days=None):
@@ -214,9 +216,9 @@ def _forward(plan: _Plan, rng, n: int, samples: dict[str, list], days=None):
         for j, kind, lag, predecessor in plan.links[i]:
             anchor = E[j] if kind in ("FS", "FF") else S[j]
             bounds.append((j, anchor if lag.amount == 0 else _lag(anchor, lag, cal, predecessor), kind))
-        if entry.state in ("done", "cancelled") or (entry.state == "in_progress" and not m.estimate):
-            S[i], E[i] = s0, e0
-            drivers[i] = _start_bounds(bounds, None, cal, m.duration, n)
+        if entry.state in ("done", "cancelled") or entry.presumed in ("held", "closed", "window_open") or (
+                entry.state == "in_progress" and not m.estimate):
+            S[i], E[i] = s0, e0  # their dates are known, or presumed: no run moves them, nothing drives them
             continue
         if entry.state == "in_progress":
             assert m.estimate is not None  # without one it kept its dates above
@@ -238,9 +240,12 @@ def _forward(plan: _Plan, rng, n: int, samples: dict[str, list], days=None):
                 samples.setdefault(mid, []).append(offset)
                 S[i] += offset
                 E[i] += offset
-            drivers[i] = _start_bounds(bounds, None, cal, m.duration, n)
-            if drivers[i] is not None:
-                ready[mid] = drivers[i][1] <= S[i]
+            record = _start_bounds(bounds, None, cal, m.duration, n, E[i] - S[i], "d", entry)
+            if record is not None:
+                if entry.presumed is None:
+                    ready[mid] = record[1] <= S[i]
+                # its predecessors drive it only in the runs where they make its date impossible
+                drivers[i] = (record[0], record[1], S[i] + 1) if entry.presumed is None else None
             continue
         S[i], E[i], drivers[i] = _movable(plan, rng, n, samples, i, bounds, S, E)
     return S, E, drivers, ready
@@ -289,12 +294,15 @@ def _movable(plan: _Plan, rng, n: int, samples: dict[str, list], i: int, bounds,
         s2, _ = _finish(cal, np.maximum(s, _earliest(cal, end_bound, amounts, unit, entry)), amounts, unit, entry)
         s = np.where(late, s2, s)
         s, e = _finish(cal, s, amounts, unit, entry)
+    placed_by = None
     if m.during:
-        s, e = _fit_windows(cal, s, e, amounts, unit, entry, [plan.index[w] for w in m.during], S, E)
+        s, e, placed_by = _fit_windows(cal, s, e, amounts, unit, entry, [plan.index[w] for w in m.during], S, E)
     if starts is None:
         driver = _start_bounds(bounds, floor, cal, m.duration, n, amounts, unit, entry)
     else:
         driver = (starts, start_bound, None if bound_drives else floor) if starts else None
+    if placed_by is not None:  # in the runs where a session's window set its date, that session drives it
+        driver = ("window", placed_by, driver)
     return s, e, driver
 
 
@@ -335,7 +343,9 @@ def _summarise(plan: _Plan, runs: int, seed: int | None, finishes, crit_counts, 
     result.deadline_odds = [(mid, deadline, hits / runs) for mid, hits in deadline_hits.items()
                             if (deadline := schedule[mid].deadline) is not None]  # counted only with one
     result.session_odds = [(mid, schedule[mid].start, hits / runs) for mid, hits in session_hits.items()]
-    result.criticality = {mid: float(crit_counts[index[mid]] / runs) for mid in roadmap.ids}
+    # as the schedule marks critical: on the target's driving chain, with something left to drive
+    result.criticality = {mid: float(crit_counts[index[mid]] / runs) if schedule[mid].total_float is not None else 0.0
+                          for mid in roadmap.ids}
     result.sensitivity = sorted(_sensitivity(samples, finishes), key=lambda t: (-abs(t[1]), t[0]))
     if step_ends is not None:
         for mid in roadmap.ids:
@@ -531,13 +541,15 @@ def _fit_windows(cal, s, e, amounts, unit, entry, windows: list[int], S, E):
 
     chosen = np.zeros(len(s), dtype=bool)
     out_s, out_e = s.copy(), e.copy()
+    placed_by = np.full(len(s), -2, dtype=np.int64)  # -2: no window moved it
     for w in sorted(windows, key=lambda j: (int(S[j][0]), int(E[j][0]))):
         ws, we = _finish(cal, np.maximum(s, S[w]), amounts, unit, entry)
         fits = (we <= E[w]) & ~chosen
         out_s = np.where(fits, ws, out_s)
         out_e = np.where(fits, we, out_e)
+        placed_by = np.where(fits & (ws > s), w, placed_by)
         chosen |= fits
-    return out_s, out_e
+    return out_s, out_e, placed_by
 
 
 def _start_bounds(bounds, floor, cal, duration, n, amounts=None, unit="d", entry=None):
@@ -578,6 +590,9 @@ def _driver(record):
 
     if record is None:
         return -1
+    if record[0] == "window":  # a session's window set the date in some runs
+        _, placed_by, inner = record
+        return np.where(placed_by >= 0, placed_by, _driver(inner))
     starts, latest, floor = record
     chosen = starts[-1][0]
     for j, value in reversed(starts[:-1]):

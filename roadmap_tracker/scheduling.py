@@ -304,11 +304,13 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
                 expected[node] = step
             if step.state == "planned":
                 presumed = _presume(step, expected[node], today, calendar)
-                if presumed in ("window_open", "held", "closed") and expected[node] is not step:
-                    again = expected[node]  # its planned dates stand: successors follow from them
-                    again.presumed, again.closes, again.open_until = presumed, step.closes, step.open_until
-                    steps[node] = again
-                    moved.discard(node)
+                if presumed in ("window_open", "held", "closed"):
+                    if expected[node] is not step:
+                        again = expected[node]  # its planned dates stand: successors follow from them
+                        again.presumed, again.closes, again.open_until = presumed, step.closes, step.open_until
+                        steps[node] = step = again
+                        moved.discard(node)
+                    step.reason = "presumed"  # its dates are the plan's, taken as they stand: nothing drives them
 
         phase = "latest dates"
         project_end = max((s.E for s in steps.values() if s.state != "cancelled"), default=today)
@@ -794,8 +796,9 @@ def _lateness(step: _Step, expected: _Step, today: int, days: _Days):
 
 
 def _mark_critical(entries: dict[str, ScheduleEntry], target: str, preds, risk_float: int) -> None:
-    """Critical: the target's driving chain. Near-critical: the other movable steps that lead to
-    the target with total float at or under ``risk_float``."""
+    """Critical: the target's driving chain, less what has no float (done, cancelled, presumed held
+    or closed). Near-critical: the other movable steps that lead to the target with total float at
+    or under ``risk_float``."""
     chain = set(_chain(entries, target))
     leads = {target}
     stack = [target]
@@ -806,7 +809,7 @@ def _mark_critical(entries: dict[str, ScheduleEntry], target: str, preds, risk_f
                 leads.add(p)
                 stack.append(p)
     for mid, e in entries.items():
-        critical = mid in chain
+        critical = mid in chain and e.total_float is not None  # done, cancelled, held, closed: nothing left to drive
         near = (not critical and mid in leads and not e.fixed and e.total_float is not None
                 and e.total_float <= risk_float)
         if critical != e.critical or near:
@@ -850,8 +853,9 @@ def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCal
     deadline = to_date(step.deadline - 1) if step.deadline is not None else None
     lateness, late_days, exp_start, exp_end = _lateness(step, expected, today, days)
     driven = step.driving is not None and (
-        step.reason == "predecessor" or step.reason == "window" or (step.fixed and state == "planned" and step.required is not None
-                                         and step.required > S))
+        step.reason == "predecessor" or step.reason == "window" or (
+            step.fixed and state == "planned" and step.presumed is None and step.required is not None
+            and step.required > S))
     facts = step.facts
     m = step.m
     # positional, in the order of the fields (a keyword call is a third of the entry's cost)

@@ -117,5 +117,5 @@ def headline(report: StatusReport) -> str:
 DRIVING_REASONS = {
     "predecessor": "set by its predecessor", "fixed": "fixed date", "actual": "actual dates",
     "as-of": "cannot start before the as-of date", "not-before": "not before its 'not_before' date",
-    "window": "placed in a session's window", "none": "",
+    "window": "placed in a session's window", "presumed": "its planned dates (nothing recorded)", "none": "",
 }
