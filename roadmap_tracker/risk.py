@@ -17,6 +17,7 @@ from datetime import date
 from .dates import Duration, WorkCalendar
 from .model import Milestone
 from .scheduling import Schedule, topological_order
+from .status import target_waits_for
 
 PERCENTILES = (10, 50, 80, 95)
 
@@ -37,6 +38,10 @@ class RiskResult:
     criticality: dict[str, float] = field(default_factory=dict)
     sensitivity: list[tuple[str, float]] = field(default_factory=list)
     steps: dict[str, dict] = field(default_factory=dict)  # --all: per-step percentiles and odds
+
+    def deadline_chance(self, milestone_id: str) -> float | None:
+        """The share of runs in which ``milestone_id`` met its deadline (the table's figure), if it has one."""
+        return next((p for mid, _, p in self.deadline_odds if mid == milestone_id), None)
 
 
 class _Calendar:
@@ -149,8 +154,11 @@ def simulate(schedule: Schedule, runs: int = 10000, seed: int | None = None, all
     samples: dict[str, list] = {}
     target = plan.target
     end_offset = schedule[target].span[1] - schedule[target].end.toordinal()
-    deadlines = [(mid, index[mid], e.deadline.toordinal() + 1) for mid in order
+    # a deadline is met in a run when the step's last day (as the schedule shows it) is on or before
+    # it; the target's only when, besides, every fixed date it waits for was prepared in time
+    deadlines = [(mid, index[mid], e.deadline.toordinal() + e.span[1] - e.end.toordinal()) for mid in order
                  if (e := schedule[mid]).deadline is not None and e.state not in ("done", "cancelled")]
+    deciding = _deciding_sessions(schedule)
     days = np.empty((2, len(order), min(batch, runs)), dtype=np.int64)  # every batch's start and end days
     done_runs = 0
     while done_runs < runs:
@@ -158,8 +166,13 @@ def simulate(schedule: Schedule, runs: int = 10000, seed: int | None = None, all
         S, E, drivers, ready = _forward(plan, rng, n, samples, days[:, :, :n])
         crit_counts += _on_target_path(plan, drivers, n).sum(axis=1)
         finishes_all.append(E[index[target]] - end_offset)
-        for mid, i, last_day in deadlines:
-            deadline_hits[mid] = deadline_hits.get(mid, 0) + int((E[i] <= last_day).sum())
+        for mid, i, last_instant in deadlines:
+            met = E[i] <= last_instant
+            if mid == target:
+                for session in deciding:
+                    if session in ready:
+                        met = met & ready[session]
+            deadline_hits[mid] = deadline_hits.get(mid, 0) + int(met.sum())
         if all_steps:
             for mid in order:
                 e = schedule[mid]
@@ -171,6 +184,14 @@ def simulate(schedule: Schedule, runs: int = 10000, seed: int | None = None, all
             progress(done_runs)
     return _summarise(plan, runs, seed, np.concatenate(finishes_all), crit_counts, deadline_hits, session_hits,
                       samples, step_ends if all_steps else None)
+
+
+def _deciding_sessions(schedule: Schedule) -> set[str]:
+    """The fixed dates whose preparation decides the target (:func:`status.target_waits_for`)."""
+    from .status import StatusReport
+
+    report = StatusReport(schedule, schedule.as_of, 0, 0)
+    return target_waits_for(schedule, report.target_deadline)[1]
 
 
 def _plan(schedule: Schedule) -> _Plan:

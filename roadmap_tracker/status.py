@@ -249,6 +249,31 @@ def cannot_be_prepared(schedule: Schedule, entry: ScheduleEntry) -> str | None:
     return f"{entry.id} on {entry.start} cannot be prepared: {p.id} {moment}"
 
 
+def target_waits_for(schedule: Schedule, deadline: date | None) -> tuple[list[str], set[str]]:
+    """What the target waits for: itself, every step it depends on through its links and the session
+    that hosts it (with what that session depends on), in date order; and the fixed-date steps among
+    them whose preparation decides it (a fixed date that cannot be prepared happens without its
+    input, so the target cannot happen as planned): all of them, except a hosting session when a
+    later session in the target's ``during`` list still ends by its deadline. The verdict and
+    ``roadmap risk``'s deadline odds weigh the same steps."""
+    t = schedule.target
+    hosts = [t.session] if t.session else []
+    ancestors, stack = [], [t.id, *hosts]
+    seen = set(stack)
+    while stack:
+        current = stack.pop()
+        ancestors.append(current)
+        for dep in schedule[current].milestone.dependencies:
+            if dep.predecessor not in seen:
+                seen.add(dep.predecessor)
+                stack.append(dep.predecessor)
+    later_hosts = [w for w in t.milestone.during if w not in hosts and schedule[w].start > (
+        schedule[t.session].start if t.session else t.start) and (deadline is None or schedule[w].end <= deadline)]
+    ordered = sorted(ancestors, key=lambda i: (schedule[i].start, schedule[i].milestone.index))
+    decisive = {mid for mid in ordered if schedule[mid].fixed and not (mid in hosts and later_hosts)}
+    return ordered, decisive
+
+
 def _verdict(report: StatusReport) -> tuple[str, list[str]]:
     """The target's verdict, weighing its forecast against its deadline and every fixed-date step
     among its predecessors whose preparation cannot finish in time."""
@@ -270,25 +295,11 @@ def _verdict(report: StatusReport) -> tuple[str, list[str]]:
     elif not reasons and t.total_float is not None and t.total_float < 0:
         late = True
         reasons.append(f"{t.id} forecast {t.end} is {_days(-t.total_float)} behind what its dates allow")
-    # every step the target waits for, its hosting session included: a fixed date among them that
-    # cannot be prepared makes the target late (the meeting happens without its input, and the
-    # target cannot happen as planned); one in a session it could still move to, only at risk
-    hosts = [t.session] if t.session else []
-    ancestors, stack = [], [t.id, *hosts]
-    seen = set(stack)
-    while stack:
-        current = stack.pop()
-        ancestors.append(current)
-        for dep in schedule[current].milestone.dependencies:
-            if dep.predecessor not in seen:
-                seen.add(dep.predecessor)
-                stack.append(dep.predecessor)
-    later_hosts = [w for w in t.milestone.during if w not in hosts and schedule[w].start > (
-        schedule[t.session].start if t.session else t.start) and (deadline is None or schedule[w].end <= deadline)]
-    for mid in sorted(ancestors, key=lambda i: (schedule[i].start, schedule[i].milestone.index)):
+    waits_for, decisive = target_waits_for(schedule, deadline)
+    for mid in waits_for:
         why = cannot_be_prepared(schedule, schedule[mid])
         if why:
-            late = late or not (mid in hosts and later_hosts)
+            late = late or mid in decisive
             reasons.append(why)
     if not reasons and not t.anchored and deadline is not None and t.total_float is not None \
             and t.total_float < report.risk_float:

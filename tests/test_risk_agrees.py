@@ -75,3 +75,47 @@ def test_without_uncertainty_risk_agrees_with_the_schedule_on_any_day(case):
         step = result.steps[entry.id]
         assert step["earliest"] == step["latest"] == entry.end, entry.id
         assert result.criticality[entry.id] == (1.0 if entry.critical else 0.0), entry.id
+
+
+UNPREPARED = """\
+roadmap: {id: h, title: H, target: decision}
+milestones:
+  - {id: synthesis, title: Synthesis, not_before: 2027-01-04,
+     duration: {optimistic: 20d, likely: 30d, pessimistic: 120d}}
+  - {id: session, title: Session, kind: session, start: 2027-03-01, end: 2027-03-05, after: [synthesis]}
+  - {id: decision, title: Decision, kind: decision, duration: 0, during: [session], deadline: 2027-03-31}
+"""
+
+
+def _schedule(text: str, as_of: date):
+    from roadmap_tracker.loading import parse_roadmap_bytes
+
+    roadmap, diagnostics = parse_roadmap_bytes(text.encode(), "risk.yaml")
+    assert roadmap is not None and not any(d.is_error for d in diagnostics), diagnostics
+    return compute_schedule(roadmap, as_of)
+
+
+def test_the_targets_deadline_odds_weigh_the_preparation_of_the_session_that_hosts_it():
+    result = simulate(_schedule(UNPREPARED, date(2027, 1, 4)), runs=2000, seed=7)
+    ready = dict((mid, p) for mid, _, p in result.session_odds)["session"]
+    assert 0.2 < ready < 0.9
+    assert result.deadline_chance("decision") == ready  # the date itself is always met; the session is not
+
+
+def test_the_risk_plot_prints_the_tables_deadline_odds(tmp_path):
+    from roadmap_tracker.charts.risk_plot import _deadline_share
+    import numpy as np
+
+    result = simulate(_schedule(UNPREPARED, date(2027, 1, 4)), runs=500, seed=7)
+    finishes = np.asarray(result.finishes)
+    assert _deadline_share(result, finishes, date(2027, 3, 31).toordinal()) == result.deadline_chance("decision")
+
+
+def test_a_point_placed_on_the_day_after_its_deadline_misses_it_in_every_run():
+    text = """\
+roadmap: {id: p, title: P, target: point}
+milestones:
+  - {id: point, title: Point, kind: milestone, duration: 0, not_before: 2027-02-01, deadline: 2027-01-31}
+"""
+    result = simulate(_schedule(text, date(2027, 1, 4)), runs=100, seed=1)
+    assert result.deadline_chance("point") == 0.0

@@ -56,6 +56,13 @@ def render_tornado(result, schedule, fmt: str = "png", dpi: int = 150) -> bytes:
         return _save(tornado_figure(result, schedule, dpi), fmt, dpi)
 
 
+def _deadline_share(result, finishes, deadline: int) -> float:
+    """The target's chance of meeting its deadline: the figure `roadmap risk` prints (it weighs the
+    sessions the target waits for); for a target already done, whether it did."""
+    chance = result.deadline_chance(result.target)
+    return chance if chance is not None else float((finishes <= deadline).mean())
+
+
 def risk_figure(result, schedule, dpi: int = 150):
     """The histogram and S-curve of the target's finish, its percentiles and the deadline's odds."""
     import matplotlib
@@ -102,7 +109,7 @@ def risk_figure(result, schedule, dpi: int = 150):
             curve.text(x, 1.03 + 0.06 * level, name, fontsize=7, color="#333333", ha="center", va="bottom",
                        parse_math=False)
         if deadline is not None:
-            share = float((finishes <= deadline).mean())
+            share = _deadline_share(result, finishes, deadline)
             curve.axvline(deadline, color="#d7263d", lw=1.2, ymax=1.0 / 1.25)
             text = f"deadline {target.deadline.isoformat()}: {share:.0%} chance"
             room_right = (hi_x - deadline) / (hi_x - lo_x) * plot_w
@@ -124,7 +131,7 @@ def risk_figure(result, schedule, dpi: int = 150):
         header = ["planned", "mean"] + names + (["deadline odds"] if deadline is not None else [])
         cells = [result.deterministic.isoformat(), result.mean.isoformat()] + \
             [d.isoformat() for d in result.percentiles.values()] + \
-            ([f"{float((finishes <= deadline).mean()):.0%}"] if deadline is not None else [])
+            ([f"{_deadline_share(result, finishes, deadline):.0%}"] if deadline is not None else [])
         table = ax.table(cellText=[cells], colLabels=header, cellLoc="center", loc="bottom",
                          bbox=Bbox.from_bounds(0.0, -0.42, 1.0, 0.2))
         table.auto_set_font_size(False)
