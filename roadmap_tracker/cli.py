@@ -829,7 +829,7 @@ def diff(session: Session, baseline, since, fmt, output, as_of) -> None:
     moves = compare_schedules(before, now)
     if history_since is not None:
         with session.store(readonly=True) as store:
-            moves = explain_reports(moves, store.history(since=history_since))
+            moves = explain_reports(moves, store.history(since=history_since), now.as_of)
     _emit(render_moves(moves, fmt, title), output)
 
 

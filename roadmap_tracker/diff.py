@@ -103,14 +103,21 @@ def compare_schedules(before: Schedule, after: Schedule) -> list[Move]:
     return moves
 
 
-def explain_reports(moves: list[Move], history) -> list[Move]:
-    """Name the update behind each move caused by a reported fact (the latest one in ``history``)."""
-    latest = {}
+def explain_reports(moves: list[Move], history, as_of: date | None = None) -> list[Move]:
+    """Name the update behind each move caused by a reported fact: of the updates in ``history``
+    that describe the as-of day or an earlier one, the last recorded that set a date the move shows
+    (an end, for a step now done; else a start), else the last recorded at all. A partial report
+    recorded after a "done" one, for an earlier day, did not set the date that moved."""
+    records: dict[str, list] = {}
     for record in history:
-        latest[record.milestone_id] = record
+        if as_of is None or record.effective_on <= as_of:
+            records.setdefault(record.milestone_id, []).append(record)
     explained = []
     for move in moves:
-        record = latest.get(move.id)
+        wanted = ("actual_end",) if move.new_status == "done" else ("actual_start", "actual_end")
+        candidates = records.get(move.id, [])
+        setting = [r for r in candidates if any(f in r.changes for f in wanted)]
+        record = (setting or candidates or [None])[-1]
         if move.cause == "reported" and record is not None:
             changed = changes_text(record.changes)
             note = f" ({record.note})" if record.note else ""

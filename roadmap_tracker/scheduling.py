@@ -892,6 +892,12 @@ def _post_checks(schedule: Schedule, steps: dict[str, _Step], preds) -> None:
                     f"'{m.id}' is fixed to start {entry.start} but its dependencies allow {late} day(s) later at "
                     f"the earliest (driving chain: {chain})", name, m.line_of("start"),
                     "shorten or start the chain earlier, or move the date", m.id))
+        if m.slip is not None and not m.fixed:
+            diags.append(Diagnostic(
+                "warning", "slip-ignored",
+                f"'{m.id}' has a 'slip' but no fixed dates: 'roadmap risk' only slips fixed dates, so it is ignored",
+                name, m.line_of("slip"),
+                "give the step exact 'start'/'end' dates, or express the uncertainty as a three-point 'duration'", m.id))
         if m.during and step.session_window is None and step.state == "planned":
             diags.append(Diagnostic(
                 "warning", "no-window-fits",

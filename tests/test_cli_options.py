@@ -107,6 +107,19 @@ def test_since_is_a_day_or_a_span_in_diff(cli, plan, since):
     assert "reported by anna" in {m["id"]: m for m in json.loads(result.stdout)}["consult"]["reason"]
 
 
+def test_diff_names_the_report_that_set_the_date_not_a_later_partial_one_for_an_earlier_day(cli, plan):
+    today = date.today()
+    started, finished = today - timedelta(days=20), today - timedelta(days=3)
+    cli("--file", str(plan), "update", "consult", "--status", "done", "--started", started.isoformat(),
+        "--finished", finished.isoformat(), "--by", "anna")
+    late = cli("--file", str(plan), "update", "consult", "--progress", "40", "--by", "ben",
+               "--as-of", (today - timedelta(days=10)).isoformat())
+    assert late.exit_code == 0, late.output
+    result = cli("--file", str(plan), "diff", "--since", "30d", "--format", "json")
+    reason = {m["id"]: m for m in json.loads(result.stdout)}["consult"]["reason"]
+    assert reason.startswith("reported by anna") and f"actual_end - -> {finished}" in reason
+
+
 def test_diff_takes_the_same_baseline_syntax_as_gantt(cli, plan, tmp_path):
     older = tmp_path / "older.yaml"
     older.write_text(PLAN.replace("duration: 20d", "duration: 15d"))

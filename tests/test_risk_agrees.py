@@ -119,3 +119,23 @@ milestones:
 """
     result = simulate(_schedule(text, date(2027, 1, 4)), runs=100, seed=1)
     assert result.deadline_chance("point") == 0.0
+
+
+def test_a_slip_on_a_step_without_fixed_dates_is_a_warning_naming_its_line():
+    schedule = _schedule("""\
+roadmap: {id: s, title: S}
+milestones:
+  - {id: draft, title: Draft, duration: 10d,
+     slip: {probability: 0.3, by: 2w}}
+""", date(2027, 1, 4))
+    assert [(d.code, d.line, d.level) for d in schedule.diagnostics] == [("slip-ignored", 4, "warning")]
+
+
+def test_validate_and_status_count_the_same_warnings_without_an_as_of(cli):
+    import json
+
+    from tests.conftest import SHIPPED
+
+    warnings = json.loads(cli("--file", str(SHIPPED), "validate", "--format", "json").stdout)
+    status = cli("--file", str(SHIPPED), "status")
+    assert f"note: {len(warnings)} warning" in status.stderr
