@@ -25,6 +25,16 @@ SECTION_TITLES = {
     "to_confirm": "To confirm", "open_conditions": "Open conditions",
 }
 VERDICTS = ("on_track", "at_risk", "late")
+LATE = ("overdue", "late_to_start")  # the lateness words that mean late against plan
+
+
+def is_late(entry: ScheduleEntry) -> bool:
+    """Late against plan (docs/format.md): overdue or late to start against the expected dates, or
+    forecast past its deadline. An open condition whose time passed, a step presumed held or in
+    session, and a closed window are not late: they wait for someone to record what happened."""
+    if entry.state in ("done", "cancelled") or entry.presumed is not None or entry.lateness == "window_passed":
+        return False
+    return entry.lateness in LATE or entry.late_by > 0
 
 
 @dataclass(frozen=True)
@@ -115,10 +125,11 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7,
             continue
         reported = "reported blocked; " if e.blocked else ""
         if e.lateness == "overdue":
-            add("overdue", e, reported + _missed(e, schedule) + _overdue(e, as_of))
+            add("overdue", e, reported + _missed(e, schedule) + _overdue(e, as_of) + unrecorded_inputs(e, schedule))
             continue
         if e.lateness == "late_to_start":
-            add("late_to_start", e, reported + _missed(e, schedule) + _late_to_start(e, schedule))
+            add("late_to_start", e, reported + _missed(e, schedule) + _late_to_start(e, schedule)
+                + unrecorded_inputs(e, schedule))
             continue
         risk = _risk(e, risk_float)
         if risk:
@@ -129,7 +140,8 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7,
             add("blocked", e, blocked)
             continue
         if e.presumed == "in_session":
-            add("in_progress", e, f"in session until {e.end} (nothing recorded yet)")
+            waits = f"; waits for {', '.join(e.waiting_for)}" if e.waiting_for else ""
+            add("in_progress", e, f"in session until {e.end} (nothing recorded yet){waits}")
         elif e.presumed == "window_open":
             if not conditional:
                 add("upcoming", e, window_open_text(e))
@@ -161,9 +173,9 @@ def lateness_text(e: ScheduleEntry, schedule: Schedule, count: bool = True) -> s
     days since them (calendar descriptions, which must read the same from one day to the next)."""
     missed = _missed(e, schedule)
     if e.lateness == "overdue":
-        return "Overdue: " + missed + _overdue(e, schedule.as_of, count)
+        return "Overdue: " + missed + _overdue(e, schedule.as_of, count) + unrecorded_inputs(e, schedule)
     if e.lateness == "late_to_start":
-        return "Late to start: " + missed + _late_to_start(e, schedule, count)
+        return "Late to start: " + missed + _late_to_start(e, schedule, count) + unrecorded_inputs(e, schedule)
     if e.lateness == "to_confirm":
         return "To confirm: " + closed_text(e, schedule.as_of, count)
     if e.lateness == "window_passed":
@@ -192,6 +204,17 @@ def condition_passed(e: ScheduleEntry, as_of: date, aside: str = "", count: bool
         return closed_text(e, as_of, count)
     phrase, day = counted_from(e, as_of)
     return f"{phrase} {day}{_ago(e.late_days, count)}{aside}: confirm, reschedule or cancel"
+
+
+def unrecorded_inputs(e: ScheduleEntry, schedule: Schedule) -> str:
+    """``; waits for kickoff (presumed held 2026-01-21, nothing recorded)``: the steps it waits for
+    whose dates passed with nothing recorded (it is scheduled from their planned end); empty if none."""
+    words = {"held": "presumed held", "closed": "window closed"}
+    passed = [schedule[w] for w in e.waiting_for if schedule[w].closed_on is not None]
+    if not passed:
+        return ""
+    return "; waits for " + ", ".join(f"{p.id} ({words[p.presumed or 'closed']} {p.closed_on}, nothing recorded)"
+                                      for p in passed)
 
 
 def window_open_text(e: ScheduleEntry) -> str:
@@ -237,9 +260,17 @@ def _risk(e: ScheduleEntry, risk_float: int) -> str | None:
 
 def cannot_be_prepared(schedule: Schedule, entry: ScheduleEntry) -> str | None:
     """Why a planned fixed-date step cannot be prepared in time (its predecessors need a later
-    date than it has), naming the predecessor, or ``None``."""
-    if not entry.fixed or entry.state != "planned" or entry.presumed is not None or entry.required_start is None \
-            or entry.driving is None:
+    date than it has), naming the predecessor, or ``None``. A fixed date that has come (in session,
+    presumed held) meets without what it waits for, if anything: that is said the same way."""
+    if not entry.fixed or entry.state != "planned":
+        return None
+    if entry.presumed in ("in_session", "held"):
+        if not entry.waiting_for:
+            return None
+        p = max((schedule[w] for w in entry.waiting_for), key=lambda p: (p.end, -p.milestone.index))
+        sitting = "is sitting" if entry.presumed == "in_session" else "was to meet"
+        return f"{entry.id} {sitting} ({entry.start}..{entry.end}) without {p.id}: {p.id} ends {p.end}"
+    if entry.presumed is not None or entry.required_start is None or entry.driving is None:
         return None
     if entry.required_start <= entry.start:
         return None
@@ -310,6 +341,8 @@ def _verdict(report: StatusReport) -> tuple[str, list[str]]:
 
 
 def _blocked(e: ScheduleEntry, as_of: date) -> str | None:
+    if e.presumed is not None and not e.blocked:  # its dates have come: it meets, or met, on them
+        return None
     if e.blocked:
         return "reported blocked" + (f"; waits for {', '.join(e.waiting_for)}" if e.waiting_for else "")
     if e.state == "planned" and e.waiting_for and e.late_start is not None and e.late_start <= as_of:

@@ -23,7 +23,7 @@ SCHEDULE_COLUMNS = ("id", "title", "kind", "track", "start", "end", "early_start
 
 _ANSI = {"red": "31", "yellow": "33", "green": "32", "cyan": "36", "bold": "1", "dim": "2", "magenta": "35"}
 _SECTION_COLOURS = {"overdue": "red", "late_to_start": "red", "at_risk": "yellow", "blocked": "magenta", "in_progress": "cyan",
-                    "upcoming": "bold", "recently_done": "green", "open_conditions": "dim"}
+                    "upcoming": "bold", "recently_done": "green", "to_confirm": "yellow", "open_conditions": "dim"}
 
 
 def paint(text: str, colour: str | None, enabled: bool) -> str:

@@ -191,3 +191,50 @@ def test_the_shipped_roadmap_forecasts_nothing_for_this_week_that_no_source_plac
 ])
 def test_windows_print_as_windows(first, last, words):
     assert window_label(first, last) == words
+
+
+def test_the_chart_pins_a_closed_step_to_its_planned_date_and_never_draws_it_late():
+    from roadmap_tracker.charts.gantt import gantt_layout
+
+    layout = gantt_layout(compute_schedule(load_roadmap(SHIPPED), date(2026, 12, 8)))
+    pinned = {label.text for label in layout.labels if label.kind == "pinned"}
+    assert {"← 2025-12-17", "← 2026-03-05", "← 2026-07-10"} <= pinned  # ungis-roadmap, cstd-29, wsis-forum-2026
+    assert not any(bar.late for bar in layout.bars)
+
+
+PREPARED = """\
+roadmap: {id: p, title: P, target: decision}
+milestones:
+  - {id: draft, title: Draft, duration: 8w, not_before: 2026-03-02}
+  - {id: expert, title: Expert meeting, kind: meeting, start: 2026-06-08, end: 2026-06-10, after: [draft]}
+  - {id: final, title: Final, duration: 6w, after: [expert]}
+  - {id: autumn, title: Autumn session, kind: session, start: 2026-10-12, end: 2026-10-16, after: [final]}
+  - {id: decision, title: Decision, kind: decision, duration: 0, during: [autumn], deadline: 2026-10-16}
+"""
+
+
+def test_a_meeting_sitting_without_its_input_is_in_progress_not_blocked_and_makes_the_target_late():
+    report = build_status(schedule_of(PREPARED, date(2026, 6, 9)))  # draft never recorded
+    assert section_of(report, "expert") == ["in_progress"]
+    assert report.verdict == "late"
+    assert report.reasons[0].startswith("expert is sitting (2026-06-08..2026-06-10) without draft: draft ends")
+
+
+def test_a_meeting_presumed_held_without_its_input_keeps_the_target_late():
+    report = build_status(schedule_of(PREPARED, date(2026, 7, 15)))
+    assert section_of(report, "expert") == ["to_confirm"]
+    assert report.verdict == "late"
+    assert report.reasons[0].startswith("expert was to meet (2026-06-08..2026-06-10) without draft")
+
+
+def test_a_meeting_held_with_its_input_done_leaves_the_target_on_track():
+    text = PREPARED.replace("not_before: 2026-03-02}", "actual: {start: 2026-03-02, end: 2026-04-24}}")
+    assert build_status(schedule_of(text, date(2026, 7, 15))).verdict == "on_track"
+
+
+def test_a_step_after_a_presumed_held_meeting_says_it_waits_for_an_unrecorded_step():
+    text = PREPARED.replace("not_before: 2026-03-02}", "actual: {start: 2026-03-02, end: 2026-04-24}}")
+    report = build_status(schedule_of(text, date(2026, 7, 15)))
+    why = {i.entry.id: i.why for i in report.sections["late_to_start"]}
+    assert why["final"] == ("expected to start 2026-06-11, 34 days ago; not started; "
+                            "waits for expert (presumed held 2026-06-10, nothing recorded)")

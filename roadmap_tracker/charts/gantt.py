@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from ..scheduling import Schedule, ScheduleEntry
-from ..status import StatusReport, build_status
+from ..status import LATE, StatusReport, build_status, is_late
 from ..wording import headline
 
 # what a bar's fill says: its place relative to the target, or that it is done, blocked or cancelled
@@ -46,7 +46,6 @@ ID_CHARS = 40
 # page geometry, inches
 PAGE_WIDTH = 11.69  # A4 landscape
 PAGE_HEIGHT = 8.27
-LATE = ("overdue", "late_to_start")  # lateness words that put a step on the one-page milestones view
 MARGIN = 0.25
 LABEL_MIN, LABEL_MAX = 1.3, 3.4
 ROW_SIZE, ID_SIZE, TICK_SIZE, DATE_SIZE, LEGEND_SIZE = 7.5, 6.0, 6.5, 6.0, 7.0
@@ -339,15 +338,6 @@ def category_of(entry: ScheduleEntry, section: str | None) -> str:
     return "other"
 
 
-def is_late(entry: ScheduleEntry) -> bool:
-    """Late against plan, as the status library judges it: overdue or late to start against the
-    expected dates, or forecast past its deadline (docs/format.md)."""
-    live = entry.state not in ("done", "cancelled")
-    if not live or entry.lateness == "window_passed":  # an open condition waits: it is not late
-        return False
-    return entry.lateness is not None or entry.late_by > 0
-
-
 def _date_text(day: date, with_year: bool) -> str:
     return f"{day.day} {day:%b %Y}" if with_year else f"{day.day} {day:%b}"
 
@@ -488,7 +478,7 @@ def gantt_layout(schedule: Schedule, options: GanttOptions = GanttOptions(),
         bar = _bar(e, row, section_of.get(e.id), baseline, start, end, days_per_inch, schedule.as_of)
         layout.bars.append(bar)
         if bar.pinned:
-            edge_day = date.fromordinal(bar.start if bar.pinned == "right" else bar.end - 1).isoformat()
+            edge_day = (e.start if bar.pinned == "right" else e.end).isoformat()  # the dates every view shows
             if bar.pinned == "right":
                 layout.labels.append(_label("pinned", f"→ {edge_day}", plot_right - 0.04, row.y, "right",
                                             TICK_SIZE, "#222222"))
