@@ -173,8 +173,16 @@ class Schedule:
 
     @property
     def critical_path(self) -> list[ScheduleEntry]:
-        """The target's driving chain: the steps marked critical, earliest first."""
-        return self.driving_chain(self.targets[0])
+        """The target's driving chain, earliest first: the steps marked critical, and the done or
+        presumed steps where it begins (what ``--critical-only`` feeds and charts show)."""
+        return self.driving_chain(self.targets[0]) if self.targets else []
+
+    def on_critical_path(self, milestone_id: str) -> bool:
+        """Whether the step is on :attr:`critical_path` (computed once per schedule)."""
+        ids = self.__dict__.get("_critical_ids")
+        if ids is None:
+            ids = self.__dict__["_critical_ids"] = {e.id for e in self.critical_path}
+        return milestone_id in ids
 
 
 class _Step:

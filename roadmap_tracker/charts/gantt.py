@@ -358,7 +358,7 @@ def gantt_layout(schedule: Schedule, options: GanttOptions = GanttOptions(),
     def wanted(e: ScheduleEntry) -> bool:
         if options.tracks and e.milestone.track not in options.tracks:
             return False
-        if options.critical_only and not e.critical:
+        if options.critical_only and not schedule.on_critical_path(e.id):
             return False
         if milestones_view and not (e.fixed or e.deadline is not None or e.id == target.id or e.lateness in LATE
                                     or e.blocked):

@@ -38,13 +38,13 @@ class FeedOptions:
     alarm_days: int | None = None
     dtstamp: datetime | None = None
 
-    def selects(self, entry: ScheduleEntry) -> bool:
+    def selects(self, entry: ScheduleEntry, schedule: Schedule | None = None) -> bool:
         m = entry.milestone
         if self.tracks and m.track not in self.tracks:
             return False
         if self.kinds and m.kind not in self.kinds:
             return False
-        if self.critical_only and not entry.critical:
+        if self.critical_only and not (schedule.on_critical_path(entry.id) if schedule is not None else entry.critical):
             return False
         if self.date_from and entry.end < self.date_from:
             return False
@@ -167,7 +167,7 @@ def build_calendar(schedule: Schedule, options: FeedOptions = FeedOptions(),
     events: list[str] = []
     modified_texts: dict[str, str | None] = {}
     for entry in schedule:
-        if not options.selects(entry):
+        if not options.selects(entry, schedule):
             continue
         m = entry.milestone
         uid = event_uid(roadmap.id, m.id)

@@ -107,3 +107,18 @@ def test_whatif_slip_and_finish_move_the_end_of_a_step_whose_end_a_link_sets():
     assert {m.id: m.new_end for m in slipped.moves}["report"] == date(2027, 1, 18)
     finished = what_if(schedule, finishes={"report": date(2027, 1, 20)})
     assert {m.id: m.new_end for m in finished.moves}["report"] == date(2027, 1, 20)
+
+
+def test_done_steps_are_never_critical_but_stay_on_the_critical_path_feeds_and_charts_show():
+    from icalendar import Calendar
+
+    from roadmap_tracker.formats.ics import FeedOptions, build_calendar
+    from roadmap_tracker.loading import load_roadmap
+    from roadmap_tracker.scheduling import compute_schedule
+    from tests.conftest import SHIPPED
+
+    schedule = compute_schedule(load_roadmap(SHIPPED), date(2026, 12, 8))
+    assert not schedule["ga-outcome-adopted"].critical  # done: it drives nothing any more
+    assert [e.id for e in schedule.critical_path] == ["ga-outcome-adopted"]
+    feed = Calendar.from_ical(build_calendar(schedule, FeedOptions(critical_only=True)))
+    assert [str(e["UID"]).split("@")[0] for e in feed.walk("VEVENT")] == ["ga-outcome-adopted"]
