@@ -292,7 +292,8 @@ def _movable(plan: _Plan, rng, n: int, samples: dict[str, list], i: int, bounds,
     if entry.state == "done":  # reported done without a date but not finished by the plan
         floor = -10**9
     if all(kind in ("FS", "SS") for _, _, kind in bounds):  # the common case: the bound that drives is the start bound
-        starts = [(j, value) for j, value, _ in bounds]
+        # compared as the day the step would start (a working-day step on a working day), as the schedule does
+        starts = [(j, cal.finish_var(value, amounts)[0] if unit == "bd" else value) for j, value, _ in bounds]
         start_bound = _latest(starts) if bounds else None
         end_bound = None
     else:
@@ -583,7 +584,7 @@ def _start_bounds(bounds, floor, cal, duration, n, amounts=None, unit="d", entry
     starts = []
     for j, value, kind in bounds:
         if kind in ("FS", "SS"):
-            starts.append((j, value))
+            starts.append((j, cal.finish_var(value, amounts)[0] if unit == "bd" and amounts is not None else value))
         elif amounts is not None:
             starts.append((j, _earliest(cal, value, amounts, unit, entry)))
         else:
