@@ -310,6 +310,11 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
                     moved.add(node)
             else:
                 expected[node] = step
+            if step.facts.status == "done" and step.facts.actual_end is None and expected[node] is not step:
+                # reported done without dates: done on its planned dates, as the plan has them (its
+                # predecessors' forecast from the as-of date would keep it in the future for ever)
+                steps[node] = step = expected[node]
+                moved.discard(node)
             if step.state == "planned":
                 presumed = _presume(step, expected[node], today, calendar)
                 if presumed in ("window_open", "held", "closed"):
@@ -321,13 +326,14 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
                     step.reason = "presumed"  # its dates are the plan's, taken as they stand: nothing drives them
 
         phase = "latest dates"
+        targets = _targets(roadmap, steps, succs)
         project_end = max((s.E for s in steps.values() if s.state != "cancelled"), default=today)
-        target = roadmap.target if roadmap.target in steps else None
+        target = targets[0] if targets else None
         for node in reversed(topo):
             if node == target and succs[node]:  # the target answers to its own bounds, not to what follows it
-                _backward(steps[node], (), steps, _end_before(target, succs, steps, today), calendar)
+                _backward(steps[node], (), steps, _end_before(target, succs, steps, today), calendar, True)
             else:
-                _backward(steps[node], succs[node], steps, project_end, calendar)
+                _backward(steps[node], succs[node], steps, project_end, calendar, node == target)
 
         phase = "float"
         entries = {}
@@ -337,20 +343,24 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
     except (DateOutOfRange, OverflowError) as exc:
         raise _out_of_range(roadmap, steps[node].m, phase, exc) from None
 
-    targets: tuple[str, ...]
-    if roadmap.target:
-        targets = (roadmap.target,)
-    else:
-        sinks = [m.id for m in milestones if not succs[m.id]]
-        ranked = sorted(sinks, key=lambda n: (-steps[n].E, order[n]))
-        targets = tuple(ranked) if ranked else tuple(roadmap.ids[:1])
-
     if targets:  # a roadmap without steps has none
         _mark_critical(entries, targets[0], preds, risk_float)
     schedule = Schedule(roadmap, as_of, entries, targets, diagnostics,
                         {n: tuple([s for s, _ in succs[n]]) for n in topo})
     _post_checks(schedule, steps, preds)
     return schedule
+
+
+def _targets(roadmap: Roadmap, steps: dict[str, _Step], succs) -> tuple[str, ...]:
+    """The declared target, else the end points (steps no live step waits for, not cancelled
+    themselves) by latest forecast finish, ties in file order; a cancelled step is never the
+    default target unless every step is cancelled."""
+    if roadmap.target:
+        return (roadmap.target,)
+    live = [m for m in roadmap.milestones if steps[m.id].state != "cancelled"]
+    sinks = [m for m in live if not any(steps[s].state != "cancelled" for s, _ in succs[m.id])]
+    ranked = sorted(sinks, key=lambda m: (-steps[m.id].E, m.index))
+    return tuple(m.id for m in ranked) if ranked else tuple(roadmap.ids[:1])
 
 
 def _end_before(target: str, succs, steps: dict[str, _Step], today: int) -> int:
@@ -550,7 +560,7 @@ def _forward(step: _Step, preds, steps: dict[str, _Step], today: int, calendar: 
             remaining_end = planned_end
         elif facts.progress is not None and facts.status in (None, "in_progress"):
             remaining = _remaining(step.duration, step.progress, step.S, calendar)
-            remaining_end = calendar.finish(today, remaining)[1]
+            remaining_end = max(calendar.finish(today, remaining)[1], today + 1)  # not done: through the as-of day
         else:  # progress unknown: assume it runs to plan, and at least through the as-of day
             remaining_end = today + 1
         # an FF or SF link bounds its end, under way or not
@@ -599,7 +609,10 @@ def _schedule_planned(step: _Step, start_bound, end_bound, best_value, best_type
     if best_value is not None and (low is None or best_value >= low):
         step.reason = "predecessor"
         if step.duration.is_zero and best_type in ("FS", "FF") and (low is None or S - 1 >= low):
-            step.offset = 1  # a point milestone after a finish falls on that step's last day
+            # a point milestone after a finish falls on that step's last day; after a point, on the
+            # day that point shows (a fixed point sits at the start of its own day)
+            p = steps[step.driving]
+            step.offset = p.offset if p.S == p.E else 1
     else:
         step.driving, step.reason = None, low_reason
     if step.m.during:
@@ -691,8 +704,10 @@ def _presume(step: _Step, planned: _Step, today: int, calendar: WorkCalendar) ->
 
 # -- backward pass ---------------------------------------------------------------------------------
 
-def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, calendar: WorkCalendar) -> None:
-    """Late dates from successors alone; an end point is bounded by its deadline, else the plan's end.
+def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, calendar: WorkCalendar,
+              target: bool = False) -> None:
+    """Late dates from successors alone; an end point is bounded by the plan's end, or by its
+    deadline when that is earlier (the target by its deadline alone: it answers to its own bounds).
 
     FS and FF successors bound the late finish, SS and SF successors the late start; a deadline
     or a session window bounds the late finish as well. A movable step's late start is the latest
@@ -702,6 +717,8 @@ def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, cal
     ls_bound = lf_bound = None
     for succ_id, dep in succs:
         s = steps[succ_id]
+        if s.state == "cancelled":  # a cancelled step waits for nothing: it bounds no predecessor
+            continue
         if dep.type == "FS":
             lf = unshift(s.LS, dep.lag, calendar)
             lf_bound = lf if lf_bound is None else min(lf_bound, lf)
@@ -714,10 +731,12 @@ def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, cal
         else:  # SF
             ls = unshift(s.LF, dep.lag, calendar)
             ls_bound = ls if ls_bound is None else min(ls_bound, ls)
-    if step.deadline is not None:  # a deadline bounds the step; at an end point it replaces the project end
+    end_point = lf_bound is None and ls_bound is None
+    if step.deadline is not None:  # a deadline bounds the step
         lf_bound = step.deadline if lf_bound is None else min(lf_bound, step.deadline)
-    elif lf_bound is None and ls_bound is None:
-        lf_bound = max(project_end, step.E) if step.fixed or step.state == "done" else project_end
+    if end_point and not (target and step.deadline is not None):  # the plan's end bounds an end point
+        plan_end = max(project_end, step.E) if step.fixed or step.state == "done" else project_end
+        lf_bound = plan_end if lf_bound is None else min(lf_bound, plan_end)
     window_end = step.session_window[1] if step.session_window is not None else \
         max(steps[w].E for w in step.missed) if step.missed else None  # missed them all: the last one bounds it
     if window_end is not None:
@@ -848,8 +867,8 @@ def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCal
     else:
         start = to_date(S)
         end = early_finish = to_date(E - 1 if E > 1 else 1)
-        if state == "cancelled":
-            end = start
+        if state == "cancelled":  # it will not happen: one day, its early dates the same
+            end = early_finish = start
     if state == "done" or state == "cancelled":
         late_start = late_finish = None
     elif point:

@@ -146,3 +146,53 @@ def test_a_step_placed_by_a_sessions_window_is_driven_by_the_session():
 """)
     assert (s["agree"].driving, s["agree"].driving_reason) == ("session", "window")
     assert [e.id for e in s.driving_chain("agree")] == ["session", "agree"]  # a fixed date its input meets: it stops
+
+
+def test_a_point_after_a_fixed_point_shows_on_the_same_day():
+    s = schedule_of("""\
+  - {id: opening, title: Opening, kind: milestone, start: 2025-03-10}
+  - {id: launch, title: Launch, kind: milestone, after: [opening]}
+""")
+    assert s["launch"].start == s["launch"].end == date(2025, 3, 10)
+
+
+def test_a_cancelled_step_pins_no_float_and_is_never_the_default_target():
+    s = schedule_of("""\
+  - {id: draft, title: Draft, duration: 5d}
+  - {id: dropped, title: Dropped, duration: 30d, after: [draft], deadline: 2025-01-12, status: cancelled}
+""")
+    assert s.targets[0] == "draft"
+    assert s["draft"].total_float == 0  # an end point now: bounded by the plan's end, not by the cancelled step
+    assert (s["dropped"].early_start, s["dropped"].early_finish) == (s["dropped"].start, s["dropped"].end)
+
+
+def test_an_end_point_takes_the_earlier_of_its_deadline_and_the_plans_end():
+    s = schedule_of("""\
+  - {id: long, title: Long, duration: 30d}
+  - {id: short, title: Short, duration: 5d, deadline: 2025-12-31}
+""")
+    assert s.targets[0] == "long"
+    assert s["short"].total_float == 25  # the plan ends 2025-02-04, long before the deadline
+
+
+def test_the_target_takes_its_own_deadline_even_after_the_plans_end():
+    s = schedule_of("""\
+  - {id: long, title: Long, duration: 30d, deadline: 2025-03-06}
+""")
+    assert s["long"].total_float == 30
+
+
+def test_a_step_under_way_at_100_percent_ends_on_the_as_of_day_at_the_earliest():
+    s = schedule_of("""\
+  - {id: a, title: A, duration: 5d, progress: 100, status: in_progress, actual: {start: 2024-12-20}}
+""")
+    assert s["a"].end == AS_OF
+
+
+def test_a_step_reported_done_without_dates_is_done_once_its_planned_dates_pass():
+    s = schedule_of("""\
+  - {id: late, title: Not started, not_before: 2024-11-04, duration: 10d}
+  - {id: a, title: A, duration: 5d, after: [late], status: done}
+""")
+    assert s["late"].start == AS_OF  # forecast from the as-of date
+    assert (s["a"].state, s["a"].start, s["a"].end) == ("done", date(2024, 11, 14), date(2024, 11, 18))
