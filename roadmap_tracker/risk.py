@@ -340,14 +340,26 @@ def _on_target_path(plan: _Plan, drivers: list, n: int):
     for i in range(len(order) - 1, -1, -1):
         if not on_path[i].any():
             continue
-        chosen = _driver(drivers[i])
-        if isinstance(chosen, int):
-            if chosen >= 0:
-                on_path[chosen] |= on_path[i]
-            continue
-        for j in plan.predecessors[i]:
-            on_path[j] |= on_path[i] & (chosen == j)
+        for j, drives in _driving_links(drivers[i]):  # every predecessor tied for the latest start
+            on_path[j] |= on_path[i] & drives
     return on_path
+
+
+def _driving_links(record) -> list:
+    """``(predecessor index, per-run mask)`` for each link that sets the step's start in some run:
+    every one whose bound is the latest (ties included), where it is not below the floor; the
+    session whose window set the date, in the runs where it did."""
+    import numpy as np
+
+    if record is None:
+        return []
+    if record[0] == "window":
+        _, placed_by, inner = record
+        sessions = [(int(w), placed_by == w) for w in np.unique(placed_by[placed_by >= 0])]
+        return sessions + [(j, mask & (placed_by < 0)) for j, mask in _driving_links(inner)]
+    starts, latest, floor = record
+    ok = True if floor is None else latest >= floor
+    return [(j, (value == latest) & ok) for j, value in starts]
 
 
 def _summarise(plan: _Plan, runs: int, seed: int | None, finishes, crit_counts, deadline_hits, session_hits,

@@ -93,6 +93,7 @@ class ScheduleEntry:
     session: str | None = None
     missed_sessions: tuple[str, ...] = ()
     progress_reported: bool = False  # under way with a per cent reported (else ``progress`` 0 means unknown)
+    driving_ties: tuple[str, ...] = ()  # predecessors that need the same start as ``driving``
     presumed: str | None = None  # in_session | window_open | held | closed (see :data:`PRESUMED`), or None
     closed_on: date | None = None  # the last day of a closed window or of a held step's dates
     due_by: date | None = None  # the last day it may happen: its session's (placed in one), its open window's
@@ -191,7 +192,7 @@ class _Step:
     __slots__ = ("m", "facts", "state", "duration", "S", "E", "pred_start", "pred_end", "LS", "LF",
                  "fixed", "offset", "driving", "reason", "deadline", "window", "not_before", "progress",
                  "session_window", "ls_bound", "lf_bound", "bounded", "required", "session", "missed",
-                 "presumed", "closes", "open_until")
+                 "presumed", "closes", "open_until", "ties")
 
     # Declared for readers and type checkers; the slots above hold them (no per-step __dict__).
     m: Milestone
@@ -222,6 +223,7 @@ class _Step:
     presumed: str | None  # in_session | held | closed (see PRESUMED)
     closes: int | None  # held or closed: the instant after the last day its own dates or window allowed
     open_until: int | None  # window_open: the instant its window closes
+    ties: list[str] | None  # other predecessors needing the same start as the driving one
 
     def __init__(self, m: Milestone, facts: Facts | Milestone):
         self.m = m
@@ -236,6 +238,7 @@ class _Step:
         self.presumed: str | None = None
         self.closes: int | None = None
         self.open_until: int | None = None
+        self.ties: list[str] | None = None
 
 
 def _chain(entries, milestone_id: str) -> list[str]:
@@ -511,6 +514,7 @@ def _forward(step: _Step, preds, steps: dict[str, _Step], today: int, calendar: 
     working_days = duration.unit == "bd"  # only these move a start (to a working day)
     start_bound = end_bound = None
     best_pred, best_value, best_type = None, None, None
+    ties: list[str] | None = None
     bounds = []
     for dep in preds:
         pred_id = dep.predecessor
@@ -530,8 +534,11 @@ def _forward(step: _Step, preds, steps: dict[str, _Step], today: int, calendar: 
             as_start = calendar.finish(calendar.earliest_start_to_end_by(value, duration), duration)[0]
         if best_value is None or as_start > best_value:
             best_pred, best_value, best_type = pred_id, as_start, kind
+            ties = None
+        elif as_start == best_value:  # drives as much as the first: its chain is critical too
+            ties = [pred_id] if ties is None else ties + [pred_id]
     step.pred_start, step.pred_end = start_bound, end_bound
-    step.driving = best_pred
+    step.driving, step.ties = best_pred, ties
 
     if step.state == "done" and facts.actual_end is not None:
         step.E = facts.actual_end.toordinal() + 1
@@ -584,12 +591,14 @@ def _forward(step: _Step, preds, steps: dict[str, _Step], today: int, calendar: 
 def _drive_by_span(step: _Step, bounds) -> None:
     """The driving predecessor of a step whose dates are known (fixed, done, under way): the input
     that needs the latest start given the step's real span; the first in file order on a tie."""
-    best, best_value = None, None
+    best, best_value, ties = None, None, None
     for pred_id, kind, value in bounds:
         as_start = value if kind in ("FS", "SS") else value - (step.E - step.S)
         if best_value is None or as_start > best_value:
-            best, best_value = pred_id, as_start
-    step.driving, step.required = best, best_value
+            best, best_value, ties = pred_id, as_start, None
+        elif as_start == best_value:
+            ties = [pred_id] if ties is None else ties + [pred_id]
+    step.driving, step.required, step.ties = best, best_value, ties
 
 
 def _schedule_planned(step: _Step, start_bound, end_bound, best_value, best_type, steps, today: int,
@@ -614,7 +623,7 @@ def _schedule_planned(step: _Step, start_bound, end_bound, best_value, best_type
             p = steps[step.driving]
             step.offset = p.offset if p.S == p.E else 1
     else:
-        step.driving, step.reason = None, low_reason
+        step.driving, step.reason, step.ties = None, low_reason, None
     if step.m.during:
         S, E = _fit_window(step, S, steps, calendar)
     return S, E
@@ -647,7 +656,7 @@ def _fit_window(step: _Step, S: int, steps: dict[str, _Step], calendar: WorkCale
         if e <= w_end:
             if s > S:  # the session's window sets its date: the session is its driving predecessor
                 step.reason = "window"
-                step.driving = w_id
+                step.driving, step.ties = w_id, None
                 step.offset = 0  # a point milestone then falls on the day the session opens, not the day before
             step.session_window = (w_start, w_end)
             step.session = w_id
@@ -826,7 +835,15 @@ def _mark_critical(entries: dict[str, ScheduleEntry], target: str, preds, risk_f
     """Critical: the target's driving chain, less what has no float (done, cancelled, presumed held
     or closed). Near-critical: the other movable steps that lead to the target with total float at
     or under ``risk_float``."""
-    chain = set(_chain(entries, target))
+    chain = {target}  # the driving chain, and every chain tied with it
+    stack = [target]
+    while stack:
+        e = entries[stack.pop()]
+        if e.driven and e.driving is not None:
+            for p in (e.driving, *e.driving_ties):
+                if p not in chain:
+                    chain.add(p)
+                    stack.append(p)
     leads = {target}
     stack = [target]
     while stack:
@@ -899,6 +916,7 @@ def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCal
         to_date(step.required) if step.required is not None and step.fixed else None,  # required_start
         step.session, tuple(step.missed) if state == "planned" else (),  # session, missed_sessions
         state == "in_progress" and facts.progress is not None and facts.status in (None, "in_progress"),
+        tuple(step.ties) if step.ties and driven else (),  # driving_ties
         step.presumed, to_date(step.closes - 1) if step.closes is not None else None,  # presumed, closed_on
         to_date(expected.session_window[1] - 1) if expected.session_window is not None else  # due_by
         to_date(step.open_until - 1) if step.open_until is not None else None,

@@ -54,6 +54,7 @@ def schedule_row(entry: ScheduleEntry) -> dict:
     row = dict(zip(SCHEDULE_COLUMNS, schedule_values(entry)))
     for name in _DATE_COLUMNS:
         row[name] = iso(row[name])
+    row["driving_ties"] = list(entry.driving_ties)
     return row
 
 

@@ -41,13 +41,21 @@ def test_float_is_never_negative_without_deadlines_or_fixed_dates(roadmap):
 
 @settings(max_examples=200, deadline=None)
 @given(roadmap=random_roadmaps())
-def test_critical_steps_are_exactly_the_targets_driving_chain(roadmap):
+def test_critical_steps_are_exactly_the_targets_driving_chains_ties_included(roadmap):
     schedule = compute_schedule(roadmap, RANDOM_AS_OF)
     chain = [e.id for e in schedule.driving_chain(schedule.targets[0])]
     assert chain[-1] == schedule.targets[0]
-    assert {e.id for e in schedule if e.critical} == set(chain)
     for before, after in zip(chain, chain[1:]):
         assert schedule[after].driving == before
+    tied, stack = {chain[-1]}, [chain[-1]]  # the chain, and every chain tied with it
+    while stack:
+        e = schedule[stack.pop()]
+        for p in ((e.driving, *e.driving_ties) if e.driven else ()):
+            if p not in tied:
+                tied.add(p)
+                stack.append(p)
+    assert set(chain) <= tied
+    assert {e.id for e in schedule if e.critical} == {i for i in tied if schedule[i].total_float is not None}
 
 
 @settings(max_examples=200, deadline=None)

@@ -123,6 +123,7 @@ def export_json_schema() -> dict:
             "presumed": {"enum": ["in_session", "window_open", "held", "closed", None],
                          "description": "what is taken for granted of a step with nothing recorded whose dates came"},
             "closed_on": date,
+            "driving_ties": {"type": "array", "items": {"type": "string"}},
             "driving": {"type": ["string", "null"]}, "deadline": date, "lead": {"type": ["string", "null"]},
             "venue": {"type": ["string", "null"]}, "condition": {"type": ["string", "null"]},
             "progress": {"type": "integer"}, "actual_start": date, "actual_end": date, "point": {"type": "boolean"},

@@ -196,3 +196,26 @@ def test_a_step_reported_done_without_dates_is_done_once_its_planned_dates_pass(
 """)
     assert s["late"].start == AS_OF  # forecast from the as-of date
     assert (s["a"].state, s["a"].start, s["a"].end) == ("done", date(2024, 11, 14), date(2024, 11, 18))
+
+
+def test_every_chain_that_ties_for_driving_the_target_is_critical():
+    s = schedule_of("""\
+  - {id: legal, title: Legal review, duration: 10d}
+  - {id: finance, title: Finance review, duration: 10d}
+  - {id: sign, title: Signature, duration: 1d, after: [legal, finance]}
+""")
+    assert s["sign"].driving == "legal" and s["sign"].driving_ties == ("finance",)
+    assert s["legal"].critical and s["finance"].critical
+    assert [e.id for e in s.critical_path] == ["legal", "sign"]  # 'roadmap path' names the first chain
+
+
+def test_risk_counts_every_tied_chain_as_critical():
+    from roadmap_tracker.risk import simulate
+
+    s = schedule_of("""\
+  - {id: legal, title: Legal review, duration: 10d}
+  - {id: finance, title: Finance review, duration: 10d}
+  - {id: sign, title: Signature, duration: 1d, after: [legal, finance]}
+""")
+    criticality = simulate(s, runs=20, seed=1).criticality
+    assert criticality == {"legal": 1.0, "finance": 1.0, "sign": 1.0}
