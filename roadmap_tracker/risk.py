@@ -583,6 +583,14 @@ def _fit_windows(cal, s, e, amounts, unit, entry, windows: list[int], S, E):
         out_e = np.where(fits, we, out_e)
         placed_by = np.where(fits & (ws > s), w, placed_by)
         chosen |= fits
+    overrun = np.zeros(len(s), dtype=bool)  # fits none: placed in the first window still ahead, overrunning it
+    for w in sorted(windows, key=lambda j: (int(S[j][0]), int(E[j][0]))):
+        ahead = ~chosen & ~overrun & (S[w] >= s)
+        if ahead.any():
+            ws, we = _finish(cal, np.maximum(s, S[w]), amounts, unit, entry)
+            out_s, out_e = np.where(ahead, ws, out_s), np.where(ahead, we, out_e)
+            placed_by = np.where(ahead & (ws > s), w, placed_by)
+            overrun |= ahead
     return out_s, out_e, placed_by
 
 

@@ -192,7 +192,7 @@ class _Step:
     __slots__ = ("m", "facts", "state", "duration", "S", "E", "pred_start", "pred_end", "LS", "LF",
                  "fixed", "offset", "driving", "reason", "deadline", "window", "not_before", "progress",
                  "session_window", "ls_bound", "lf_bound", "bounded", "required", "session", "missed",
-                 "presumed", "closes", "open_until", "ties")
+                 "presumed", "closes", "open_until", "ties", "overrun")
 
     # Declared for readers and type checkers; the slots above hold them (no per-step __dict__).
     m: Milestone
@@ -224,6 +224,7 @@ class _Step:
     closes: int | None  # held or closed: the instant after the last day its own dates or window allowed
     open_until: int | None  # window_open: the instant its window closes
     ties: list[str] | None  # other predecessors needing the same start as the driving one
+    overrun: int | None  # fits none of its sessions: the end of the one it is placed in, overrunning it
 
     def __init__(self, m: Milestone, facts: Facts | Milestone):
         self.m = m
@@ -239,6 +240,7 @@ class _Step:
         self.closes: int | None = None
         self.open_until: int | None = None
         self.ties: list[str] | None = None
+        self.overrun: int | None = None
 
 
 def _chain(entries, milestone_id: str) -> list[str]:
@@ -663,6 +665,13 @@ def _fit_window(step: _Step, S: int, steps: dict[str, _Step], calendar: WorkCale
             return s, e
         missed.append(w_id)
     step.session_window = None
+    ahead = [(w_start, w_end, w_id) for w_start, w_end, w_id in windows if w_start >= S]
+    if ahead:  # none can hold it: placed in the first still ahead, overrunning it (its float says by how much)
+        w_start, step.overrun, w_id = ahead[0]
+        s, e = calendar.finish(w_start, step.duration)
+        if s > S:
+            step.reason, step.driving, step.ties, step.offset = "window", w_id, None, 0
+        return s, e
     return calendar.finish(S, step.duration)
 
 
@@ -746,8 +755,8 @@ def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, cal
     if end_point and not (target and step.deadline is not None):  # the plan's end bounds an end point
         plan_end = max(project_end, step.E) if step.fixed or step.state == "done" else project_end
         lf_bound = plan_end if lf_bound is None else min(lf_bound, plan_end)
-    window_end = step.session_window[1] if step.session_window is not None else \
-        max(steps[w].E for w in step.missed) if step.missed else None  # missed them all: the last one bounds it
+    window_end = step.session_window[1] if step.session_window is not None else step.overrun \
+        if step.overrun is not None else max(steps[w].E for w in step.missed) if step.missed else None  # missed them all: the last one bounds it
     if window_end is not None:
         lf_bound = window_end if lf_bound is None else min(lf_bound, window_end)
     step.ls_bound, step.lf_bound = ls_bound, lf_bound

@@ -219,3 +219,13 @@ def test_risk_counts_every_tied_chain_as_critical():
 """)
     criticality = simulate(s, runs=20, seed=1).criticality
     assert criticality == {"legal": 1.0, "finance": 1.0, "sign": 1.0}
+
+
+def test_a_step_that_fits_none_of_its_sessions_overruns_the_first_ahead_with_negative_float():
+    s = schedule_of("""\
+  - {id: session, title: Session, kind: session, start: 2025-03-17, end: 2025-03-21}
+  - {id: talks, title: Talks, duration: 10d, during: [session]}
+""", target="talks")
+    talks = s["talks"]
+    assert (talks.start, talks.end, talks.total_float) == (date(2025, 3, 17), date(2025, 3, 26), -5)
+    assert [d.code for d in s.diagnostics] == ["no-window-fits"]
