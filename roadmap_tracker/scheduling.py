@@ -695,7 +695,7 @@ def _presume(step: _Step, planned: _Step, today: int, calendar: WorkCalendar) ->
     m = step.m
     conditional = bool(m.condition)
     if m.fixed:
-        closes = step.E
+        closes = max(step.E, step.S + 1)  # a fixed point milestone: the end of its own day
     elif m.start is not None or (conditional and step.deadline is not None):  # a window, or a deadline
         if not conditional and m.kind not in _MEETINGS:
             return None
@@ -708,7 +708,7 @@ def _presume(step: _Step, planned: _Step, today: int, calendar: WorkCalendar) ->
     else:
         return None
     blocked = step.facts.status == "blocked"
-    if m.fixed and step.S <= today < step.E and not blocked:
+    if m.fixed and step.S <= today < step.E and not blocked:  # (a point is never in session)
         step.presumed = "in_session"
     elif today >= closes and (conditional or not blocked):
         step.presumed, step.closes = ("closed" if conditional else "held"), closes

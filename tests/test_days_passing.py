@@ -238,3 +238,15 @@ def test_a_step_after_a_presumed_held_meeting_says_it_waits_for_an_unrecorded_st
     why = {i.entry.id: i.why for i in report.sections["late_to_start"]}
     assert why["final"] == ("expected to start 2026-06-11, 34 days ago; not started; "
                             "waits for expert (presumed held 2026-06-10, nothing recorded)")
+
+
+def test_a_fixed_point_milestone_is_not_late_on_its_day_and_is_to_confirm_from_the_next():
+    text = """\
+roadmap: {id: m, title: M}
+milestones:
+  - {id: deadline, title: Submissions close, kind: milestone, start: 2026-03-31}
+"""
+    on_the_day = schedule_of(text, date(2026, 3, 31))["deadline"]
+    assert (on_the_day.presumed, on_the_day.lateness) == (None, None)
+    after = schedule_of(text, date(2026, 4, 2))["deadline"]
+    assert (after.presumed, after.closed_on, after.late_days) == ("held", date(2026, 3, 31), 2)

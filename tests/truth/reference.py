@@ -4,7 +4,8 @@ schedule means"), kept independent of roadmap_tracker.scheduling so that the two
 It covers plans of movable steps (d, bd, w and mo durations, 0 included), fixed steps, done steps
 with actual dates, ``not_before`` and ``deadline`` days, every link type with day and working-day
 lags, and a calendar with holidays. A fixed step with nothing recorded is presumed held once its
-last day has passed (no float) and in session between its days (its predecessors no longer count). Days are ordinals; a step on days s..e runs from instant s to
+last day has passed (no float; a point, once its day has) and in session between its days (its
+predecessors no longer count). Days are ordinals; a step on days s..e runs from instant s to
 e + 1 (half-open), as the docs say.
 """
 
@@ -164,10 +165,10 @@ def schedule(plan: list[dict], as_of: date, workdays=(0, 1, 2, 3, 4), holidays=f
             continue
         if p.get("fixed"):
             r.LS, r.LF = r.S, r.E
-            if today >= r.E:  # its dates passed with nothing recorded: presumed held, no float
+            if today >= max(r.E, r.S + 1):  # its dates passed (a point: its day) with nothing recorded: held, no float
                 continue
             slack = [0] + [b - r.E for b in lf_bounds] + [b - r.S for b in ls_bounds]
-            if r.S <= today:  # in session: its preparation is past, only what follows can press it
+            if r.S <= today < r.E:  # in session: its preparation is past, only what follows can press it
                 r.total_float = min(slack)
                 continue
             for pred, kind, lag, lag_unit in p["links"]:
