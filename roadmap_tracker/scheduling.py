@@ -882,7 +882,8 @@ def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCal
             kind = dep.type
             anchor = step.E if kind == "FS" or kind == "FF" else step.S
             target = s.S if kind == "FS" or kind == "SS" else s.E
-            slacks.append(target - (shift(anchor, dep.lag, calendar) if dep.lag.amount else anchor))
+            # measured on the step's side, as total float is: how far its anchor may move
+            slacks.append((unshift(target, dep.lag, calendar) if dep.lag.amount else target) - anchor)
         free = min([total] + slacks) if slacks else total
     point = step.duration.is_zero
     to_date = days.__getitem__

@@ -229,3 +229,11 @@ def test_a_step_that_fits_none_of_its_sessions_overruns_the_first_ahead_with_neg
     talks = s["talks"]
     assert (talks.start, talks.end, talks.total_float) == (date(2025, 3, 17), date(2025, 3, 26), -5)
     assert [d.code for d in s.diagnostics] == ["no-window-fits"]
+
+
+def test_free_float_across_a_working_day_lead_is_measured_on_the_steps_side_like_total_float():
+    s = schedule_of("""\
+  - {id: a, title: A, duration: 3d, not_before: 2025-01-06}
+  - {id: b, title: B, start: 2025-01-09, depends_on: [{id: a, lag: -2bd}]}
+""")
+    assert s["a"].total_float == s["a"].free_float == 4  # its only successor: both say the same
