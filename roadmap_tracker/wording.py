@@ -54,6 +54,12 @@ def dates_text(entry: ScheduleEntry) -> str:
     return span_text(entry)
 
 
+def safe_link(url: str) -> str | None:
+    """Only web addresses become links (web pages, a calendar event's URL): a ``javascript:`` or
+    ``data:`` value in a file stays text."""
+    return url if url.lower().startswith(("https://", "http://")) else None
+
+
 def float_text(value: int | None) -> str:
     if value is None:
         return "-"

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ..wording import float_text, span_text, window_label
+from ..wording import float_text, safe_link, span_text, window_label
 from .._util import without_gc, write_atomic
 from ..scheduling import Schedule, ScheduleEntry, window_text
 from ..status import lateness_text
@@ -297,6 +297,11 @@ def _utc_text(moment: datetime) -> str | None:
     return f"{moment.year:04}{moment.month:02}{moment.day:02}T{moment.hour:02}{moment.minute:02}{moment.second:02}Z"
 
 
+def _event_url(m) -> str | None:
+    """The event's URL: the step's first web address (the web pages' rule; never ``javascript:``)."""
+    return next((link for link in m.links if safe_link(link)), None)
+
+
 def _direct_event(schedule: Schedule, entry: ScheduleEntry, uid: str, stamp: str, modified: str,
                   revision: dict, track: str | None) -> str:
     """An all-day VEVENT, properties in icalendar's order (its canonical ones, then by name)."""
@@ -317,8 +322,9 @@ def _direct_event(schedule: Schedule, entry: ScheduleEntry, uid: str, stamp: str
     if m.venue:
         text += fold("LOCATION:" + escape_text(m.venue))
     text += "STATUS:" + _status(entry) + "\r\nTRANSP:TRANSPARENT\r\n"
-    if m.links:
-        text += fold("URL:" + escape_uri(m.links[0]))
+    url = _event_url(m)
+    if url:
+        text += fold("URL:" + escape_uri(url))
     return text + "END:VEVENT\r\n"
 
 
@@ -354,8 +360,9 @@ def _icalendar_event(schedule: Schedule, entry: ScheduleEntry, uid: str, now: da
     if m.venue:
         event.add("location", text(m.venue))
     event.add("description", text(_description(schedule, entry, revision)))
-    if m.links:
-        event.add("url", vUri(escape_uri(m.links[0])))
+    url = _event_url(m)
+    if url:
+        event.add("url", vUri(escape_uri(url)))
     categories = vCategory([])
     categories.cats = [text(m.kind)] + ([text(track)] if track is not None else [])
     event.add("categories", categories)
@@ -472,4 +479,4 @@ def export_ics(schedule: Schedule, output: Path, options: FeedOptions = FeedOpti
     body = build_calendar(schedule, options, state)
     write_atomic(output, body)
     state.save(state_file)
-    return body.count(b"BEGIN:VEVENT")
+    return body.count(b"\r\nBEGIN:VEVENT\r\n")  # whole lines: a title may hold the words, never a line of them

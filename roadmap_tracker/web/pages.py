@@ -20,7 +20,7 @@ from ..model import STATUSES
 from ..scheduling import Schedule
 from ..status import SECTION_TITLES, build_status
 from ..text import schedule_row, show_fields
-from ..wording import DRIVING_REASONS, dates_text, float_text, headline, span_text, value_text
+from ..wording import DRIVING_REASONS, dates_text, float_text, headline, safe_link, span_text, value_text
 
 if TYPE_CHECKING:
     from ..store.accounts import Account
@@ -86,11 +86,6 @@ class Links:
 def document_url(symbol: str) -> str:
     """A UN document symbol (E/CN.16/2024/2) at the Official Document System."""
     return DOCUMENT_SYSTEM + quote(symbol, safe="/")
-
-
-def safe_link(url: str) -> str | None:
-    """Only web addresses become links: a ``javascript:`` or ``data:`` value in a file stays text."""
-    return url if url.lower().startswith(("https://", "http://")) else None
 
 
 _environment = None
