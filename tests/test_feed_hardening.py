@@ -36,3 +36,41 @@ def test_the_export_counts_events_not_the_words_begin_vevent(cli, write_roadmap,
     path = write_roadmap(PLAN)
     result = cli("--file", str(path), "export", "ics", "--as-of", "2026-01-05", "-o", str(tmp_path / "h.ics"))
     assert "(2 events)" in result.stderr
+
+
+def test_cancelling_or_retitling_an_event_raises_its_sequence(write_roadmap):
+    from datetime import date, datetime, timezone
+
+    from roadmap_tracker.formats.ics import FeedOptions, SequenceState, build_calendar
+    from roadmap_tracker.loading import load_roadmap
+    from roadmap_tracker.scheduling import compute_schedule
+
+    state = SequenceState()
+    stamp = FeedOptions(dtstamp=datetime(2026, 1, 5, tzinfo=timezone.utc))
+
+    def sequences(text: str) -> dict:
+        schedule = compute_schedule(load_roadmap(write_roadmap(text)), date(2026, 1, 5))
+        feed = Calendar.from_ical(build_calendar(schedule, stamp, state))
+        return {str(e["UID"]).split("@")[0]: int(e["SEQUENCE"]) for e in feed.walk("VEVENT")}
+
+    assert sequences(PLAN) == {"a": 0, "b": 0}
+    assert sequences(PLAN) == {"a": 0, "b": 0}  # nothing changed: nothing moves
+    changed = PLAN.replace("title: Only a script", "title: Only a script (renamed)").replace(
+        "start: 2026-03-02", "start: 2026-03-02\n    status: cancelled")
+    assert sequences(changed) == {"a": 1, "b": 1}
+
+
+def test_a_state_file_from_before_keeps_its_sequences(write_roadmap):
+    from datetime import date, datetime, timezone
+
+    from roadmap_tracker.formats.ics import FeedOptions, SequenceState, build_calendar
+    from roadmap_tracker.loading import load_roadmap
+    from roadmap_tracker.scheduling import compute_schedule
+
+    schedule = compute_schedule(load_roadmap(write_roadmap(PLAN)), date(2026, 1, 5))
+    state = SequenceState()
+    build_calendar(schedule, FeedOptions(dtstamp=datetime(2026, 1, 5, tzinfo=timezone.utc)), state)
+    for record in state.events.values():  # as an earlier version wrote it
+        record.pop("shown")
+    feed = Calendar.from_ical(build_calendar(schedule, FeedOptions(), state))
+    assert {int(e["SEQUENCE"]) for e in feed.walk("VEVENT")} == {0}

@@ -103,14 +103,18 @@ class SequenceState:
             records.append(f"  {_json_string(uid)}: {{\n   {_encode_record(record)[1:-1]}\n  }}")
         return records
 
-    def revise(self, uid: str, signature: str, end: date, now: datetime) -> dict:
-        """Record the event's current dates; bump its SEQUENCE if they changed since last time."""
+    def revise(self, uid: str, signature: str, end: date, now: datetime, shown: str | None = None) -> dict:
+        """Record the event's current dates and what else a calendar shows of it (``shown``: a digest
+        of its title, status and place); bump its SEQUENCE when either changed since last time. A
+        record from before ``shown`` was kept takes it without a bump."""
         known = self.events.get(uid)
         if known is None:
             known = {"dates": signature, "sequence": 0, "modified": now.isoformat(), "end": end.isoformat()}
-        elif known["dates"] != signature:
+        elif known["dates"] != signature or known.get("shown", shown) != shown:
             known = {"dates": signature, "sequence": known["sequence"] + 1, "modified": now.isoformat(),
                      "end": end.isoformat(), "previous_end": known.get("end"), "since": self.exported}
+        if shown is not None:
+            known["shown"] = shown
         self.events[uid] = known
         return known
 
@@ -135,6 +139,13 @@ def state_path_for(output: Path) -> Path:
 
 def event_uid(roadmap_id: str, milestone_id: str) -> str:
     return f"{milestone_id}@{roadmap_id}.roadmap-tracker"
+
+
+def _shown(entry: ScheduleEntry) -> str:
+    """A digest of what a calendar shows of an event besides its dates: title, status, place. (Not
+    the description: it carries float and forecasts, which change without a new fact.)"""
+    text = "\x1f".join((_summary(entry), _status(entry), entry.milestone.venue or ""))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _signature(entry: ScheduleEntry) -> str:
@@ -171,7 +182,7 @@ def build_calendar(schedule: Schedule, options: FeedOptions = FeedOptions(),
             continue
         m = entry.milestone
         uid = event_uid(roadmap.id, m.id)
-        revision = state.revise(uid, _signature(entry), entry.end, now)
+        revision = state.revise(uid, _signature(entry), entry.end, now, _shown(entry))
         alarm = bool(options.alarm_days and entry.deadline is not None and entry.state not in ("done", "cancelled")
                      and entry.deadline >= schedule.as_of)  # N days before the deadline; none once it has passed
         track = track_titles.get(m.track, m.track) if m.track else None
