@@ -150,3 +150,13 @@ def test_status_does_not_import_heavy_libraries():
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env={**os.environ})
     assert result.returncode == 0, result.stderr
     assert "HEAVY []" in result.stdout
+
+
+def test_a_text_direction_override_in_a_title_is_refused_with_its_line(cli):
+    from tests.conftest import ROOT
+
+    path = ROOT / "tests" / "hostile" / "bidi-override-in-title.yaml"
+    result = cli("validate", str(path))
+    assert result.exit_code == 2
+    assert f"{path}:3: error[control-character]: milestone 'a': 'title': contains U+202E (after 'Budget '), " \
+           "a text-direction control" in result.stderr
