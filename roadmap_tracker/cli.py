@@ -7,6 +7,7 @@ HTTP stack) are imported only inside the commands that need them.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -334,6 +335,8 @@ def output_option(help: str = "Write the result to this file instead of standard
 def _emit(text: str | bytes, output: str | None) -> None:
     """Print ``text``, or write it atomically to ``output`` and say so on stderr."""
     if output in (None, "-"):
+        if sys.stdout is None:  # started with standard output closed: say so, do not pretend it was written
+            raise OSError(errno.EBADF, "standard output is closed, so nothing was written; give -o FILE")
         if isinstance(text, bytes):
             sys.stdout.buffer.write(text)
             sys.stdout.buffer.flush()

@@ -1,4 +1,5 @@
-"""Calendar feeds carry only what a calendar should act on: web links, and a true count of events."""
+"""Second hardening pass: feeds carry only web links and a true count of events, a calendar sees every
+change it shows, and a result that cannot be written is an error, not a silent success."""
 
 from __future__ import annotations
 
@@ -74,3 +75,16 @@ def test_a_state_file_from_before_keeps_its_sequences(write_roadmap):
         record.pop("shown")
     feed = Calendar.from_ical(build_calendar(schedule, FeedOptions(), state))
     assert {int(e["SEQUENCE"]) for e in feed.walk("VEVENT")} == {0}
+
+
+def test_a_result_that_cannot_be_written_to_a_closed_standard_output_is_an_error():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, SHIPPED
+
+    for command in ("status", "export ics -o -"):
+        done = subprocess.run(f"'{sys.executable}' '{ROOT / 'cli.py'}' --file '{SHIPPED}' {command} >&-", shell=True,
+                              capture_output=False, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        assert done.returncode == 2, (command, done.stderr)
+        assert "standard output is closed, so nothing was written; give -o FILE" in done.stderr
