@@ -144,12 +144,19 @@ def _colour(stream) -> bool:
     return stream is not None and stream.isatty() and not os.environ.get("NO_COLOR")
 
 
+MAX_MESSAGES = 100  # a file that is not a roadmap at all (/etc/shadow) gives one message a line: enough to see why
+
+
 def _print_diagnostics(diagnostics: list[Diagnostic], summary_for: str | None = None) -> None:
+    """Every problem, one a line (the first :data:`MAX_MESSAGES`, then how many more), and a summary;
+    ``--format json`` of ``validate`` lists them all."""
     errors = sum(d.is_error for d in diagnostics)
     warnings = len(diagnostics) - errors
     colour = _colour(sys.stderr)
-    for d in diagnostics:
+    for d in diagnostics[:MAX_MESSAGES]:
         click.echo(click.style(str(d), fg="red" if d.is_error else "yellow") if colour else str(d), err=True)
+    if len(diagnostics) > MAX_MESSAGES:
+        click.echo(f"... and {len(diagnostics) - MAX_MESSAGES:,} more", err=True)
     where = summary_for or (diagnostics[0].file if diagnostics else "")
     click.echo(f"{where}: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}",
                err=True)

@@ -88,3 +88,12 @@ def test_a_result_that_cannot_be_written_to_a_closed_standard_output_is_an_error
                               capture_output=False, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         assert done.returncode == 2, (command, done.stderr)
         assert "standard output is closed, so nothing was written; give -o FILE" in done.stderr
+
+
+def test_validate_stops_after_a_hundred_messages_and_counts_the_rest(cli, write_roadmap):
+    lines = "".join(f"  - {{id: s{i}, title: S, durration: 3d}}\n" for i in range(250))
+    path = write_roadmap("roadmap: {id: m, title: M}\nmilestones:\n" + lines)
+    result = cli("validate", str(path))
+    shown = [line for line in result.stderr.splitlines() if "error[unknown-key]" in line]
+    assert result.exit_code == 2 and len(shown) == 100
+    assert "... and 150 more" in result.stderr and f"{path}: 250 errors, 0 warnings" in result.stderr
