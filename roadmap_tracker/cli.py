@@ -91,7 +91,16 @@ class DaysType(click.ParamType):
 
     name = "DAYS"
 
+    def __init__(self, maximum: int | None = None):
+        self.maximum = maximum  # checked where the value enters, before anything is written
+
     def convert(self, value, param, ctx):
+        days = self._days(value, param, ctx)
+        if self.maximum is not None and not 1 <= days <= self.maximum:
+            self.fail(f"{days:,} days is out of range; give 1 to {self.maximum} days", param, ctx)
+        return days
+
+    def _days(self, value, param, ctx) -> int:
         if isinstance(value, int):
             return value
         from .dates import parse_duration
@@ -136,6 +145,7 @@ class Since:
 
 DAY = DayType()
 DAYS = DaysType()
+LINK_DAYS = DaysType(maximum=365)  # how long a sign-in link works: a year at the most
 SINCE = SinceType()
 
 
@@ -1137,7 +1147,7 @@ def _sign_in_link(url: str, token: str) -> str:
 @click.option("--steps", metavar="ID,...", help="The steps an editor may report on (comma-separated ids).")
 @click.option("--track", metavar="T", help="The track whose steps an editor may report on.")
 @click.option("--url", default="http://127.0.0.1:8080", show_default=True, help="Where the server is reached.")
-@click.option("--valid", type=DAYS, default=3, show_default=True, metavar="DAYS", help="How long the link works.")
+@click.option("--valid", type=LINK_DAYS, default=3, show_default=True, metavar="DAYS", help="How long the link works.")
 @click.pass_obj
 def users_add(session: Session, name, role, steps, track, url, valid) -> None:
     """Add an account and print its one-time sign-in link (the only time it is shown).
@@ -1171,7 +1181,7 @@ def users_add(session: Session, name, role, steps, track, url, valid) -> None:
 @users.command("link")
 @click.argument("name")
 @click.option("--url", default="http://127.0.0.1:8080", show_default=True, help="Where the server is reached.")
-@click.option("--valid", type=DAYS, default=3, show_default=True, metavar="DAYS", help="How long the link works.")
+@click.option("--valid", type=LINK_DAYS, default=3, show_default=True, metavar="DAYS", help="How long the link works.")
 @click.pass_obj
 def users_link(session: Session, name, url, valid) -> None:
     """Print a new one-time sign-in link for an account (when the last one expired or was used).

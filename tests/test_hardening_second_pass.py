@@ -97,3 +97,10 @@ def test_validate_stops_after_a_hundred_messages_and_counts_the_rest(cli, write_
     shown = [line for line in result.stderr.splitlines() if "error[unknown-key]" in line]
     assert result.exit_code == 2 and len(shown) == 100
     assert "... and 150 more" in result.stderr and f"{path}: 250 errors, 0 warnings" in result.stderr
+
+
+def test_an_out_of_range_link_validity_is_refused_before_the_account_is_created(cli, write_roadmap):
+    path = write_roadmap(PLAN, "milestones.yaml")
+    refused = cli("--file", str(path), "users", "add", "anna", "--role", "viewer", "--valid", "100000000")
+    assert refused.exit_code == 2 and "give 1 to 365 days" in refused.output
+    assert "no accounts" in cli("--file", str(path), "users", "list").output
