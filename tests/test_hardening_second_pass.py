@@ -104,3 +104,24 @@ def test_an_out_of_range_link_validity_is_refused_before_the_account_is_created(
     refused = cli("--file", str(path), "users", "add", "anna", "--role", "viewer", "--valid", "100000000")
     assert refused.exit_code == 2 and "give 1 to 365 days" in refused.output
     assert "no accounts" in cli("--file", str(path), "users", "list").output
+
+
+def test_a_reminder_never_fires_after_its_event_has_ended(cli, write_roadmap, tmp_path):
+    from datetime import timedelta
+
+    path = write_roadmap("""\
+roadmap: {id: r, title: Reminders}
+milestones:
+  - {id: early, title: Ends long before its deadline, start: 2026-03-02, end: 2026-03-06, deadline: 2026-06-30}
+  - {id: tight, title: Due on its last day, not_before: 2026-03-02, duration: 20d, deadline: 2026-03-21}
+""")
+    out = tmp_path / "r.ics"
+    assert cli("--file", str(path), "export", "ics", "--as-of", "2026-01-05", "--alarm", "14d",
+               "-o", str(out)).exit_code == 0
+    for event in Calendar.from_ical(out.read_bytes()).walk("VEVENT"):
+        length = event.decoded("DTEND") - event.decoded("DTSTART")
+        for alarm in event.walk("VALARM"):
+            assert alarm.decoded("TRIGGER") < length, str(event["UID"])
+    triggers = {str(e["UID"]).split("@")[0]: [a.decoded("TRIGGER") for a in e.walk("VALARM")]
+                for e in Calendar.from_ical(out.read_bytes()).walk("VEVENT")}
+    assert triggers == {"early": [timedelta(days=4)], "tight": [timedelta(days=5)]}  # 14 days before 2026-03-21

@@ -131,7 +131,8 @@ def test_alarm_before_deadlines():
     alarm = event.walk("VALARM")[0]
     assert alarm["TRIGGER"].params["RELATED"] == "START"
     fires = event.decoded("DTSTART") + alarm.decoded("TRIGGER")
-    assert fires == date(2024, 4, 1) - timedelta(days=14)  # 14 days before the deadline, not the event's end
+    # 14 days before the deadline (2024-03-18) is after the draft ends: the reminder comes on its last day
+    assert fires == event.decoded("DTEND") - timedelta(days=1) == date(2024, 3, 13)
 
 
 def test_no_alarm_for_a_deadline_that_has_passed():

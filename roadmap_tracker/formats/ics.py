@@ -383,7 +383,9 @@ def _icalendar_event(schedule: Schedule, entry: ScheduleEntry, uid: str, now: da
         reminder = Alarm()
         reminder.add("action", "DISPLAY")
         reminder.add("description", text(f"{m.title}: due {entry.deadline.isoformat()}"))
-        reminder.add("trigger", timedelta(days=(entry.deadline - entry.start).days - options.alarm_days),
+        # N days before the deadline, but never after the event itself is over (then: on its last day)
+        before_deadline = (entry.deadline - entry.start).days - options.alarm_days
+        reminder.add("trigger", timedelta(days=min(before_deadline, (entry.end - entry.start).days)),
                      parameters={"RELATED": "START"})
         event.add_component(reminder)
     return event.to_ical()
