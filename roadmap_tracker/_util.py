@@ -86,3 +86,12 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
         if isinstance(exc, OSError) and exc.filename == tmp:  # e.g. no space left: say which file
             raise OSError(exc.errno, exc.strerror, str(target)) from None
         raise
+
+
+def whole_number(text: str, max_digits: int = 9) -> int | None:
+    """``text`` as a whole number when it is one written in ASCII digits (at most ``max_digits`` of
+    them), else None. ``str.isdigit`` also takes '²' and other digits ``int`` refuses, and ``int``
+    refuses more than 4,300 digits: every number typed by a user goes through here."""
+    if not text or len(text) > max_digits or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from ._util import whole_number
 from .errors import Diagnostic, InvalidValue, RoadmapError, RoadmapInvalid, UnknownMilestone
 
 EXIT_INVALID = 2
@@ -106,8 +107,9 @@ class DaysType(click.ParamType):
         from .dates import parse_duration
 
         text = str(value).strip()
-        if text.isdigit():
-            return int(text)
+        number = whole_number(text)
+        if number is not None:
+            return number
         try:
             duration = parse_duration(text)
         except ValueError as exc:

@@ -180,6 +180,9 @@ def _without_dtstamps(body: bytes) -> bytes:
     return b"\r\n".join(line for line in body.split(b"\r\n") if not line.startswith(b"DTSTAMP"))
 
 
+HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.\-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
+
+
 def create_app(source: FeedSource, web=None):
     """The WSGI application serving ``source``'s feeds and pages (``web``: :class:`~.web.routes.WebOptions`)."""
     from flask import Flask, Response, request
@@ -205,6 +208,9 @@ def create_app(source: FeedSource, web=None):
     def refuse_bodies():
         if request.content_length and request.content_length > MAX_BODY_BYTES:
             return Response(f"request body too large (at most {MAX_BODY_BYTES // 1024} KB)\n", status=413,
+                            mimetype="text/plain")
+        if not HOST.fullmatch(request.host or ""):  # pages build addresses from it: a name, a port, no spaces
+            return Response("bad Host header: give a host name or address, with an optional port\n", status=400,
                             mimetype="text/plain")
         return None
 

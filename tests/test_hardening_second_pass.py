@@ -125,3 +125,13 @@ milestones:
     triggers = {str(e["UID"]).split("@")[0]: [a.decoded("TRIGGER") for a in e.walk("VALARM")]
                 for e in Calendar.from_ical(out.read_bytes()).walk("VEVENT")}
     assert triggers == {"early": [timedelta(days=4)], "tight": [timedelta(days=5)]}  # 14 days before 2026-03-21
+
+
+def test_odd_numbers_and_a_bad_host_header_are_a_400_with_a_message_never_a_500(server):
+    for path in ("/gantt?weeks=%C2%B2", "/gantt?weeks=" + "9" * 4401):
+        status, _, body = server.request("GET", path)
+        assert status == 400 and b"weeks:" in body, path
+    for path in ("/", "/calendars", "/m/draft", "/calendar.ics"):
+        status, _, body = server.request("GET", path, headers={"Host": "a b"})
+        assert status == 400 and b"bad Host header" in body, path
+    assert server.request("GET", "/calendars", headers={"Host": "localhost:8080"})[0] == 200

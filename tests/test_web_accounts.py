@@ -312,3 +312,11 @@ def test_accounts_links_and_sessions_work_the_same_on_both_databases(db_url):
         accounts.revoke("anna")
         assert accounts.session_account(session) is None
         assert [a.name for a in accounts.list()] == ["anna"] and accounts.list()[0].revoked_at is not None
+
+
+@pytest.mark.parametrize("progress", ["²", "9" * 5000])
+def test_a_report_whose_progress_is_no_plain_number_is_a_400_with_a_message(site, progress):
+    client = signed_in(site, "anna", "editor")
+    response = report(client, progress=progress)
+    assert response.status_code == 400
+    assert "is not a whole number from 0 to 100" in response.get_data(as_text=True)

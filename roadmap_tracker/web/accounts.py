@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from ..errors import RoadmapError
+from .._util import whole_number
 from ..model import STATUSES
 from .pages import milestone_context, render
 
@@ -234,9 +235,9 @@ def parse_report(form: dict[str, str]):
     progress = None
     if form.get("progress", "").strip():
         text = form["progress"].strip()
-        if not text.isdigit():
-            raise InvalidValue(f"progress '{text}' is not a whole number from 0 to 100")
-        progress = int(text)
+        progress = whole_number(text, 3)
+        if progress is None:
+            raise InvalidValue(f"progress '{text[:20]}' is not a whole number from 0 to 100")
     days: dict[str, date | None] = {}
     for field in ("started", "finished"):
         text = form.get(field, "").strip()

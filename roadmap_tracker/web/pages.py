@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from .. import __version__
+from .._util import whole_number
 from ..model import STATUSES
 from ..scheduling import Schedule
 from ..status import SECTION_TITLES, build_status
@@ -210,10 +211,11 @@ def chart_window(args, schedule: Schedule) -> tuple[ChartWindow, list[str]]:
             problems.append(f"from: {exc}")
     text = (args.get("weeks") or "").strip()
     if text:
-        if text.isdigit() and 1 <= int(text) <= 520:
-            weeks = int(text)
+        number = whole_number(text, 3)
+        if number is not None and 1 <= number <= 520:
+            weeks = number
         else:
-            problems.append(f"weeks: '{text}' is not a number of weeks from 1 to 520")
+            problems.append(f"weeks: '{text[:20]}' is not a number of weeks from 1 to 520")
     text = (args.get("track") or "").strip()
     if text:
         known = feed_tracks(schedule)
