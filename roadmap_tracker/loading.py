@@ -33,9 +33,10 @@ DEFAULT_LOCATIONS = ("data/milestones.yaml", "milestones.yaml")
 SLUG = re.compile(spec.SLUG_PATTERN)
 # Control characters (C0 except tab and line feed, DEL, C1), lone surrogates and the two non-characters
 # XML forbids: refused in every value, so every export (ICS, SVG, MS Project XML) stays well-formed.
-# control characters, and the bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069)
-# that reorder whatever follows them in a title, a calendar or a terminal
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
+# control characters; the bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) that
+# reorder whatever follows them in a title, a calendar or a terminal; and U+FEFF, an invisible
+# byte-order mark pasted into text, which PDF charts cannot draw
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069\ufeff]")
 SHOWN_CHARS = 60  # at most this much of a value is quoted back in a message, on one line
 
 
@@ -638,6 +639,9 @@ def _string(reader: _Reader, value: object, line: int) -> str:
     bad = CONTROL.search(text)
     if bad:
         where = f"after '{shown(text[:bad.start()][-20:])}'" if bad.start() else "at the start"
+        if bad.group() == "\ufeff":
+            raise _Bad(f"contains U+FEFF ({where}), an invisible byte-order mark pasted into the text; delete it",
+                       "control-character")
         if "\u202a" <= bad.group() <= "\u202e" or "\u2066" <= bad.group() <= "\u2069":
             raise _Bad(f"contains U+{ord(bad.group()):04X} ({where}), a text-direction control that reorders "
                        "what follows it in titles, calendars and terminals; delete it", "control-character")

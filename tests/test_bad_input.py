@@ -160,3 +160,15 @@ def test_a_text_direction_override_in_a_title_is_refused_with_its_line(cli):
     assert result.exit_code == 2
     assert f"{path}:3: error[control-character]: milestone 'a': 'title': contains U+202E (after 'Budget '), " \
            "a text-direction control" in result.stderr
+
+
+def test_a_byte_order_mark_inside_a_title_is_refused_but_one_opening_the_file_is_not(cli, tmp_path):
+    from tests.conftest import ROOT
+
+    path = ROOT / "tests" / "hostile" / "byte-order-mark-in-title.yaml"
+    result = cli("--file", str(path), "gantt", "-o", str(tmp_path / "x.pdf"))
+    assert result.exit_code == 2
+    assert f"{path}:3: error[control-character]: milestone 'a': 'title': contains U+FEFF" in result.stderr
+    opening = tmp_path / "bom.yaml"
+    opening.write_bytes("\ufeffroadmap: {id: b, title: B}\nmilestones:\n  - {id: a, title: A}\n".encode())
+    assert cli("validate", str(opening)).exit_code == 0
