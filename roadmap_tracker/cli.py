@@ -1098,13 +1098,15 @@ def _stored_history(session: Session, milestone_id: str | None = None) -> list:
 
 @main.command()
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
-              help="The folder to write the site to; it is replaced as a whole.")
+              help="The folder to write the site to: what the last publish wrote there is replaced.")
+@click.option("--force", is_flag=True,
+              help="Publish into a folder that holds files publish did not write; they are kept as they are.")
 @click.option("--base-url", metavar="URL",
               help="Where the site will be published (https://...): the calendar page then gives full "
                    "subscription addresses and webcal:// links.")
 @_as_of_option
 @click.pass_obj
-def publish(session: Session, output, base_url, as_of) -> None:
+def publish(session: Session, output, base_url, as_of, force) -> None:
     """The pages of 'roadmap serve' and every calendar feed as static files with relative links.
 
     For an intranet share, SharePoint or GitHub Pages. Same input, same bytes; the feeds' SEQUENCE
@@ -1113,11 +1115,13 @@ def publish(session: Session, output, base_url, as_of) -> None:
     Example: roadmap publish -o site/ --base-url https://example.org/wsis20/
     """
     from .formats.ics import SequenceState, state_path_for
-    from .web.publish import site_files, write_site
+    from .web.publish import check_output, site_files, write_site
 
     if base_url and not base_url.lower().startswith(("https://", "http://")):
         raise InvalidValue(f"--base-url '{base_url}' must start with https:// or http://")
+    check_output(Path(output))
     schedule = session.schedule(as_of)
+    _needs_milestones(schedule, "there is nothing to publish")
     records: dict[str, list] = {}
     for record in _stored_history(session):
         records.setdefault(record.milestone_id, []).append(record)
@@ -1125,7 +1129,7 @@ def publish(session: Session, output, base_url, as_of) -> None:
     state_file = state_path_for(target)
     state = SequenceState.load(state_file)
     files = site_files(schedule, base_url, lambda milestone_id: records.get(milestone_id, []), state)
-    write_site(files, target)
+    write_site(files, target, force=force)
     state.save(state_file)
     click.echo(f"wrote {len(files)} files to {target} (open {target / 'index.html'})", err=True)
 

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from ical.calendar_stream import IcsCalendarStream
 
-from roadmap_tracker.web.publish import MARKER, write_site
+from roadmap_tracker.web.publish import write_site
 
 from .conftest import SMALL_FEED_ROADMAP
 from .conftest import Page
@@ -102,12 +102,47 @@ def test_a_base_url_that_is_not_a_web_address_is_refused(publish, tmp_path):
     assert not (tmp_path / "site").exists()
 
 
-def test_a_previous_site_is_replaced_whole(publish, tmp_path):
+def test_what_the_last_publish_wrote_is_replaced_and_a_removed_steps_page_goes(publish, roadmap_file, tmp_path):
+    site = tmp_path / "site"
+    roadmap_file.write_text(SMALL_FEED_ROADMAP + "  - {id: extra, title: Extra step, duration: 1d}\n")
+    assert publish(site).exit_code == 0
+    assert (site / "m" / "extra.html").is_file()
+    roadmap_file.write_text(SMALL_FEED_ROADMAP)
+    assert publish(site).exit_code == 0
+    assert not (site / "m" / "extra.html").exists() and (site / "index.html").is_file()
+
+
+def test_files_publish_did_not_write_are_named_and_kept_and_force_publishes_around_them(publish, tmp_path):
     site = tmp_path / "site"
     publish(site)
-    (site / "m" / "removed-step.html").write_text("old")
-    publish(site)
-    assert not (site / "m" / "removed-step.html").exists() and (site / "index.html").is_file()
+    (site / "CNAME").write_text("roadmap.example.org")
+    (site / "notes.txt").write_text("mine")
+    (site / ".git").mkdir()
+    (site / ".git" / "HEAD").write_text("ref: refs/heads/main")
+    refused = publish(site)
+    assert refused.exit_code == 2
+    assert "did not write (.git/HEAD, CNAME, notes.txt); choose a new or empty folder, or give --force" \
+        in refused.stderr
+    forced = publish(site, "--force")
+    assert forced.exit_code == 0, forced.output
+    assert (site / "CNAME").read_text() == "roadmap.example.org" and (site / "notes.txt").read_text() == "mine"
+    assert (site / ".git" / "HEAD").read_text() == "ref: refs/heads/main" and (site / "index.html").is_file()
+    assert publish(site, "--force").exit_code == 0  # again: still kept
+    assert (site / "CNAME").is_file() and (site / ".git" / "HEAD").is_file()
+
+
+@pytest.mark.parametrize("output", ["", ".", "/"])
+def test_publish_refuses_no_folder_the_current_folder_or_the_root(cli, roadmap_file, output):
+    result = cli("--file", str(roadmap_file), "publish", "-o", output, "--as-of", AS_OF)
+    assert result.exit_code == 2 and "internal error" not in result.output
+    assert "folder of its own" in result.stderr
+
+
+def test_publishing_a_roadmap_without_steps_says_there_is_nothing_to_publish(cli, write_roadmap, tmp_path):
+    path = write_roadmap("roadmap: {id: e, title: Empty}\nmilestones: []\n", "empty.yaml")
+    result = cli("--file", str(path), "publish", "-o", str(tmp_path / "site"))
+    assert result.exit_code == 2 and "nothing to publish" in result.stderr
+    assert not (tmp_path / "site").exists()
 
 
 def test_a_folder_with_other_files_is_left_alone(publish, tmp_path):
@@ -135,7 +170,7 @@ def test_a_failed_write_keeps_the_previous_site_and_leaves_no_temporary_folder(p
 
     monkeypatch.setattr(Path, "write_bytes", failing_write)
     with pytest.raises(OSError):
-        write_site({f"page{i}.html": b"new" for i in range(10)} | {MARKER: b"x"}, site)
+        write_site({f"page{i}.html": b"new" for i in range(10)}, site)
     assert files_of(site) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [".site.state.json", "roadmap.yaml", "site"]
 
