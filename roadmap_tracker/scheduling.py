@@ -321,7 +321,9 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
                 steps[node] = step = expected[node]
                 moved.discard(node)
             if step.state == "planned":
-                presumed = _presume(step, expected[node], today, calendar)
+                known = all(steps[d.predecessor].state in ("done", "cancelled") or steps[d.predecessor].closes
+                            is not None for d in preds[node])  # could it have happened? its inputs say so
+                presumed = _presume(step, expected[node], today, calendar, known)
                 if presumed in ("window_open", "held", "closed"):
                     if expected[node] is not step:
                         again = expected[node]  # its planned dates stand: successors follow from them
@@ -336,9 +338,9 @@ def compute_schedule(roadmap: Roadmap, as_of: date, facts: TMapping[str, Facts] 
         target = targets[0] if targets else None
         for node in reversed(topo):
             if node == target and succs[node]:  # the target answers to its own bounds, not to what follows it
-                _backward(steps[node], (), steps, _end_before(target, succs, steps, today), calendar, True)
+                _backward(steps[node], (), steps, _end_before(target, succs, steps, today), calendar)
             else:
-                _backward(steps[node], succs[node], steps, project_end, calendar, node == target)
+                _backward(steps[node], succs[node], steps, project_end, calendar)
 
         phase = "float"
         entries = {}
@@ -627,7 +629,7 @@ def _schedule_planned(step: _Step, start_bound, end_bound, best_value, best_type
     else:
         step.driving, step.reason, step.ties = None, low_reason, None
     if step.m.during:
-        S, E = _fit_window(step, S, steps, calendar)
+        S, E = _fit_window(step, S, steps, calendar, by_the_end=not floor)
     return S, E
 
 
@@ -649,13 +651,26 @@ def _remaining(duration: Duration, progress: int, start: int, calendar: WorkCale
     return Duration(math.ceil((end - start) * share), "d")
 
 
-def _fit_window(step: _Step, S: int, steps: dict[str, _Step], calendar: WorkCalendar) -> tuple[int, int]:
+def _fit_window(step: _Step, S: int, steps: dict[str, _Step], calendar: WorkCalendar,
+                by_the_end: bool = False) -> tuple[int, int]:
+    """The first session window the step fits in, as early in it as it can be; ``by_the_end`` (the
+    expected dates): as late in it as it can be, since a step placed in a session is due by the
+    session's last day, and what follows it is expected from then."""
     windows = sorted((steps[w].S, steps[w].E, w) for w in step.m.during)
     missed: list[str] = []
     step.missed = missed
     for w_start, w_end, w_id in windows:
         s, e = calendar.finish(max(S, w_start), step.duration)
         if e <= w_end:
+            if by_the_end:
+                latest = calendar.begin(w_end, step.duration)
+                if latest > s:
+                    s, e = calendar.finish(latest, step.duration)
+                    if step.duration.is_zero:  # a point at the end of the session's last day
+                        s, e = w_end, w_end
+                        step.session_window, step.session = (w_start, w_end), w_id
+                        step.reason, step.driving, step.ties, step.offset = "window", w_id, None, 1
+                        return s, e
             if s > S:  # the session's window sets its date: the session is its driving predecessor
                 step.reason = "window"
                 step.driving, step.ties = w_id, None
@@ -681,7 +696,7 @@ PRESUMED = ("in_session", "window_open", "held", "closed")
 _MEETINGS = ("session", "meeting")
 
 
-def _presume(step: _Step, planned: _Step, today: int, calendar: WorkCalendar) -> str | None:
+def _presume(step: _Step, planned: _Step, today: int, calendar: WorkCalendar, inputs_known: bool) -> str | None:
     """What is taken for granted about a planned step (nothing recorded) on the as-of day, set on
     ``step`` (``presumed``, ``closes``) and returned. A fixed-date step is ``in_session`` between
     its first and last day and ``held`` after them: nobody can move such a date, so it is presumed to
@@ -691,9 +706,13 @@ def _presume(step: _Step, planned: _Step, today: int, calendar: WorkCalendar) ->
     their planned dates (``planned``: the expected dates) and are never overdue or late to start;
     so does such a step in a window while the window is open (``window_open``) once its planned
     start has passed: it may happen any day until the window closes, or may have happened. A
-    step that nothing but its window or deadline places is planned to end when they close."""
+    step that nothing but its window or deadline places is planned to end when they close. A step
+    without fixed dates is presumed so only when what it waits for is recorded (``inputs_known``):
+    it cannot have happened before its inputs, so until then it is forecast after them."""
     m = step.m
     conditional = bool(m.condition)
+    if not m.fixed and not inputs_known:
+        return None
     if m.fixed:
         closes = max(step.E, step.S + 1)  # a fixed point milestone: the end of its own day
     elif m.start is not None or (conditional and step.deadline is not None):  # a window, or a deadline
@@ -722,10 +741,8 @@ def _presume(step: _Step, planned: _Step, today: int, calendar: WorkCalendar) ->
 
 # -- backward pass ---------------------------------------------------------------------------------
 
-def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, calendar: WorkCalendar,
-              target: bool = False) -> None:
-    """Late dates from successors alone; an end point is bounded by the plan's end, or by its
-    deadline when that is earlier (the target by its deadline alone: it answers to its own bounds).
+def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, calendar: WorkCalendar) -> None:
+    """Late dates from successors alone; an end point is bounded by its deadline, else the plan's end.
 
     FS and FF successors bound the late finish, SS and SF successors the late start; a deadline
     or a session window bounds the late finish as well. A movable step's late start is the latest
@@ -749,12 +766,10 @@ def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, cal
         else:  # SF
             ls = unshift(s.LF, dep.lag, calendar)
             ls_bound = ls if ls_bound is None else min(ls_bound, ls)
-    end_point = lf_bound is None and ls_bound is None
-    if step.deadline is not None:  # a deadline bounds the step
+    if step.deadline is not None:  # a deadline bounds the step; at an end point it replaces the plan's end
         lf_bound = step.deadline if lf_bound is None else min(lf_bound, step.deadline)
-    if end_point and not (target and step.deadline is not None):  # the plan's end bounds an end point
-        plan_end = max(project_end, step.E) if step.fixed or step.state == "done" else project_end
-        lf_bound = plan_end if lf_bound is None else min(lf_bound, plan_end)
+    elif lf_bound is None and ls_bound is None:
+        lf_bound = max(project_end, step.E) if step.fixed or step.state == "done" else project_end
     window_end = step.session_window[1] if step.session_window is not None else step.overrun \
         if step.overrun is not None else max(steps[w].E for w in step.missed) if step.missed else None  # missed them all: the last one bounds it
     if window_end is not None:
@@ -762,8 +777,8 @@ def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, cal
     step.ls_bound, step.lf_bound = ls_bound, lf_bound
     step.bounded = step.deadline is not None or step.session_window is not None or any(
         steps[s].fixed or steps[s].bounded for s, _ in succs)
-    if step.state == "done" or (step.fixed and step.state != "in_progress") or step.closes is not None:
-        step.LS, step.LF = step.S, step.E  # they do not move: predecessors must fit before them
+    if step.state == "done" or step.fixed or step.closes is not None:
+        step.LS, step.LF = step.S, step.E  # they do not move (a fixed step under way neither): predecessors fit before them
         return
     if step.state == "planned":
         starts = []
@@ -782,9 +797,11 @@ def _backward(step: _Step, succs, steps: dict[str, _Step], project_end: int, cal
 
 # -- finish ----------------------------------------------------------------------------------------
 
-def _total_float(step: _Step) -> int | None:
+def _total_float(step: _Step, today: int) -> int | None:
     if step.state in ("done", "cancelled") or step.closes is not None:  # done, or presumed held or closed
         return None
+    if step.presumed == "window_open":  # its planned days passed: measured as if it happened from today
+        return step.LF - max(step.E, today + step.E - step.S)
     if step.fixed and (step.state == "in_progress" or step.presumed == "in_session"):
         # under way on its own dates: its preparation is past, only what comes after it can press it
         slack = [0, step.LF - step.E] if step.state == "in_progress" else [0]
@@ -828,9 +845,6 @@ def _lateness(step: _Step, expected: _Step, today: int, days: _Days):
         return "to_confirm" if step.presumed == "held" else "window_passed", today - (step.closes - 1), \
             exp_start, exp_end
     due = step.deadline - 1 if step.deadline is not None else None  # its last day
-    if expected.session_window is not None:  # placed in a session: due by the session's last day
-        session_last = expected.session_window[1] - 1
-        last, first = max(last, session_last), max(first, session_last)
     passed = [today - day for day in (last, due) if day is not None and day < today]
     conditional = bool(step.m.condition)  # an open condition is never late: its window passed
     if passed:
@@ -871,7 +885,7 @@ def _mark_critical(entries: dict[str, ScheduleEntry], target: str, preds, risk_f
 
 def _entry(step: _Step, preds, succs, steps: dict[str, _Step], calendar: WorkCalendar, expected: _Step,
            today: int, days: _Days) -> ScheduleEntry:
-    total = _total_float(step)
+    total = _total_float(step, today)
     free = None
     if total is not None:
         slacks = []

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from .scheduling import Schedule, ScheduleEntry, closed_text
+from .wording import span_text
 
 SECTIONS = ("overdue", "late_to_start", "at_risk", "blocked", "in_progress", "upcoming", "recently_done",
             "to_confirm", "open_conditions")
@@ -157,9 +158,15 @@ def build_status(schedule: Schedule, horizon: int = 30, risk_float: int = 7,
 
 def _missed(e: ScheduleEntry, schedule: Schedule) -> str:
     """``misses its session X (dates); now waits for Y`` for a step that no longer fits a session it
-    was meant for; empty otherwise."""
+    was meant for; ``its session X (dates) is over with nothing recorded for it`` when that session
+    has ended (it was due by its last day); empty otherwise."""
     if not e.missed_sessions:
         return ""
+    over = [schedule[w] for w in e.missed_sessions if schedule[w].end < schedule.as_of]
+    if over and e.due_by is not None and e.due_by == over[-1].end and e.session is None:
+        last = over[-1]
+        return (f"its session {last.id} ({last.start}..{last.end}) is over with nothing recorded for it: "
+                "record what happened, or add a later session to 'during'; ")
     missed = ", ".join(f"{w} ({schedule[w].start}..{schedule[w].end})" for w in e.missed_sessions)
     now = f"now waits for {e.session} ({schedule[e.session].start})" if e.session else \
         "no later session in its 'during' list: add one, or cancel it"
@@ -207,14 +214,21 @@ def condition_passed(e: ScheduleEntry, as_of: date, aside: str = "", count: bool
 
 
 def unrecorded_inputs(e: ScheduleEntry, schedule: Schedule) -> str:
-    """``; waits for kickoff (presumed held 2026-01-21, nothing recorded)``: the steps it waits for
-    whose dates passed with nothing recorded (it is scheduled from their planned end); empty if none."""
-    words = {"held": "presumed held", "closed": "window closed"}
-    passed = [schedule[w] for w in e.waiting_for if schedule[w].closed_on is not None]
-    if not passed:
+    """``; waits for draft, kickoff (presumed held 2026-01-20..2026-01-21, nothing recorded)``: what
+    it waits for, when that includes steps whose dates passed with nothing recorded (it is scheduled
+    from their planned end); empty otherwise. Every step it waits for is named, the one that drives
+    it first."""
+    if not any(schedule[w].closed_on is not None for w in e.waiting_for):
         return ""
-    return "; waits for " + ", ".join(f"{p.id} ({words[p.presumed or 'closed']} {p.closed_on}, nothing recorded)"
-                                      for p in passed)
+    order = sorted(e.waiting_for, key=lambda w: w != e.driving)
+
+    def said(p: ScheduleEntry) -> str:
+        if p.closed_on is None:
+            return p.id
+        how = "presumed held" if p.presumed == "held" else "window closed, planned"
+        return f"{p.id} ({how} {span_text(p)}, nothing recorded)"
+
+    return "; waits for " + ", ".join(said(schedule[w]) for w in order)
 
 
 def window_open_text(e: ScheduleEntry) -> str:
@@ -294,10 +308,12 @@ def target_waits_for(schedule: Schedule, deadline: date | None) -> tuple[list[st
     while stack:
         current = stack.pop()
         ancestors.append(current)
-        for dep in schedule[current].milestone.dependencies:
-            if dep.predecessor not in seen:
-                seen.add(dep.predecessor)
-                stack.append(dep.predecessor)
+        e = schedule[current]
+        # its links, and the session a step on the way is placed in (it happens there or not at all)
+        for p in [d.predecessor for d in e.milestone.dependencies] + ([e.session] if e.session else []):
+            if p not in seen:
+                seen.add(p)
+                stack.append(p)
     later_hosts = [w for w in t.milestone.during if w not in hosts and schedule[w].start > (
         schedule[t.session].start if t.session else t.start) and (deadline is None or schedule[w].end <= deadline)]
     ordered = sorted(ancestors, key=lambda i: (schedule[i].start, schedule[i].milestone.index))

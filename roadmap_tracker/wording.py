@@ -48,8 +48,10 @@ def window_label(first: date, last: date) -> str:
 
 def dates_text(entry: ScheduleEntry) -> str:
     """The dates a list shows for a step: its window (``Mar-Apr 2026``) while its dates are not
-    known (not done, not started, placed by a window the file gives), else :func:`span_text`."""
-    if entry.window is not None and entry.state == "planned" and not entry.fixed:
+    known (not done, not started, placed by a window the file gives) and it is forecast inside that
+    window, else :func:`span_text` (a forecast outside the window is news the window would hide)."""
+    if entry.window is not None and entry.state == "planned" and not entry.fixed \
+            and entry.window[0] <= entry.start and entry.end <= entry.window[1]:
         return window_label(*entry.window)
     return span_text(entry)
 

@@ -237,7 +237,7 @@ def test_a_step_after_a_presumed_held_meeting_says_it_waits_for_an_unrecorded_st
     report = build_status(schedule_of(text, date(2026, 7, 15)))
     why = {i.entry.id: i.why for i in report.sections["late_to_start"]}
     assert why["final"] == ("expected to start 2026-06-11, 34 days ago; not started; "
-                            "waits for expert (presumed held 2026-06-10, nothing recorded)")
+                            "waits for expert (presumed held 2026-06-08..2026-06-10, nothing recorded)")
 
 
 def test_a_fixed_point_milestone_is_not_late_on_its_day_and_is_to_confirm_from_the_next():
@@ -250,3 +250,63 @@ milestones:
     assert (on_the_day.presumed, on_the_day.lateness) == (None, None)
     after = schedule_of(text, date(2026, 4, 2))["deadline"]
     assert (after.presumed, after.closed_on, after.late_days) == ("held", date(2026, 3, 31), 2)
+
+
+def test_a_step_placed_in_a_session_is_expected_by_its_last_day_and_counts_from_it():
+    report = build_status(schedule_of(SESSION.replace("target: decision", "target: session"), date(2026, 12, 14)))
+    why = {i.entry.id: i.why for i in report.sections["overdue"]}
+    assert "expected to end 2026-12-11, 3 days ago" in why["decision"]  # the session's last day
+
+
+def test_a_fixed_step_under_way_has_its_own_dates_as_late_dates():
+    text = SESSION.replace("end: 2026-12-11}", "end: 2026-12-11, actual: {start: 2026-12-07}}")
+    session = schedule_of(text, date(2026, 12, 8))["session"]
+    assert (session.late_start, session.late_finish, session.total_float) == \
+        (date(2026, 12, 7), date(2026, 12, 11), 0)
+
+
+def test_a_window_is_shown_only_while_the_forecast_lies_inside_it():
+    from roadmap_tracker.wording import dates_text
+
+    text = """\
+roadmap: {id: w, title: W}
+milestones:
+  - {id: prep, title: Preparation, duration: 60d, not_before: 2026-09-01}
+  - {id: informals, title: Informals, start: 2026-10, end: 2026-10, duration: 5d, after: [prep]}
+"""
+    early, late = schedule_of(text, date(2026, 6, 1)), schedule_of(text, date(2026, 9, 20))
+    assert dates_text(early["informals"]) != "Oct 2026"  # prep ends 2026-10-30: forecast past the window
+    assert dates_text(late["informals"]) == span_text_of(late["informals"])
+
+
+def span_text_of(entry) -> str:
+    from roadmap_tracker.wording import span_text
+
+    return span_text(entry)
+
+
+def test_a_window_step_waiting_for_unrecorded_work_is_forecast_after_it_not_kept_on_its_planned_dates():
+    text = """\
+roadmap: {id: w, title: W}
+milestones:
+  - {id: report, title: Report, duration: 30d, not_before: 2026-03-02}
+  - {id: consult, title: Regional consultation, kind: meeting, start: 2026-05, end: 2026-05, duration: 5d,
+     after: [report]}
+"""
+    schedule = schedule_of(text, date(2026, 5, 15))  # the report was never recorded
+    consult, report = schedule["consult"], schedule["report"]
+    assert consult.presumed is None and consult.start > report.end
+
+
+def test_a_session_hosting_a_step_on_the_way_to_the_target_that_sits_without_its_input_makes_it_late():
+    text = """\
+roadmap: {id: c, title: C, target: adopt}
+milestones:
+  - {id: report, title: Report, duration: 30d, not_before: 2026-03-02}
+  - {id: csd, title: Commission session, kind: session, start: 2026-06-15, end: 2026-06-19, after: [report]}
+  - {id: resolution, title: Resolution, kind: decision, duration: 0, during: [csd]}
+  - {id: adopt, title: Adoption, duration: 1d, after: [resolution], deadline: 2026-12-31}
+"""
+    report = build_status(schedule_of(text, date(2026, 6, 16)))
+    assert report.verdict == "late"
+    assert report.reasons[0].startswith("csd is sitting (2026-06-15..2026-06-19) without report")

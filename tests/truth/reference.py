@@ -141,12 +141,9 @@ def schedule(plan: list[dict], as_of: date, workdays=(0, 1, 2, 3, 4), holidays=f
 
     if expected:
         return ref
-    # backward: late dates from successors alone; an end point is bounded by the plan's end and its
-    # deadline, the earlier of the two, except the target (the end point finishing last, first in
-    # the plan on a tie), which answers to its deadline alone when it has one
+    # backward: late dates from successors alone; an end point is bounded by its deadline, else by
+    # the plan's end
     plan_end = max(r.E for r in ref.values())
-    ends = [p["id"] for p in plan if not succs[p["id"]]]
-    headline = max(ends, key=lambda i: (ref[i].E, -plan.index(by_id[i]))) if ends else None
     for p in reversed(plan):
         r = ref[p["id"]]
         amount, unit = p["duration"]
@@ -158,7 +155,7 @@ def schedule(plan: list[dict], as_of: date, workdays=(0, 1, 2, 3, 4), holidays=f
             (lf_bounds if kind in ("FS", "FF") else ls_bounds).append(x)
         if p.get("deadline") is not None:
             lf_bounds.append(p["deadline"] + 1)
-        if not succs[p["id"]] and not (p["id"] == headline and p.get("deadline") is not None):
+        elif not succs[p["id"]]:
             lf_bounds.append(max(plan_end, r.E) if p.get("fixed") or p.get("actual") else plan_end)
         if p.get("actual"):
             r.LS, r.LF = r.S, r.E

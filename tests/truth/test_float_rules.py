@@ -166,13 +166,15 @@ def test_a_cancelled_step_pins_no_float_and_is_never_the_default_target():
     assert (s["dropped"].early_start, s["dropped"].early_finish) == (s["dropped"].start, s["dropped"].end)
 
 
-def test_an_end_point_takes_the_earlier_of_its_deadline_and_the_plans_end():
+def test_an_end_point_with_a_deadline_answers_to_its_deadline_not_to_the_plans_end():
     s = schedule_of("""\
   - {id: long, title: Long, duration: 30d}
-  - {id: short, title: Short, duration: 5d, deadline: 2025-12-31}
+  - {id: report, title: Report after the rest, duration: 5d, after: [long], deadline: 2025-03-07}
 """)
-    assert s.targets[0] == "long"
-    assert s["short"].total_float == 25  # the plan ends 2025-02-04, long before the deadline
+    assert s["report"].total_float == 26  # ends 2025-02-09; due 2025-03-07: never "only 0 days of float"
+    from roadmap_tracker.status import build_status
+
+    assert "report" not in [item.entry.id for item in build_status(s).sections["at_risk"]]
 
 
 def test_the_target_takes_its_own_deadline_even_after_the_plans_end():
