@@ -135,3 +135,18 @@ def test_odd_numbers_and_a_bad_host_header_are_a_400_with_a_message_never_a_500(
         status, _, body = server.request("GET", path, headers={"Host": "a b"})
         assert status == 400 and b"bad Host header" in body, path
     assert server.request("GET", "/calendars", headers={"Host": "localhost:8080"})[0] == 200
+
+
+def test_moved_since_names_the_as_of_day_of_the_previous_export_not_the_clock(write_roadmap):
+    from datetime import date
+
+    from roadmap_tracker.formats.ics import FeedOptions, SequenceState, build_calendar
+    from roadmap_tracker.loading import load_roadmap
+    from roadmap_tracker.scheduling import compute_schedule
+
+    roadmap = load_roadmap(write_roadmap("roadmap: {id: m, title: M}\nmilestones:\n"
+                                         "  - {id: a, title: A, duration: 3d, not_before: 2026-01-05}\n"))
+    state = SequenceState()
+    build_calendar(compute_schedule(roadmap, date(2026, 7, 15)), FeedOptions(), state)
+    feed = Calendar.from_ical(build_calendar(compute_schedule(roadmap, date(2026, 7, 16)), FeedOptions(), state))
+    assert "Moved +1 days since 2026-07-15" in str(feed.walk("VEVENT")[0]["DESCRIPTION"])

@@ -196,7 +196,7 @@ def build_calendar(schedule: Schedule, options: FeedOptions = FeedOptions(),
                 continue
         events.append(_icalendar_event(schedule, entry, uid, now, revision, track, options, zones,
                                        alarm).decode("utf-8"))
-    state.exported = now.isoformat()
+    state.exported = schedule.as_of.isoformat()  # the day the plan was read for: "moved since" names it
     head = _direct_head(schedule) if direct and not zones else _icalendar_head(schedule, zones)
     return b"".join([head.encode("utf-8"), "".join(events).encode("utf-8"), b"END:VCALENDAR\r\n"])
 
