@@ -279,9 +279,12 @@ def cannot_be_prepared(schedule: Schedule, entry: ScheduleEntry) -> str | None:
     if not entry.fixed or entry.state != "planned":
         return None
     if entry.presumed in ("in_session", "held"):
-        if not entry.waiting_for:
+        # what it waits for that is neither recorded nor itself presumed held (a kick-off held
+        # unrecorded before a session is no missing input)
+        missing = [schedule[w] for w in entry.waiting_for if schedule[w].closed_on is None]
+        if not missing:
             return None
-        p = max((schedule[w] for w in entry.waiting_for), key=lambda p: (p.end, -p.milestone.index))
+        p = max(missing, key=lambda p: (p.end, -p.milestone.index))
         sitting = "is sitting" if entry.presumed == "in_session" else "was to meet"
         return f"{entry.id} {sitting} ({entry.start}..{entry.end}) without {p.id}: {p.id} ends {p.end}"
     if entry.presumed is not None or entry.required_start is None or entry.driving is None:

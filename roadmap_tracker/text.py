@@ -269,7 +269,7 @@ def show_fields(schedule: Schedule, milestone_id: str) -> list[tuple[str, str]]:
 def render_show(schedule: Schedule, milestone_id: str) -> str:
     m = schedule[milestone_id].milestone
     out = [f"{m.id}: {m.title}", ""]
-    out += [f"  {label + ':':<14}{value}" for label, value in show_fields(schedule, milestone_id)]
+    out += [f"  {label + ':':<13} {value}" for label, value in show_fields(schedule, milestone_id)]
     return "\n".join(out) + "\n"
 
 

@@ -310,3 +310,22 @@ milestones:
     report = build_status(schedule_of(text, date(2026, 6, 16)))
     assert report.verdict == "late"
     assert report.reasons[0].startswith("csd is sitting (2026-06-15..2026-06-19) without report")
+
+
+def test_a_session_after_a_kick_off_presumed_held_is_not_sitting_without_it():
+    text = """\
+roadmap: {id: k, title: K, target: decision}
+milestones:
+  - {id: kickoff, title: Bureau kick-off, kind: milestone, start: 2026-01-15}
+  - {id: session, title: Session, kind: session, start: 2026-02-12, end: 2026-02-18, after: [kickoff]}
+  - {id: decision, title: Decision, kind: decision, duration: 0, during: [session], deadline: 2026-02-18}
+"""
+    for as_of in (date(2026, 2, 15), date(2026, 3, 15)):
+        report = build_status(schedule_of(text, as_of))
+        assert not any("without kickoff" in reason for reason in report.reasons), (as_of, report.reasons)
+    assert build_status(schedule_of(text, date(2026, 2, 15))).verdict == "on_track"
+
+
+def test_show_keeps_a_space_after_a_long_label():
+    text = "roadmap: {id: l, title: L}\nmilestones:\n  - {id: a, title: A, duration: 30d, not_before: 2026-01-05}\n"
+    assert "late to start: by 10 days" in render_show(schedule_of(text, date(2026, 1, 15)), "a")
