@@ -13,7 +13,7 @@ from roadmap_tracker.loading import load_roadmap, parse_roadmap_bytes
 from roadmap_tracker.scheduling import compute_schedule
 from roadmap_tracker.status import build_status
 from roadmap_tracker.text import render_show, status_dict
-from roadmap_tracker.wording import window_label
+from roadmap_tracker.wording import span_text, window_label
 from tests.conftest import SHIPPED
 
 STAMP = datetime(2026, 12, 8, 9, 0, tzinfo=timezone.utc)
@@ -276,13 +276,7 @@ milestones:
 """
     early, late = schedule_of(text, date(2026, 6, 1)), schedule_of(text, date(2026, 9, 20))
     assert dates_text(early["informals"]) != "Oct 2026"  # prep ends 2026-10-30: forecast past the window
-    assert dates_text(late["informals"]) == span_text_of(late["informals"])
-
-
-def span_text_of(entry) -> str:
-    from roadmap_tracker.wording import span_text
-
-    return span_text(entry)
+    assert dates_text(late["informals"]) == span_text(late["informals"])
 
 
 def test_a_window_step_waiting_for_unrecorded_work_is_forecast_after_it_not_kept_on_its_planned_dates():
@@ -329,3 +323,11 @@ milestones:
 def test_show_keeps_a_space_after_a_long_label():
     text = "roadmap: {id: l, title: L}\nmilestones:\n  - {id: a, title: A, duration: 30d, not_before: 2026-01-05}\n"
     assert "late to start: by 10 days" in render_show(schedule_of(text, date(2026, 1, 15)), "a")
+
+
+def test_validate_and_status_count_the_same_warnings_without_an_as_of(cli):
+    import json
+
+    warnings = json.loads(cli("--file", str(SHIPPED), "validate", "--format", "json").stdout)
+    status = cli("--file", str(SHIPPED), "status")
+    assert f"note: {len(warnings)} warning" in status.stderr

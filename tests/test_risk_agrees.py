@@ -130,12 +130,3 @@ milestones:
 """, date(2027, 1, 4))
     assert [(d.code, d.line, d.level) for d in schedule.diagnostics] == [("slip-ignored", 4, "warning")]
 
-
-def test_validate_and_status_count_the_same_warnings_without_an_as_of(cli):
-    import json
-
-    from tests.conftest import SHIPPED
-
-    warnings = json.loads(cli("--file", str(SHIPPED), "validate", "--format", "json").stdout)
-    status = cli("--file", str(SHIPPED), "status")
-    assert f"note: {len(warnings)} warning" in status.stderr
